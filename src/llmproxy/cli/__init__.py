@@ -1,0 +1,1 @@
+"""The thin command-line layer: parse flags, call the pipeline, print, exit."""

@@ -1,0 +1,16 @@
+"""The list of command modules. Each module has ``register(app)``."""
+
+from __future__ import annotations
+
+import importlib
+
+import typer
+
+MODULES = [
+    "llmproxy.cli.config_cmds",  # validate, render, schema
+]
+
+
+def register(app: typer.Typer) -> None:
+    for name in MODULES:
+        importlib.import_module(name).register(app)

@@ -1,0 +1,38 @@
+"""Options and helpers shared by every command."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+# Everything that is not the command's result goes to stderr, so stdout stays pipeable.
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+out = Console(highlight=False, soft_wrap=True)
+
+ConfigOpt = Annotated[Path | None, typer.Option(
+    "--config", "-c", help="Base config file [default: ./config.json].", show_default=False)]
+LocalOpt = Annotated[Path | None, typer.Option(
+    "--local", help="Override file deep-merged over the base [default: <config>.local.json beside it].",
+    show_default=False)]
+EnvFileOpt = Annotated[Path | None, typer.Option(
+    "--env-file", help="dotenv file for ${VAR} and connection settings [default: ./.env].",
+    show_default=False)]
+BaseUrlOpt = Annotated[str | None, typer.Option(
+    "--base-url", help="LiteLLM URL [env: LITELLM_BASE_URL].", show_default=False)]
+ApiKeyOpt = Annotated[str | None, typer.Option(
+    "--api-key", help="LiteLLM master or proxy-admin key [env: LITELLM_API_KEY].", show_default=False)]
+TimeoutOpt = Annotated[float, typer.Option("--timeout", help="Seconds per HTTP request.", min=1.0)]
+
+
+def is_ci() -> bool:
+    return os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def interactive() -> bool:
+    """A person at a terminal (never in CI, never without a TTY on stdin and stderr)."""
+    return not is_ci() and sys.stdin.isatty() and sys.stderr.isatty()

@@ -1,0 +1,72 @@
+"""Entry point: ``llmproxy``. Commands live in sibling modules; this file wires them up and turns
+every ``LLMProxyError`` into one clear message on stderr and a non-zero exit (no traceback)."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from llmproxy import __version__
+from llmproxy.cli.common import err
+from llmproxy.errors import LLMProxyError
+from llmproxy.secrets import redactor
+
+app = typer.Typer(
+    name="llmproxy",
+    help="Configuration as code for a self-hosted LiteLLM gateway: validate, plan, sync, keys.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"llmproxy {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                       help="Show the version and exit.")) -> None:
+    """llmproxy reconciles a running LiteLLM proxy with config.json (+ config.local.json)."""
+
+
+def _register() -> None:
+    # Imported here so that each command module stays independent of the others.
+    from llmproxy.cli import commands
+
+    commands.register(app)
+
+
+def report_error(exc: LLMProxyError) -> None:
+    err.print(f"[bold red]error:[/] {redactor.scrub(exc.message)}", markup=True, highlight=False)
+    if exc.hint:
+        err.print(f"  hint: {redactor.scrub(exc.hint)}", markup=False)
+
+
+def run() -> None:
+    _register()
+    try:
+        app(standalone_mode=False)
+    except LLMProxyError as exc:
+        report_error(exc)
+        sys.exit(exc.exit_code)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        err.print("aborted")
+        sys.exit(1)
+    except KeyboardInterrupt:
+        err.print("interrupted")
+        sys.exit(130)
+    except Exception as exc:  # click usage errors
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        raise
+    sys.exit(0)

@@ -1,0 +1,88 @@
+"""Start and reset the real LiteLLM proxy (../shared/litellm-real) for end-to-end tests.
+
+The harness is started once per test run on a port and state directory of its own
+(``LLMPROXY_E2E_PORT``, ``LLMPROXY_E2E_DIR``, ``LLMPROXY_E2E_PG_PORT``), so it never collides
+with a proxy a developer runs by hand. If it cannot start, the e2e tests fail: they never skip.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+REPO = Path(__file__).resolve().parents[2]
+HARNESS = Path(os.environ.get("LLMPROXY_HARNESS", REPO.parent / "shared" / "litellm-real"))
+MASTER_KEY = "sk-e2e-master-key-0123456789"
+CONFIG_FILE = Path(__file__).with_name("litellm-config.yaml")
+
+
+@dataclass(frozen=True)
+class Harness:
+    url: str
+    master_key: str
+    state_dir: Path
+    env: dict[str, str]
+
+    def client(self, key: str | None = None) -> httpx.Client:
+        return httpx.Client(base_url=self.url, timeout=60,
+                            headers={"Authorization": f"Bearer {key or self.master_key}"})
+
+
+def harness_env() -> dict[str, str]:
+    port = os.environ.get("LLMPROXY_E2E_PORT", "4100")
+    state = os.environ.get("LLMPROXY_E2E_DIR", "/tmp/llmproxy-e2e-litellm")
+    pg_port = os.environ.get("LLMPROXY_E2E_PG_PORT", "55532")
+    env = dict(os.environ)
+    env.update({
+        "LITELLM_PORT": port,
+        "LITELLM_REAL_DIR": state,
+        "LITELLM_PG_PORT": pg_port,
+        "LITELLM_MASTER_KEY": MASTER_KEY,
+        "LITELLM_CONFIG": str(CONFIG_FILE),
+    })
+    return env
+
+
+def start() -> Harness:
+    env = harness_env()
+    up = HARNESS / "up"
+    if not up.exists():
+        raise RuntimeError(f"LiteLLM harness not found at {HARNESS} (set LLMPROXY_HARNESS)")
+    proc = subprocess.run([str(up)], env=env, capture_output=True, text=True, timeout=900)
+    if proc.returncode != 0:
+        raise RuntimeError(f"LiteLLM harness failed to start:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
+    return Harness(url=f"http://127.0.0.1:{env['LITELLM_PORT']}", master_key=MASTER_KEY,
+                   state_dir=Path(env["LITELLM_REAL_DIR"]), env=env)
+
+
+def reset(h: Harness) -> None:
+    """Bring LiteLLM back to a known state: no DB models, no credentials, no router settings
+    written by tests, no keys. The config-file model stays (it cannot be deleted via the API)."""
+    with h.client() as c:
+        models = []
+        page = 1
+        while True:
+            body = c.get("/v2/model/info", params={"page": page, "size": 500}).raise_for_status().json()
+            models += body["data"]
+            if len(body["data"]) < 500:
+                break
+            page += 1
+        for m in models:
+            if m["model_info"].get("db_model"):
+                c.post("/model/delete", json={"id": m["model_info"]["id"]}).raise_for_status()
+        for cred in c.get("/credentials").raise_for_status().json()["credentials"]:
+            c.delete(f"/credentials/{cred['credential_name']}").raise_for_status()
+        c.post("/config/update", json={"router_settings": {
+            "model_group_alias": {}, "fallbacks": [], "num_retries": 2, "timeout": 6000.0,
+            "routing_strategy": "simple-shuffle", "cooldown_time": 5, "allowed_fails": 3,
+        }}).raise_for_status()
+        while True:  # /key/list pages hold at most 100 keys; delete until none are left
+            keys = c.get("/key/list", params={"page": 1, "size": 100}).raise_for_status().json()
+            tokens = [k for k in keys.get("keys", []) if isinstance(k, str)]
+            if not tokens:
+                break
+            c.post("/key/delete", json={"keys": tokens}).raise_for_status()
