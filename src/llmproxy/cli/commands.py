@@ -8,6 +8,7 @@ import typer
 
 MODULES = [
     "llmproxy.cli.config_cmds",  # validate, render, schema
+    "llmproxy.cli.plan_cmds",  # plan, sync
 ]
 
 

@@ -1,0 +1,47 @@
+"""Compute the router_settings values to send, keeping entries llmproxy does not manage."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from llmproxy.desired.model import thaw
+from llmproxy.live.model import LiveRouter
+from llmproxy.plan.model import Action, Change
+
+
+def router_payload(live: LiveRouter, changes: Iterable[Change]) -> dict[str, Any]:
+    """Top-level router keys to write (each replaces its whole value in LiteLLM)."""
+    changes = list(changes)
+    payload: dict[str, Any] = {}
+
+    alias_changes = [c for c in changes if c.kind == "aliases" and c.fields]
+    if alias_changes:
+        aliases = dict(live.aliases)
+        for c in alias_changes:
+            if c.action is Action.DELETE:
+                aliases.pop(c.key, None)
+            else:
+                aliases[c.key] = thaw(c.desired)
+        payload["model_group_alias"] = aliases
+
+    fb_changes = {c.key: c for c in changes if c.kind == "fallbacks" and c.fields}
+    if fb_changes:
+        rules: list[dict[str, list[str]]] = []
+        seen: set[str] = set()
+        for source, targets in live.fallbacks:
+            seen.add(source)
+            change = fb_changes.get(source)
+            if change is None:
+                rules.append({source: targets})
+            elif change.action is not Action.DELETE:
+                rules.append({source: list(change.desired)})
+        for source, change in fb_changes.items():
+            if source not in seen and change.action is not Action.DELETE:
+                rules.append({source: list(change.desired)})
+        payload["fallbacks"] = rules
+
+    for c in changes:
+        if c.kind == "router_settings" and c.fields:
+            payload[c.key] = thaw(c.desired)
+    return payload

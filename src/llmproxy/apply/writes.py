@@ -1,0 +1,117 @@
+"""One function per kind of write: the exact LiteLLM request bodies, and how each write stays safe
+to repeat (deterministic ids, idempotent PATCH / set, "already gone" counts as deleted)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from llmproxy.desired.model import Credential, Deployment, thaw
+from llmproxy.errors import Conflict, LLMProxyError, NotFound
+from llmproxy.litellm.client import LiteLLMClient
+from llmproxy.live.ledger import ledger_body, ledger_name
+from llmproxy.live.marker import MARKER_KEY, Fingerprinter, Marker
+from llmproxy.live.model import Ledger, LiveCredential, LiveDeployment
+from llmproxy.live.reader import parse_credential, parse_deployment
+
+
+class Writer:
+    def __init__(self, client: LiteLLMClient, owner: str, fingerprinter: Fingerprinter) -> None:
+        self.client = client
+        self.owner = owner
+        self.fp = fingerprinter
+
+    # -- credentials ------------------------------------------------------------------------
+    def _credential_info(self, cred: Credential) -> dict[str, Any]:
+        marker = Marker(owner=self.owner, fields=tuple(sorted(cred.values)),
+                        secrets=self.fp.all(cred.values) or None)
+        return {**thaw(cred.info), MARKER_KEY: marker.to_json()}
+
+    def create_credential(self, cred: Credential) -> None:
+        body = {"credential_name": cred.name, "credential_values": thaw(cred.values),
+                "credential_info": self._credential_info(cred)}
+        try:
+            self.client.request("POST", "/credentials", json=body, retry=True)
+        except Conflict:
+            # Our own earlier attempt may have landed (response lost): update it if it is ours.
+            current = self.get_credential(cred.name)
+            if current is None or (current.marker and current.marker.owner != self.owner):
+                raise
+            self.update_credential(cred, current)
+
+    def update_credential(self, cred: Credential, live: LiveCredential | None) -> None:
+        body: dict[str, Any] = {"credential_info": self._credential_info(cred),
+                                "credential_values": thaw(cred.values)}
+        stale = sorted(set(live.values) - set(cred.values)) if live else []
+        if stale:
+            body["credential_values_to_delete"] = stale
+        self.client.request("PATCH", f"/credentials/{cred.name}", json=body, retry=True)
+
+    def delete_credential(self, name: str) -> None:
+        try:
+            self.client.request("DELETE", f"/credentials/{name}", retry=True)
+        except NotFound:
+            pass  # already gone (e.g. a retried delete whose first response was lost)
+
+    def get_credential(self, name: str) -> LiveCredential | None:
+        try:
+            return parse_credential(self.client.get(f"/credentials/by_name/{name}"))
+        except NotFound:
+            return None
+
+    # -- models -----------------------------------------------------------------------------
+    def _model_info(self, dep: Deployment, model_id: str) -> dict[str, Any]:
+        marker = Marker(owner=self.owner, fields=tuple(sorted(dep.litellm_params)),
+                        info_fields=tuple(sorted(dep.model_info)),
+                        secrets=self.fp.all(dep.litellm_params) or None)
+        return {**thaw(dep.model_info), "id": model_id, MARKER_KEY: marker.to_json()}
+
+    def create_model(self, dep: Deployment, avoid_id: str | None = None) -> str:
+        """Create the deployment under a deterministic id and return it. Repeating the request
+        cannot make a second copy: LiteLLM refuses a duplicate id, and we then look it up."""
+        model_id = dep.content_id(self.owner)
+        if model_id == avoid_id:  # the replacement of an object that already holds this id
+            model_id = dep.content_id(self.owner + "/replacement")
+        body = {"model_name": dep.model_name, "litellm_params": thaw(dep.litellm_params),
+                "model_info": self._model_info(dep, model_id)}
+        try:
+            self.client.request("POST", "/model/new", json=body, retry=True)
+        except LLMProxyError:
+            existing = self.get_model(model_id)
+            if existing is None or existing.marker is None or existing.marker.owner != self.owner:
+                raise
+        return model_id
+
+    def update_model(self, dep: Deployment, live: LiveDeployment) -> None:
+        body = {"model_name": dep.model_name, "litellm_params": thaw(dep.litellm_params),
+                "model_info": self._model_info(dep, live.id)}
+        self.client.request("PATCH", f"/model/{live.id}/update", json=body, retry=True)
+
+    def delete_model(self, model_id: str) -> None:
+        try:
+            self.client.request("POST", "/model/delete", json={"id": model_id}, retry=True)
+        except NotFound:
+            pass
+
+    def get_model(self, model_id: str) -> LiveDeployment | None:
+        body = self.client.get("/v2/model/info", modelId=model_id)
+        for raw in (body or {}).get("data", []) if isinstance(body, dict) else []:
+            dep = parse_deployment(raw)
+            if dep.id == model_id:
+                return dep
+        return None
+
+    # -- router settings and the ledger -------------------------------------------------------
+    def update_router(self, settings: dict[str, Any]) -> None:
+        """``/config/update`` replaces each top-level key sent and keeps the others."""
+        self.client.request("POST", "/config/update", json={"router_settings": settings}, retry=True)
+
+    def write_ledger(self, ledger: Ledger, exists: bool) -> None:
+        body = ledger_body(self.owner, ledger)
+        if exists:
+            del body["credential_name"]
+            self.client.request("PATCH", f"/credentials/{ledger_name(self.owner)}", json=body, retry=True)
+        else:
+            try:
+                self.client.request("POST", "/credentials", json=body, retry=True)
+            except Conflict:
+                self.write_ledger(ledger, exists=True)

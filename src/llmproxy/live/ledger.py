@@ -1,0 +1,54 @@
+"""The per-owner ledger of router entries, stored in LiteLLM's own database.
+
+LiteLLM's ``router_settings`` (``model_group_alias``, ``fallbacks``, ``num_retries``, ...) have no
+room for per-entry metadata, so llmproxy records which entries an owner manages in a credential
+named ``llmproxy-state.<owner>``. Its ``credential_values`` hold no secret (only a note, because
+LiteLLM refuses a credential without values) and its ``credential_info`` holds the ledger. No model
+references it, so it never affects routing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from llmproxy.live.model import Ledger
+
+LEDGER_PREFIX = "llmproxy-state."
+LEDGER_INFO_KEY = "llmproxy_state"
+LEDGER_NOTE = "llmproxy state record: the router entries this owner manages. Holds no secret."
+
+
+def ledger_name(owner: str) -> str:
+    return LEDGER_PREFIX + owner
+
+
+def is_ledger(credential_name: str) -> bool:
+    return credential_name.startswith(LEDGER_PREFIX)
+
+
+def parse_ledger(info: Mapping[str, Any] | None) -> Ledger:
+    raw = (info or {}).get(LEDGER_INFO_KEY)
+    if not isinstance(raw, Mapping):
+        return Ledger()
+
+    def names(key: str) -> frozenset[str]:
+        value = raw.get(key)
+        return frozenset(str(v) for v in value) if isinstance(value, list) else frozenset()
+
+    return Ledger(aliases=names("aliases"), fallbacks=names("fallbacks"),
+                  router_settings=names("router_settings"))
+
+
+def ledger_body(owner: str, ledger: Ledger) -> dict[str, Any]:
+    """Request body for POST /credentials (create) or PATCH /credentials/{name} (update)."""
+    return {
+        "credential_name": ledger_name(owner),
+        "credential_values": {"note": LEDGER_NOTE},
+        "credential_info": {LEDGER_INFO_KEY: {
+            "owner": owner,
+            "aliases": sorted(ledger.aliases),
+            "fallbacks": sorted(ledger.fallbacks),
+            "router_settings": sorted(ledger.router_settings),
+        }},
+    }

@@ -1,0 +1,101 @@
+"""The ownership marker llmproxy stores inside LiteLLM, and secret fingerprints.
+
+Every object llmproxy writes carries ``{"llmproxy": {...}}`` in its ``model_info`` (deployments)
+or ``credential_info`` (credentials). It names the owner (the config's ``owner``), the fields
+llmproxy set (so a field later removed from the config can be removed from LiteLLM too), a keyed
+fingerprint of the secret fields (LiteLLM only ever returns secrets masked or not at all), and who
+applied it when. It never contains any part of a secret.
+"""
+
+from __future__ import annotations
+
+import getpass
+import hashlib
+import hmac
+import os
+import socket
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from llmproxy.desired.model import canonical_json
+from llmproxy.secrets import is_sensitive_key
+
+MARKER_KEY = "llmproxy"
+#: Marker fields that change on every write and never count as drift.
+AUDIT_FIELDS = ("applied_by", "applied_at")
+
+
+def actor() -> str:
+    """Who is applying: ``LLMPROXY_ACTOR`` (e.g. the CI user), else user@host."""
+    explicit = os.environ.get("LLMPROXY_ACTOR")
+    if explicit:
+        return explicit[:128]
+    try:
+        user = getpass.getuser()
+    except Exception:  # no passwd entry in some containers
+        user = "unknown"
+    return f"{user}@{socket.gethostname()}"[:128]
+
+
+class Fingerprinter:
+    """HMAC-SHA256 over the secret fields of an object.
+
+    The key is ``LLMPROXY_FINGERPRINT_KEY`` when set, else the LiteLLM admin key in use, so the
+    fingerprint stored in LiteLLM reveals nothing to someone who can read LiteLLM's tables but
+    does not hold that key. (Changing the key makes every secret look changed once; llmproxy then
+    re-sends them, which is harmless.)
+    """
+
+    def __init__(self, key: str) -> None:
+        self._key = (os.environ.get("LLMPROXY_FINGERPRINT_KEY") or key).encode()
+
+    def of(self, field: str, value: Any) -> str:
+        mac = hmac.new(self._key, canonical_json([field, value]).encode(), hashlib.sha256)
+        return "hmac-sha256:" + mac.hexdigest()[:32]
+
+    def all(self, values: Mapping[str, Any]) -> dict[str, str]:
+        """Fingerprints of the secret fields of ``values`` (``os.environ/`` references included:
+        LiteLLM masks them too)."""
+        return {k: self.of(k, v) for k, v in secret_fields(values).items()}
+
+
+def secret_fields(values: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in values.items() if is_sensitive_key(str(k)) and isinstance(v, str)}
+
+
+@dataclass(frozen=True)
+class Marker:
+    owner: str
+    fields: tuple[str, ...] = ()  # litellm_params keys (deployment) / credential_values keys (credential)
+    info_fields: tuple[str, ...] = ()  # model_info keys (deployment)
+    secrets: Mapping[str, str] | None = None  # secret field -> fingerprint
+    applied_by: str | None = None
+    applied_at: str | None = None
+
+    @classmethod
+    def parse(cls, info: Mapping[str, Any] | None) -> Marker | None:
+        raw = (info or {}).get(MARKER_KEY)
+        if not isinstance(raw, Mapping) or not isinstance(raw.get("owner"), str):
+            return None
+
+        def names(key: str) -> tuple[str, ...]:
+            value = raw.get(key)
+            return tuple(str(v) for v in value) if isinstance(value, list) else ()
+
+        secrets = raw.get("secrets")
+        secrets = {str(k): str(v) for k, v in secrets.items()} if isinstance(secrets, Mapping) else None
+        return cls(owner=raw["owner"], fields=names("fields"), info_fields=names("info_fields"),
+                   secrets=secrets,
+                   applied_by=raw.get("applied_by"), applied_at=raw.get("applied_at"))
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"owner": self.owner, "fields": list(self.fields)}
+        if self.info_fields:
+            out["info_fields"] = list(self.info_fields)
+        if self.secrets:
+            out["secrets"] = dict(self.secrets)
+        out["applied_by"] = self.applied_by or actor()
+        out["applied_at"] = self.applied_at or datetime.now(UTC).isoformat(timespec="seconds")
+        return out

@@ -1,0 +1,85 @@
+"""Read LiteLLM's live state: credentials, deployments, router settings, ledgers.
+
+Every read is complete or fails loudly (the client pages through all models and never turns an
+error into an empty list).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from llmproxy.errors import UnexpectedResponse
+from llmproxy.litellm.client import LiteLLMClient
+from llmproxy.live.ledger import LEDGER_INFO_KEY, is_ledger, parse_ledger
+from llmproxy.live.marker import Marker
+from llmproxy.live.model import (
+    Ledger,
+    LiveCredential,
+    LiveDeployment,
+    LiveRouter,
+    LiveState,
+    strip_marker,
+)
+
+
+def parse_credential(raw: Mapping[str, Any]) -> LiveCredential:
+    name = raw.get("credential_name")
+    if not isinstance(name, str):
+        raise UnexpectedResponse("GET /credentials: a credential without 'credential_name'",
+                                 endpoint="GET /credentials")
+    info = raw.get("credential_info") if isinstance(raw.get("credential_info"), Mapping) else {}
+    values = raw.get("credential_values") if isinstance(raw.get("credential_values"), Mapping) else {}
+    return LiveCredential(name=name, values=dict(values), info=strip_marker(info),
+                          marker=Marker.parse(info), source=str(raw.get("source") or "db"))
+
+
+def parse_deployment(raw: Mapping[str, Any]) -> LiveDeployment:
+    info = raw.get("model_info") or {}
+    params = raw.get("litellm_params") or {}
+    if not isinstance(info, Mapping) or not isinstance(params, Mapping):
+        raise UnexpectedResponse("GET /v2/model/info: a model with malformed params/info",
+                                 endpoint="GET /v2/model/info")
+    return LiveDeployment(
+        id=str(info.get("id") or ""),
+        model_name=str(raw.get("model_name") or ""),
+        litellm_params=dict(params),
+        # LiteLLM pads model_info with ~140 null cost-map fields: null means absent.
+        model_info={k: v for k, v in strip_marker(info).items() if v is not None},
+        marker=Marker.parse(info),
+        db_model=bool(info.get("db_model")),
+    )
+
+
+def parse_router(raw: Mapping[str, Any]) -> LiveRouter:
+    defaults = {}
+    for f in raw.get("fields") or []:
+        if isinstance(f, Mapping) and isinstance(f.get("field_name"), str):
+            defaults[f["field_name"]] = f.get("field_default")
+    return LiveRouter(values=dict(raw.get("current_values") or {}), defaults=defaults)
+
+
+def read_live(client: LiteLLMClient) -> LiveState:
+    """One consistent-as-possible snapshot: the three inventories are read in parallel."""
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        creds_f = pool.submit(client.get_credentials)
+        models_f = pool.submit(client.get_all_models)
+        router_f = pool.submit(client.get_router_settings)
+        raw_creds, raw_models, raw_router = creds_f.result(), models_f.result(), router_f.result()
+
+    credentials: dict[str, LiveCredential] = {}
+    ledgers: dict[str, Ledger] = {}
+    for raw in raw_creds:
+        cred = parse_credential(raw)
+        if is_ledger(cred.name):
+            state = (raw.get("credential_info") or {}).get(LEDGER_INFO_KEY) or {}
+            owner = state.get("owner") if isinstance(state, Mapping) else None
+            if isinstance(owner, str):
+                ledgers[owner] = parse_ledger(raw.get("credential_info"))
+            continue
+        credentials[cred.name] = cred
+    deployments = tuple(sorted((parse_deployment(m) for m in raw_models),
+                               key=lambda d: (d.model_name, d.model, d.credential or "", d.id)))
+    return LiveState(credentials=credentials, deployments=deployments,
+                     router=parse_router(raw_router), ledgers=ledgers)

@@ -1,0 +1,64 @@
+"""The pipeline in one place (octoDNS calls this the Manager): config → desired state,
+LiteLLM → live state, both → plan, plan → apply. The CLI commands are thin wrappers around it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from llmproxy.desired.model import KINDS, DesiredState
+from llmproxy.errors import LLMProxyError
+from llmproxy.litellm.client import LiteLLMClient
+from llmproxy.litellm.connection import resolve_connection
+from llmproxy.live.marker import Fingerprinter
+from llmproxy.live.model import LiveState
+from llmproxy.live.reader import read_live
+from llmproxy.plan.builder import PlanOptions, build_plan
+from llmproxy.plan.model import Plan
+
+
+@dataclass
+class Manager:
+    desired: DesiredState
+    client: LiteLLMClient
+    fingerprinter: Fingerprinter
+
+    @classmethod
+    def open(cls, *, config: Path | None, local: Path | None, env_file: Path | None,
+             base_url: str | None, api_key: str | None, timeout: float = 30.0) -> Manager:
+        from llmproxy.config import load_config
+
+        loaded = load_config(config, local, env_file)
+        conn = resolve_connection(base_url, api_key, env_file)
+        client = LiteLLMClient(conn.base_url, conn.api_key, timeout=timeout)
+        return cls(desired=loaded.desired, client=client, fingerprinter=Fingerprinter(conn.api_key))
+
+    def read(self) -> LiveState:
+        return read_live(self.client)
+
+    def plan(self, options: PlanOptions) -> tuple[LiveState, Plan]:
+        live = self.read()
+        return live, build_plan(self.desired, live, self.fingerprinter, options)
+
+    def close(self) -> None:
+        self.client.close()
+
+
+def parse_only(values: list[str] | None) -> frozenset[str]:
+    """``--only credentials,models`` (comma-separated, repeatable) → kinds; all when absent."""
+    if not values:
+        return frozenset(KINDS)
+    kinds = {part.strip() for value in values for part in value.split(",") if part.strip()}
+    aliases = {"router": "router_settings", "router-settings": "router_settings",
+               "model": "models", "credential": "credentials", "alias": "aliases",
+               "fallback": "fallbacks"}
+    kinds = {aliases.get(k, k) for k in kinds}
+    unknown = sorted(kinds - set(KINDS))
+    if unknown:
+        import difflib
+
+        hints = [difflib.get_close_matches(u, KINDS, n=1) for u in unknown]
+        extra = "; ".join(f"did you mean {h[0]!r}?" for h in hints if h)
+        raise LLMProxyError(f"--only: unknown kind(s) {', '.join(unknown)}. Kinds: {', '.join(KINDS)}"
+                            + (f" ({extra})" if extra else ""))
+    return frozenset(kinds)

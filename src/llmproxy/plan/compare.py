@@ -1,0 +1,83 @@
+"""Normalisation and field-level comparison rules shared by the per-kind differs.
+
+The rule that keeps plans free of perpetual diffs: compare only what llmproxy sets (plus what it
+set before, from its marker), treat server-added defaults and server-generated fields as absent,
+and never compare secrets with what LiteLLM shows (masked or removed) — compare fingerprints.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from llmproxy.desired.model import thaw
+from llmproxy.plan.model import FieldChange
+from llmproxy.secrets import is_sensitive_key
+
+#: litellm_params LiteLLM adds to every deployment with a default value.
+SERVER_DEFAULT_PARAMS = frozenset({
+    "use_xai_oauth", "use_litellm_proxy", "use_in_pass_through",
+    "allow_client_keepalive_override", "merge_reasoning_content_in_choices",
+})
+#: model_info fields LiteLLM generates or derives itself.
+SERVER_INFO_FIELDS = frozenset({"id", "db_model", "member_auto_router", "blocked", "key"})
+
+
+def same(a: Any, b: Any) -> bool:
+    """JSON equality where 1 == 1.0 but True != 1, recursively."""
+    if isinstance(a, bool) or isinstance(b, bool):
+        return isinstance(a, bool) and isinstance(b, bool) and a == b
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return float(a) == float(b)
+    if isinstance(a, Mapping) and isinstance(b, Mapping):
+        return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b, strict=True))
+    return bool(a == b)
+
+
+def is_default_value(value: Any) -> bool:
+    return value is None or value is False or value == [] or value == {}
+
+
+def diff_fields(prefix: str, desired: Mapping[str, Any], live: Mapping[str, Any], *,
+                fingerprints: Mapping[str, str], stored: Mapping[str, str] | None) -> list[FieldChange]:
+    """Changes needed so that ``live`` holds every field of ``desired``.
+
+    Secret fields (by name) are compared through ``fingerprints`` (of the desired values) against
+    ``stored`` (from the marker). Without a stored fingerprint a secret cannot be verified and
+    counts as changed.
+    """
+    out: list[FieldChange] = []
+    for key, want in desired.items():
+        path = f"{prefix}.{key}"
+        if key in fingerprints:
+            if not stored or stored.get(key) != fingerprints[key]:
+                out.append(FieldChange(path, sensitive=True))
+            continue
+        if key not in live:
+            out.append(FieldChange(path, after=thaw(want), absent_before=True))
+        elif not same(thaw(want), live[key]):
+            out.append(FieldChange(path, before=live[key], after=thaw(want)))
+    return out
+
+
+def removed_fields(prefix: str, desired: Mapping[str, Any], live: Mapping[str, Any], *,
+                   previously_set: Iterable[str], ignore: frozenset[str] = frozenset(),
+                   extras_count: bool = True) -> list[FieldChange]:
+    """Fields LiteLLM holds (or that llmproxy set before) that the config no longer has."""
+    out: dict[str, FieldChange] = {}
+    for key in previously_set:
+        if key not in desired and key not in ignore:
+            sensitive = is_sensitive_key(key)
+            if key in live or sensitive:  # secrets are hidden on read: trust the marker
+                out[key] = FieldChange(f"{prefix}.{key}", before=None if sensitive else live.get(key),
+                                       sensitive=sensitive, absent_after=True)
+    if extras_count:
+        for key, value in live.items():
+            if key in desired or key in ignore or key in out or is_default_value(value):
+                continue
+            sensitive = is_sensitive_key(key)
+            out[key] = FieldChange(f"{prefix}.{key}", before=None if sensitive else value,
+                                   sensitive=sensitive, absent_after=True)
+    return [out[k] for k in sorted(out)]

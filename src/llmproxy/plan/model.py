@@ -1,0 +1,172 @@
+"""What a plan holds. Plain dataclasses; rendering lives in ``plan.render``."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+from llmproxy.desired.model import KINDS
+from llmproxy.secrets import REDACTED
+
+
+class Action(str, Enum):
+    CREATE = "create"
+    UPDATE = "update"  # in place (LiteLLM's update endpoint can express it)
+    REPLACE = "replace"  # create the replacement first, then delete the old object
+    ADOPT = "adopt"  # no marker but desired: stamp our marker (and update if needed)
+    DELETE = "delete"
+
+    @property
+    def symbol(self) -> str:
+        return {"create": "+", "update": "~", "replace": "±", "adopt": "⊕", "delete": "-"}[self.value]
+
+
+SENSITIVE_CHANGE = "(sensitive value changed)"
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    path: str
+    before: Any = None
+    after: Any = None
+    sensitive: bool = False
+    absent_before: bool = False
+    absent_after: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        if self.sensitive:
+            return {"path": self.path, "change": SENSITIVE_CHANGE}
+        out: dict[str, Any] = {"path": self.path}
+        if not self.absent_before:
+            out["before"] = self.before
+        if not self.absent_after:
+            out["after"] = self.after
+        return out
+
+    def describe(self) -> str:
+        if self.sensitive:
+            return f"{self.path}: {SENSITIVE_CHANGE}"
+        if self.absent_before:
+            return f"{self.path}: + {_short(self.after)}"
+        if self.absent_after:
+            return f"{self.path}: - {_short(self.before)} (removed)"
+        return f"{self.path}: {_short(self.before)} → {_short(self.after)}"
+
+
+def _short(value: Any, limit: int = 80) -> str:
+    text = json.dumps(value, ensure_ascii=False, sort_keys=True) if not isinstance(value, str) else value
+    if value == REDACTED:
+        return REDACTED
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+@dataclass(frozen=True)
+class Change:
+    """One write (or a group of writes to one resource) the apply step will perform."""
+
+    kind: str  # one of KINDS
+    action: Action
+    key: str  # the resource's identity, for display and for the checksum
+    fields: tuple[FieldChange, ...] = ()
+    desired: Any = None  # desired resource (Credential, Deployment, alias target, ...)
+    live: Any = None  # live resource, if any
+    reason: str = ""  # why (e.g. why a replace rather than an update)
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"kind": self.kind, "action": self.action.value, "key": self.key}
+        if self.fields:
+            out["fields"] = [f.to_json() for f in self.fields]
+        if self.reason:
+            out["reason"] = self.reason
+        live_id = getattr(self.live, "id", None)
+        if live_id:
+            out["id"] = live_id
+        return out
+
+
+@dataclass
+class KindCounts:
+    managed: int = 0
+    adoptable: int = 0
+    foreign: int = 0
+    unmanaged: int = 0
+    read_only: int = 0
+
+    def to_json(self) -> dict[str, int]:
+        return dict(self.__dict__)
+
+
+@dataclass
+class Plan:
+    owner: str
+    kinds: tuple[str, ...]  # kinds this plan covers (``--only``; omitted config sections excluded)
+    prune: bool
+    changes: list[Change] = field(default_factory=list)
+    pending_prune: list[Change] = field(default_factory=list)  # deletions held back without --prune
+    counts: dict[str, KindCounts] = field(default_factory=dict)
+    unsafe: list[str] = field(default_factory=list)  # safety-threshold findings (need --force)
+    broken_refs: list[str] = field(default_factory=list)  # routing preflight failures
+    conflicts: list[str] = field(default_factory=list)  # objects we may not touch (foreign, read-only)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def has_changes(self) -> bool:
+        return bool(self.changes)
+
+    @property
+    def refused(self) -> bool:
+        """A plan that must not be applied at all (even with --force)."""
+        return bool(self.broken_refs or self.conflicts)
+
+    def by_kind(self, kind: str) -> list[Change]:
+        return [c for c in self.changes if c.kind == kind]
+
+    def count(self, *actions: Action) -> int:
+        return sum(1 for c in self.changes if c.action in actions)
+
+    def summary_line(self) -> str:
+        if not self.changes:
+            extra = f" ({len(self.pending_prune)} would be pruned with --prune)" if self.pending_prune else ""
+            return f"No changes. LiteLLM matches the config.{extra}"
+        create = self.count(Action.CREATE)
+        update = self.count(Action.UPDATE, Action.ADOPT)
+        replace = self.count(Action.REPLACE)
+        delete = self.count(Action.DELETE)
+        parts = [f"{create} to create", f"{update} to update"]
+        if replace:
+            parts.append(f"{replace} to replace")
+        parts.append(f"{delete} to delete")
+        adopt = self.count(Action.ADOPT)
+        tail = f" ({adopt} adopted)" if adopt else ""
+        if self.pending_prune:
+            tail += f"; {len(self.pending_prune)} would be pruned with --prune"
+        return "Plan: " + ", ".join(parts) + "." + tail
+
+    def checksum(self) -> str:
+        """A short hash of what the plan would do (not of timestamps or display text)."""
+        payload = json.dumps(
+            {"owner": self.owner, "prune": self.prune,
+             "changes": [c.to_json() for c in self.changes]},
+            sort_keys=True, separators=(",", ":"), default=str,
+        )
+        return hashlib.sha256(payload.encode()).hexdigest()[:12]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "owner": self.owner,
+            "kinds": list(self.kinds),
+            "prune": self.prune,
+            "summary": self.summary_line(),
+            "checksum": self.checksum(),
+            "has_changes": self.has_changes,
+            "changes": [c.to_json() for c in self.changes],
+            "pending_prune": [c.to_json() for c in self.pending_prune],
+            "counts": {k: self.counts[k].to_json() for k in KINDS if k in self.counts},
+            "unsafe": self.unsafe,
+            "broken_refs": self.broken_refs,
+            "conflicts": self.conflicts,
+            "notes": self.notes,
+        }

@@ -1,0 +1,84 @@
+"""Routing preflight and the safety threshold.
+
+Preflight: after the planned changes, every alias target and every fallback source and target must
+still resolve to a model name or an alias. The threshold (octoDNS style): a plan that deletes or
+replaces more than 30 % of the managed objects of a kind (of at least 10) is unsafe and needs
+``--force``.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from llmproxy.live.model import LiveState
+from llmproxy.plan.model import Action, Change, Plan
+from llmproxy.plan.router import alias_target
+
+THRESHOLD_PCT = 30
+THRESHOLD_MIN = 10
+
+
+def _after(changes: Iterable[Change], kind: str, live: Mapping[str, Any]) -> dict[str, Any]:
+    result = dict(live)
+    for c in changes:
+        if c.kind != kind:
+            continue
+        if c.action is Action.DELETE:
+            result.pop(c.key, None)
+        else:
+            result[c.key] = c.desired
+    return result
+
+
+def _model_names_after(changes: Iterable[Change], live: LiveState) -> set[str]:
+    gone = {c.live.id for c in changes if c.kind == "models" and c.action is Action.DELETE}
+    names = {d.model_name for d in live.deployments if d.id not in gone}
+    names |= {c.desired.model_name for c in changes if c.kind == "models" and c.desired is not None}
+    return names
+
+
+def _resolver(models: set[str], aliases: Mapping[str, Any]):  # noqa: ANN202
+    wildcards = [a for a in aliases if "*" in a]
+
+    def resolves(name: str) -> bool:
+        if name in models or name in aliases:
+            return True
+        return any(fnmatch.fnmatchcase(name, pattern) for pattern in wildcards)
+
+    return resolves
+
+
+def broken_references(changes: list[Change], live: LiveState) -> list[str]:
+    """References broken after the plan: those the config declares, and those that resolved
+    before the plan but not after (pre-existing breakage elsewhere is not ours to block on)."""
+    before_ok = _resolver(live.model_names(), live.router.aliases)
+    models = _model_names_after(changes, live)
+    aliases = _after(changes, "aliases", {k: alias_target(v) for k, v in live.router.aliases.items()})
+    fallbacks = _after(changes, "fallbacks", dict(live.router.fallbacks))
+    after_ok = _resolver(models, aliases)
+    declared = {(c.kind, c.key) for c in changes if c.action is not Action.DELETE}
+
+    broken: list[str] = []
+    for alias, target in aliases.items():
+        target = target["model"] if isinstance(target, Mapping) else target
+        if not after_ok(str(target)) and (("aliases", alias) in declared or before_ok(str(target))):
+            broken.append(f"alias {alias!r} → {target!r}: no model or alias of that name")
+    for source, targets in fallbacks.items():
+        mine = ("fallbacks", source) in declared
+        for name in [source, *targets]:
+            if not after_ok(name) and (mine or before_ok(name)):
+                broken.append(f"fallback rule {source!r}: {name!r} is not a model or alias")
+    return broken
+
+
+def unsafe_kinds(plan: Plan) -> list[str]:
+    out = []
+    for kind, counts in plan.counts.items():
+        managed = counts.managed
+        risky = sum(1 for c in plan.changes if c.kind == kind and c.action in (Action.DELETE, Action.REPLACE))
+        if managed >= THRESHOLD_MIN and risky * 100 > THRESHOLD_PCT * managed:
+            out.append(f"{kind}: {risky} of {managed} managed objects would be deleted or replaced "
+                       f"(more than {THRESHOLD_PCT} %); re-run with --force if that is intended")
+    return out
