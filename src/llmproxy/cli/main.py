@@ -50,7 +50,8 @@ def report_error(exc: LLMProxyError) -> None:
 def run() -> None:
     _register()
     try:
-        app(standalone_mode=False)
+        # standalone_mode=False: click returns the exit code of typer.Exit instead of exiting.
+        code = app(standalone_mode=False)
     except LLMProxyError as exc:
         report_error(exc)
         sys.exit(exc.exit_code)
@@ -69,4 +70,4 @@ def run() -> None:
             exc.show()
             sys.exit(exc.exit_code)
         raise
-    sys.exit(0)
+    sys.exit(code if isinstance(code, int) else 0)

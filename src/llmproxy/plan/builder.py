@@ -60,7 +60,7 @@ def build_plan(desired: DesiredState, live: LiveState, fingerprinter: Fingerprin
         plan.notes.append("not in the config, left alone: " + ", ".join(omitted))
 
     # Deletions: models first so that credential references are known.
-    for kind in kinds:
+    for kind in sorted(kinds, key=lambda k: k == "credentials"):
         for change in results[kind].deletions:
             if kind == "credentials":
                 refs = _referenced_credentials(live, plan.changes).get(change.key, 0)

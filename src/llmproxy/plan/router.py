@@ -26,7 +26,9 @@ def alias_target(value: Any) -> Any:
 
 def _diff_entries(kind: str, desired: Mapping[str, Any], live: Mapping[str, Any], state: LiveState,
                   ctx: PlanContext, label: Callable[[str], str],
-                  normalise: Callable[[Any], Any] = lambda v: v) -> DiffResult:
+                  normalise: Callable[[Any], Any] = lambda v: v, always_exists: bool = False) -> DiffResult:
+    """``always_exists``: router keys always have a value (LiteLLM's default), so changing one
+    that is not yet ours is an update, not an adoption."""
     res = DiffResult(kind)
     mine = state.ledger(ctx.owner).entries(kind)
     others = {o: led.entries(kind) for o, led in state.ledgers.items() if o != ctx.owner}
@@ -46,12 +48,12 @@ def _diff_entries(kind: str, desired: Mapping[str, Any], live: Mapping[str, Any]
             continue
         have = normalise(live[key])
         fields = () if same(have, want) else (FieldChange(key, before=have, after=want),)
-        if key not in mine:
+        if key not in mine and not (always_exists and fields):
             res.counts.adoptable += 1
             res.changes.append(Change(kind, Action.ADOPT, key, fields, desired=want, live=have,
                                       reason="declared in the config, not yet recorded as managed"))
         else:
-            res.counts.managed += 1
+            res.counts.managed += key in mine
             if fields or ctx.force:
                 res.changes.append(Change(kind, Action.UPDATE, key, fields, desired=want, live=have))
     for key, have in live.items():
@@ -87,7 +89,8 @@ def diff_router_settings(desired: DesiredState, live: LiveState, ctx: PlanContex
     mine = live.ledger(ctx.owner).router_settings
     # Only keys that are set (desired) or that we manage take part; defaults are not "entries".
     have = {k: v for k, v in live.router.values.items() if k in want or k in mine}
-    res = _diff_entries("router_settings", want, have, live, ctx, label=lambda k: f"router setting {k!r}")
+    res = _diff_entries("router_settings", want, have, live, ctx, label=lambda k: f"router setting {k!r}",
+                         always_exists=True)
     res.counts.unmanaged = 0
     res.deletions = [
         Change(c.kind, Action.DELETE, c.key,
