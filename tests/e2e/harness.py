@@ -86,3 +86,32 @@ def reset(h: Harness) -> None:
             if not tokens:
                 break
             c.post("/key/delete", json={"keys": tokens}).raise_for_status()
+
+
+def start_without_database(h: Harness, port: int) -> subprocess.Popen[bytes]:
+    """A second, real LiteLLM from the harness venv with no DATABASE_URL (as a misconfigured
+    gateway would run). The caller terminates it."""
+    env = {k: v for k, v in h.env.items() if k not in ("DATABASE_URL", "STORE_MODEL_IN_DB")}
+    env.update({"LITELLM_MASTER_KEY": MASTER_KEY, "LITELLM_LOCAL_MODEL_COST_MAP": "True"})
+    log = open(h.state_dir / "run" / f"nodb-{port}.log", "ab")  # noqa: SIM115 - closed with the process
+    return subprocess.Popen([str(h.state_dir / "venv" / "bin" / "litellm"), "--host", "127.0.0.1",
+                             "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT,
+                            stdin=subprocess.DEVNULL, start_new_session=True)
+
+
+def wait_until_live(url: str, proc: subprocess.Popen[bytes], timeout: float = 180) -> None:
+    """Poll /health/liveliness until it answers (bounded); fail if the process exits."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    with httpx.Client(timeout=2) as c:
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                raise RuntimeError(f"LiteLLM exited with {proc.returncode} before it was ready")
+            try:
+                if c.get(f"{url}/health/liveliness").status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            time.sleep(0.25)  # polling interval of a readiness probe, not a synchronisation guess
+    raise RuntimeError(f"LiteLLM at {url} not ready after {timeout}s")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 
 from llmproxy.apply.report import FAILED, OK, SKIPPED, ApplyReport, Outcome
@@ -71,7 +71,8 @@ class Applier:
         if not steps:
             return results
         with ThreadPoolExecutor(max_workers=min(self.concurrency, len(steps))) as pool:
-            for step, status, detail in pool.map(one, steps):
+            for future in as_completed([pool.submit(one, s) for s in steps]):
+                step, status, detail = future.result()
                 results[f"{step.change.kind}:{step.change.key}"] = self._record(step.change, status, detail)
         return results
 
