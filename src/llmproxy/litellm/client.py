@@ -1,22 +1,27 @@
 """HTTP client for LiteLLM's admin API.
 
-* explicit timeouts; bounded retries with exponential backoff and full jitter on connect errors,
-  429 (honouring ``Retry-After``) and 502/503/504 — for reads always, for writes only when the
-  caller says a repeat cannot duplicate anything (``retry=True``);
-* complete reads: ``get_all_models`` walks every page of ``/v2/model/info``;
+* explicit timeouts; bounded retries with exponential backoff and full jitter on transport errors,
+  429 (honouring ``Retry-After``) and 502/503/504. Reads always retry. Writes retry only what
+  cannot have been applied (the connection was never made, or a 429 refusal) unless the caller
+  says a repeat cannot duplicate anything (``retry=True``). See docs/http.md.
+* complete reads: ``get_all_models`` walks every page of ``/v2/model/info`` and refuses to return
+  a listing it cannot prove complete;
 * errors become ``llmproxy.errors`` types with one clear message naming the endpoint, with
   secrets scrubbed. Nothing here ever returns "empty" for a failed read.
 """
 
 from __future__ import annotations
 
+import ast
 import email.utils
+import hashlib
 import random
 import threading
 import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timezone
 from typing import Any
 
 import httpx
@@ -31,37 +36,65 @@ from llmproxy.errors import (
     ServerError,
     UnexpectedResponse,
 )
-from llmproxy.secrets import redactor
+from llmproxy.litellm.connection import check_api_key
+from llmproxy.secrets import REDACTED, redactor
 
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
 DB_HINT = ("start LiteLLM with DATABASE_URL (a PostgreSQL URL) and STORE_MODEL_IN_DB=True; "
            "llmproxy manages models and credentials stored in LiteLLM's database")
+STORE_HINT = "set STORE_MODEL_IN_DB=True in the proxy's environment and restart it"
+AUTH_HINT = ("the key was rejected — is it the master key? Set LITELLM_API_KEY / --api-key to "
+             "LiteLLM's master key (LITELLM_MASTER_KEY) or a proxy-admin key")
+# The request certainly never reached the server: repeating it cannot duplicate anything.
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+# Worth another try for a request that may be repeated (others, e.g. a bad URL scheme, are not).
+_TRANSIENT = (httpx.NetworkError, httpx.TimeoutException, httpx.RemoteProtocolError)
+_MAX_PAGES = 10_000
+_READ_PASSES = 3  # re-reads of a paginated listing that changed while it was being read
 
 
 @dataclass(frozen=True)
 class RetryPolicy:
     attempts: int = 5  # total tries per request
     base_delay: float = 0.25  # seconds; doubles each retry, full jitter
-    max_delay: float = 8.0  # cap for one wait (also caps Retry-After)
-    total: float = 60.0  # give up once this much time was spent waiting
+    max_delay: float = 8.0  # cap for one backoff wait (a Retry-After is honoured up to ``total``)
+    total: float = 60.0  # cap for the sum of all waits of one request
 
     def delay(self, attempt: int, retry_after: float | None) -> float:
+        """Wait before retry number ``attempt + 1``: the server's Retry-After, else backoff."""
         if retry_after is not None:
-            return min(retry_after, self.max_delay)
+            return retry_after
         return random.uniform(0, min(self.max_delay, self.base_delay * (2 ** attempt)))
 
 
-def _retry_after(response: httpx.Response) -> float | None:
-    value = response.headers.get("retry-after")
+def _retry_after(response: httpx.Response, now: Callable[[], float] = time.time) -> float | None:
+    """Seconds from a ``Retry-After`` header (delta-seconds or HTTP-date); None if absent/invalid."""
+    value = response.headers.get("retry-after", "").strip()
     if not value:
         return None
     try:
         return max(0.0, float(value))
     except ValueError:
+        pass
+    try:
         parsed = email.utils.parsedate_to_datetime(value)
-        if parsed is None:
-            return None
-        return max(0.0, parsed.timestamp() - time.time())
+    except (TypeError, ValueError, IndexError):
+        return None
+    if parsed.tzinfo is None:  # "-0000" parses naive; HTTP dates are always GMT
+        parsed = parsed.replace(tzinfo=timezone.utc)
+    return max(0.0, parsed.timestamp() - now())
+
+
+def _unwrap(msg: Any) -> Any:
+    """LiteLLM often sends ``str(dict)``, e.g. ``"{'error': 'Model ... not found in db'}"``."""
+    if isinstance(msg, str) and msg.startswith("{'") and msg.endswith("}"):
+        try:
+            inner = ast.literal_eval(msg)
+        except (ValueError, SyntaxError, MemoryError, RecursionError):
+            return msg
+        if isinstance(inner, dict) and len(inner) == 1:
+            return next(iter(inner.values()))
+    return msg
 
 
 def error_message(response: httpx.Response) -> str:
@@ -69,13 +102,16 @@ def error_message(response: httpx.Response) -> str:
     try:
         body = response.json()
     except ValueError:
-        text = response.text.strip() or response.reason_phrase
+        text = " ".join(response.text.split()) or response.reason_phrase
         return redactor.scrub(text[:500])
     msg: Any = body
     if isinstance(body, dict):
         msg = body.get("error", body.get("detail", body))
         if isinstance(msg, dict):
             msg = msg.get("message", msg.get("error", msg))
+        msg = _unwrap(msg)
+        if isinstance(msg, dict) and len(msg) == 1 and "error" in msg:
+            msg = msg["error"]
         if isinstance(msg, list):  # FastAPI validation errors
             msg = "; ".join(
                 f"{'.'.join(str(p) for p in e.get('loc', []))}: {e.get('msg')}" if isinstance(e, dict)
@@ -85,12 +121,17 @@ def error_message(response: httpx.Response) -> str:
 
 
 class LiteLLMClient:
-    """Thread-safe; one instance per run. ``stats`` counts requests by ``METHOD path``."""
+    """Thread-safe; one instance per run. ``stats`` counts requests sent by ``METHOD path``
+    (every attempt counts)."""
 
     def __init__(self, base_url: str, api_key: str, *, timeout: float = 30.0,
                  retry: RetryPolicy | None = None, transport: httpx.BaseTransport | None = None,
                  sleep: Callable[[float], None] = time.sleep, page_size: int = 500) -> None:
+        check_api_key(api_key, "the admin key")
         redactor.add(api_key)
+        # Forms in which LiteLLM echoes a rejected key: abbreviated, masked, and its sha256 hash.
+        self._key_forms = [f"sk-...{api_key[-4:]}", f"{api_key[:4]}****{api_key[-4:]}",
+                           hashlib.sha256(api_key.encode()).hexdigest()] if len(api_key) > 8 else []
         self.base_url = base_url.rstrip("/")
         self.retry = retry or RetryPolicy()
         self.page_size = page_size
@@ -119,131 +160,211 @@ class LiteLLMClient:
     def write_count(self) -> int:
         return sum(n for k, n in self.stats.items() if not k.startswith("GET "))
 
+    def _scrub(self, text: str) -> str:
+        text = redactor.scrub(text)
+        for form in self._key_forms:
+            text = text.replace(form, REDACTED)
+        return text
+
     # -- core ------------------------------------------------------------------------------
     def request(self, method: str, path: str, *, json: Any = None,
                 params: dict[str, Any] | None = None, retry: bool | None = None) -> Any:
         """Send one request and return its parsed JSON body (``None`` for an empty body).
 
         ``retry`` defaults to True for GET and False otherwise: pass True for a write only when
-        repeating it cannot create a second object.
+        repeating it cannot create a second object. Without it a write is still retried when it
+        cannot have been applied: the connection was never made, or the server refused it (429).
         """
+        method = method.upper()
         retry = (method == "GET") if retry is None else retry
         endpoint = f"{method} {path}"
         waited = 0.0
         attempt = 0
         while True:
+            attempt += 1
             with self._lock:
                 self.stats[endpoint] += 1
             try:
                 response = self._http.request(method, path, json=json, params=params)
             except httpx.TransportError as exc:
-                # A connect error never reached the server: always safe to repeat.
-                safe = retry or isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout))
-                if safe and self._can_retry(attempt, waited):
-                    delay = self.retry.delay(attempt, None)
-                    self._sleep(delay)
-                    waited += delay
-                    attempt += 1
-                    continue
-                raise self._transport_error(exc, endpoint, attempt) from None
-            if response.status_code in RETRY_STATUSES and retry and self._can_retry(attempt, waited):
-                delay = self.retry.delay(attempt, _retry_after(response))
-                self._sleep(delay)
-                waited += delay
-                attempt += 1
-                continue
-            return self._handle(response, endpoint, attempt)
+                sent = not isinstance(exc, _NOT_SENT)
+                may_repeat = not sent or (retry and isinstance(exc, _TRANSIENT))
+                delay = self._next_delay(attempt, None, waited) if may_repeat else None
+                if delay is None:
+                    maybe_applied = sent and not retry and isinstance(exc, _TRANSIENT)
+                    raise self._transport_error(exc, endpoint, attempt, maybe_applied) from None
+            else:
+                status = response.status_code
+                if status not in RETRY_STATUSES or not (retry or status == 429):
+                    return self._handle(response, endpoint, attempt)
+                retry_after = _retry_after(response)
+                delay = self._next_delay(attempt, retry_after, waited)
+                if delay is None:
+                    note = ""
+                    if retry_after is not None and retry_after > self.retry.total - waited:
+                        note = (f"; LiteLLM asked to retry after {retry_after:.0f} s, more than the "
+                                f"remaining retry budget ({max(0.0, self.retry.total - waited):.0f} s)")
+                    return self._handle(response, endpoint, attempt, note)
+            self._sleep(delay)
+            waited += delay
 
-    def _can_retry(self, attempt: int, waited: float) -> bool:
-        return attempt + 1 < self.retry.attempts and waited < self.retry.total
+    def _next_delay(self, attempt: int, retry_after: float | None, waited: float) -> float | None:
+        """The wait before the next attempt, or None to give up (attempts or budget spent)."""
+        remaining = self.retry.total - waited
+        if attempt >= self.retry.attempts or remaining <= 0:
+            return None
+        delay = self.retry.delay(attempt - 1, retry_after)
+        if retry_after is not None:
+            # Retrying sooner than asked would only be refused again.
+            return delay if delay <= remaining else None
+        return min(delay, remaining)
 
-    def _transport_error(self, exc: httpx.TransportError, endpoint: str, attempt: int) -> LLMProxyError:
-        tries = f" after {attempt + 1} attempts" if attempt else ""
-        if isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout)):
+    @staticmethod
+    def _attempts(attempt: int) -> str:
+        return f" after {attempt} attempts" if attempt > 1 else ""
+
+    def _transport_error(self, exc: httpx.TransportError, endpoint: str, attempt: int,
+                         maybe_applied: bool) -> LLMProxyError:
+        tries = self._attempts(attempt)
+        detail = self._scrub(str(exc)) or type(exc).__name__
+        if isinstance(exc, _NOT_SENT) and not isinstance(exc, httpx.PoolTimeout):
             return ConnectionFailed(
-                f"cannot reach LiteLLM at {self.base_url}{tries}: {redactor.scrub(str(exc)) or type(exc).__name__}",
+                self._scrub(f"{endpoint}: cannot reach LiteLLM at {self.base_url}{tries}: {detail}"),
                 hint="check --base-url / LITELLM_BASE_URL and that the proxy is running",
             )
+        unsure = " (not retried: it may have been applied; re-run to converge)" if maybe_applied else ""
         if isinstance(exc, httpx.TimeoutException):
-            return ConnectionFailed(f"{endpoint}: LiteLLM at {self.base_url} did not answer in time{tries}",
-                                    hint="the proxy may be overloaded; retry, or raise --timeout")
-        return ConnectionFailed(
-            f"{endpoint}: connection to LiteLLM at {self.base_url} failed{tries}: "
-            f"{redactor.scrub(str(exc)) or type(exc).__name__}")
+            return ConnectionFailed(
+                self._scrub(f"{endpoint}: LiteLLM at {self.base_url} did not answer in time{tries}{unsure}"),
+                hint="the proxy may be overloaded; retry, or raise --timeout")
+        return ConnectionFailed(self._scrub(
+            f"{endpoint}: connection to LiteLLM at {self.base_url} failed{tries}{unsure}: {detail}"))
 
-    def _handle(self, response: httpx.Response, endpoint: str, attempt: int) -> Any:
+    def _handle(self, response: httpx.Response, endpoint: str, attempt: int, note: str = "") -> Any:
         status = response.status_code
+        if 300 <= status < 400:
+            where = response.headers.get("location", "?")
+            raise ServerError(self._scrub(f"{endpoint}: LiteLLM redirected (HTTP {status}) to {where}"),
+                              hint="use the address it redirects to as --base-url / LITELLM_BASE_URL",
+                              status=status, endpoint=endpoint)
         if status < 400:
-            if not response.content:
-                return None
-            try:
-                return response.json()
-            except ValueError:
-                raise UnexpectedResponse(f"{endpoint}: LiteLLM sent a response that is not JSON",
-                                         status=status, endpoint=endpoint) from None
-        reason = error_message(response)
-        if status in (401, 403):
-            raise AuthError(f"LiteLLM rejected the key ({status}) on {endpoint}: {reason}",
-                            hint="is LITELLM_API_KEY / --api-key the master key or a proxy-admin key?")
+            return self._json(response, endpoint)
+        reason = self._scrub(error_message(response))
         low = reason.lower()
+
+        def fail(cls: type[ServerError], message: str, hint: str | None = None) -> ServerError:
+            return cls(self._scrub(message), hint=hint, status=status, endpoint=endpoint)
+
+        if status in (401, 403):
+            raise AuthError(self._scrub(f"LiteLLM rejected the key (HTTP {status}) on {endpoint}: {reason}"),
+                            hint=AUTH_HINT)
+        if "no connected db" in low:  # a key that is not the master key, and no DB to look it up
+            raise AuthError(self._scrub(f"LiteLLM rejected the key on {endpoint}: it is not the master key "
+                                        f"and LiteLLM has no database to check other keys ({reason})"),
+                            hint=AUTH_HINT + "; or start LiteLLM with DATABASE_URL")
         if "db not connected" in low or "no db connected" in low or "database_url" in low:
-            raise ServerError(f"{endpoint}: LiteLLM has no database connected", hint=DB_HINT,
-                              status=status, endpoint=endpoint)
-        if "store_model_in_db" in low:
-            raise ServerError(f"{endpoint}: LiteLLM does not store models in its database",
-                              hint="set STORE_MODEL_IN_DB=True in the proxy's environment and restart it",
-                              status=status, endpoint=endpoint)
-        tries = f" (after {attempt + 1} attempts)" if attempt else ""
-        message = f"{endpoint} failed with HTTP {status}{tries}: {reason}"
-        if status == 404 or "not found" in low:
-            raise NotFound(message, status=status, endpoint=endpoint)
-        if status == 409 or "already exists" in low:
-            raise Conflict(message, status=status, endpoint=endpoint)
-        raise ServerError(message, status=status, endpoint=endpoint)
+            raise fail(ServerError, f"{endpoint}: LiteLLM has no database connected ({reason})", DB_HINT)
+        if "store_model_in_db" in low or "only supported for db-stored models" in low:
+            raise fail(ServerError, f"{endpoint}: LiteLLM does not store models in its database ({reason})",
+                       STORE_HINT)
+        message = f"{endpoint} failed with HTTP {status}{self._attempts(attempt)}{note}: {reason}"
+        if status == 404 or (status == 400 and "not found" in low):
+            raise fail(NotFound, message)
+        if status == 409 or (status == 400 and "already exists" in low):
+            raise fail(Conflict, message)
+        raise fail(ServerError, message)
+
+    def _json(self, response: httpx.Response, endpoint: str) -> Any:
+        if not response.content:
+            return None
+        try:
+            return response.json()
+        except ValueError:
+            kind = response.headers.get("content-type", "no content type")
+            start = self._scrub(" ".join(response.text[:200].split())[:80])
+            raise UnexpectedResponse(
+                f"{endpoint}: LiteLLM sent a response that is not JSON ({kind}): {start!r}",
+                hint="is --base-url / LITELLM_BASE_URL the LiteLLM proxy's address?",
+                status=response.status_code, endpoint=endpoint) from None
 
     # -- typed reads -------------------------------------------------------------------------
     def get(self, path: str, **params: Any) -> Any:
         return self.request("GET", path, params=params or None)
 
     def get_all_models(self) -> list[dict[str, Any]]:
-        """Every deployment from ``/v2/model/info``, all pages, deduplicated by id."""
+        """Every deployment from ``/v2/model/info``: all pages, deduplicated by ``model_info.id``.
+
+        LiteLLM paginates an in-memory list by offset, so a listing that changes while it is read
+        can shift items across pages. A pass whose totals disagree, or that holds fewer models than
+        the server counted, is read again; if that never settles, the read fails rather than
+        returning a partial inventory.
+        """
+        for _ in range(_READ_PASSES):
+            models, counts = self._models_pass()
+            if len(set(counts)) <= 1 and all(len(models) >= n for n in counts):
+                return models
+        if counts and len(models) < counts[-1]:
+            changed = f"; total_count changed across pages: {counts}" if len(set(counts)) > 1 else ""
+            raise UnexpectedResponse(
+                f"GET /v2/model/info: read {len(models)} models but LiteLLM counted {counts[-1]}"
+                f"{changed} ({_READ_PASSES} tries); refusing to use an incomplete list",
+                hint="if the model list was changing, retry when it is idle",
+                endpoint="GET /v2/model/info")
+        return models  # totals inconsistent, yet nothing is missing
+
+    def _models_pass(self) -> tuple[list[dict[str, Any]], list[int]]:
+        """One walk through the pages: the models, and every ``total_count`` the server named."""
         endpoint = "GET /v2/model/info"
+
+        def unexpected(what: str) -> UnexpectedResponse:
+            return UnexpectedResponse(f"{endpoint} (page {page}): {what}", endpoint=endpoint)
+
         seen: dict[str, dict[str, Any]] = {}
-        page = 1
-        total_pages: int | None = None
-        while True:
+        counts: list[int] = []
+        for page in range(1, _MAX_PAGES + 1):
             body = self.get("/v2/model/info", page=page, size=self.page_size)
             if not isinstance(body, dict) or not isinstance(body.get("data"), list):
-                raise UnexpectedResponse(f"{endpoint}: expected an object with a 'data' list",
-                                         endpoint=endpoint)
-            for item in body["data"]:
-                if not isinstance(item, dict) or not isinstance(item.get("model_info"), dict):
-                    raise UnexpectedResponse(f"{endpoint}: a model without 'model_info'", endpoint=endpoint)
-                key = str(item["model_info"].get("id") or f"#{len(seen)}")
+                raise unexpected("expected an object with a 'data' list")
+            data = body["data"]
+            new = 0
+            for item in data:
+                info = item.get("model_info") if isinstance(item, dict) else None
+                if not isinstance(info, dict) or not isinstance(info.get("id"), (str, int)):
+                    raise unexpected("a model without 'model_info.id'")
+                key = str(info["id"])
+                new += key not in seen
                 seen[key] = item
-            pages = body.get("total_pages")
-            if isinstance(pages, int):
-                total_pages = max(total_pages or 0, pages)
-            # Stop on a short/empty page, or once past the largest page count the server named.
-            if not body["data"] or len(body["data"]) < self.page_size:
+            if data and not new:
+                raise unexpected("it only repeats models already read: LiteLLM seems to ignore the "
+                                 "'page' parameter (or the list changed a lot while it was read), "
+                                 "so the complete list cannot be read")
+            count, pages, size = (body.get(k) for k in ("total_count", "total_pages", "size"))
+            if isinstance(count, int):
+                counts.append(count)
+            size = size if isinstance(size, int) and size > 0 else self.page_size
+            # The end: an empty or short page, or the last page the server named once every
+            # model it counted has been read.
+            if len(data) < size:
                 break
-            if total_pages is not None and page >= total_pages:
+            missing = isinstance(count, int) and len(seen) < count
+            if isinstance(pages, int) and page >= pages and not missing:
                 break
-            page += 1
-            if page > 10_000:
-                raise UnexpectedResponse(f"{endpoint}: pagination does not end", endpoint=endpoint)
-        return list(seen.values())
+        else:
+            raise unexpected(f"pagination did not end after {_MAX_PAGES} pages")
+        return list(seen.values()), counts
 
     def get_credentials(self) -> list[dict[str, Any]]:
         body = self.get("/credentials")
-        if not isinstance(body, dict) or not isinstance(body.get("credentials"), list):
-            raise UnexpectedResponse("GET /credentials: expected an object with a 'credentials' list",
-                                     endpoint="GET /credentials")
-        return body["credentials"]
+        creds = body.get("credentials") if isinstance(body, dict) else None
+        if not isinstance(creds, list) or not all(
+                isinstance(c, dict) and isinstance(c.get("credential_name"), str) for c in creds):
+            raise UnexpectedResponse("GET /credentials: expected an object with a 'credentials' list "
+                                     "of objects with a 'credential_name'", endpoint="GET /credentials")
+        return creds
 
     def get_router_settings(self) -> dict[str, Any]:
         body = self.get("/router/settings")
         if not isinstance(body, dict) or not isinstance(body.get("current_values"), dict):
-            raise UnexpectedResponse("GET /router/settings: expected 'current_values'",
+            raise UnexpectedResponse("GET /router/settings: expected an object with 'current_values'",
                                      endpoint="GET /router/settings")
         return body
