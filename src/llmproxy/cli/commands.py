@@ -9,6 +9,7 @@ import typer
 MODULES = [
     "llmproxy.cli.config_cmds",  # validate, render, schema
     "llmproxy.cli.plan_cmds",  # plan, sync
+    "llmproxy.cli.keys_cmds",  # keys create|list|info|update|rotate|delete
 ]
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import sys
 
 import typer
+from rich.text import Text
 
 from llmproxy import __version__
 from llmproxy.cli.common import err
@@ -42,7 +43,9 @@ def _register() -> None:
 
 
 def report_error(exc: LLMProxyError) -> None:
-    err.print(f"[bold red]error:[/] {redactor.scrub(exc.message)}", markup=True, highlight=False)
+    line = Text("error: ", style="bold red")
+    line.append(redactor.scrub(exc.message))  # plain text: names like "[x]" are not markup
+    err.print(line, highlight=False)
     if exc.hint:
         err.print(f"  hint: {redactor.scrub(exc.hint)}", markup=False)
 

@@ -1,0 +1,41 @@
+"""Key defaults from the optional ``keys`` section of config.json.
+
+Loading the config is the config package's job (``llmproxy.config.load_config``); this adapter only
+decides when to ask it. ``keys`` commands must work without any config: when no config file exists
+(and none was named explicitly) there are no defaults, i.e. no limits.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from llmproxy.errors import ConfigError, LLMProxyError
+from llmproxy.keys.values import KeySettings
+
+DEFAULT_CONFIG = Path("config.json")
+
+
+def load_key_defaults(config: Path | None, local: Path | None, env_file: Path | None) -> KeySettings:
+    path = config if config is not None else DEFAULT_CONFIG
+    if not path.exists():
+        if config is not None:
+            raise LLMProxyError(f"config file not found: {config}")
+        return KeySettings()
+    try:
+        load_config = importlib.import_module("llmproxy.config").load_config
+    except (ImportError, AttributeError):
+        raise LLMProxyError(f"cannot read key defaults from {path}: this build of llmproxy has no config loader",
+                            hint="run from a directory without config.json to use no defaults") from None
+    try:
+        loaded = load_config(config, local, env_file)
+    except ConfigError as exc:
+        exc.hint = exc.hint or (f"keys create takes its default limits from the 'keys' section of {path}, "
+                                "so the config must load; fix it, or pass --no-defaults")
+        raise
+    raw: Any = getattr(loaded, "key_defaults", None) or {}
+    if not isinstance(raw, Mapping):
+        raise LLMProxyError(f"{path}: the 'keys' section must be an object")
+    return KeySettings.from_defaults(raw)
