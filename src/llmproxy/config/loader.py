@@ -1,0 +1,105 @@
+"""``load_config``: files -> merged document -> validated config -> desired state."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from llmproxy.config.compile import compile_resources
+from llmproxy.config.envvars import Environment, resolve_env
+from llmproxy.config.extend import resolve_extends
+from llmproxy.config.files import ConfigPaths, locate, read_json
+from llmproxy.config.merge import Origins, merge, strip_directives
+from llmproxy.config.provider_models import expand_provider_models
+from llmproxy.config.references import check_references
+from llmproxy.config.schema_errors import check
+from llmproxy.desired.model import DesiredState
+from llmproxy.errors import ConfigError, ConfigIssue
+
+DEFAULT_OWNER = "llmproxy"
+
+
+@dataclass(frozen=True)
+class LoadedConfig:
+    desired: DesiredState
+    #: Defaults for ``llmproxy keys create`` from the optional "keys" section; {} when absent.
+    key_defaults: dict[str, Any] = field(default_factory=dict)
+    #: The files actually read: the config, the local file if any, the env file if a ${VAR} needed it.
+    files: list[Path] = field(default_factory=list)
+
+
+def _fail_if(issues: list[ConfigIssue]) -> None:
+    if issues:
+        raise ConfigError(issues)
+
+
+def _read_documents(paths: ConfigPaths) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """Both files, each parsed and checked on its own, so every issue names the right file."""
+    issues: list[ConfigIssue] = []
+    docs: list[dict[str, Any] | None] = []
+    for path in (paths.config, paths.local):
+        if path is None:
+            docs.append(None)
+            continue
+        doc, read_issues = read_json(path)
+        issues += read_issues
+        if doc is not None:
+            issues += check(doc, lambda _loc, f=str(path): f)[1]
+        docs.append(doc)
+    _fail_if(issues)
+    base, local = docs
+    assert base is not None  # read_json reported why otherwise
+    return base, local
+
+
+def _resolve_document(base: dict[str, Any], local: dict[str, Any] | None, origins: Origins,
+                      env: Environment) -> tuple[dict[str, Any], dict, list[ConfigIssue]]:
+    """Merged, ``${VAR}``-resolved, inheritance applied, models expanded, directives stripped.
+
+    Missing variables are returned (they do not stop the other checks); a broken ``$extend``
+    raises at once, since everything downstream of it would only add noise.
+    """
+    merged = merge(base, local) if local is not None else base
+    merged, env_issues = resolve_env(merged, env, origins.file_for)
+    sources: dict = {}
+    if isinstance(merged.get("providers"), dict):
+        providers = {k: v for k, v in merged["providers"].items() if isinstance(v, dict)}
+        providers, extend_issues = resolve_extends(providers, origins.file_for)
+        if extend_issues:
+            raise ConfigError(env_issues + extend_issues)
+        merged["providers"], sources = expand_provider_models(providers)
+    return strip_directives(merged), sources, env_issues
+
+
+def load_config(config: Path | None = None, local: Path | None = None,
+                env_file: Path | None = None) -> LoadedConfig:
+    """Load, merge, resolve and validate; raise ``ConfigError`` with every issue found."""
+    paths, issues = locate(config, local, env_file)
+    _fail_if(issues)
+    base, local_doc = _read_documents(paths)
+    origins = Origins(paths.config, paths.local, local_doc)
+    env = Environment(paths.env_file)
+    document, sources, env_issues = _resolve_document(base, local_doc, origins, env)
+
+    validated, issues = check(document, origins.file_for)
+    if validated is None:
+        raise ConfigError(env_issues + issues)
+    credentials, deployments, compile_issues = compile_resources(validated, sources, origins.file_for)
+    aliases, fallbacks, reference_issues = check_references(validated, deployments, origins.file_for)
+    _fail_if(env_issues + compile_issues + reference_issues)
+    router = validated.router_settings
+
+    desired = DesiredState(
+        owner=validated.owner or DEFAULT_OWNER,
+        credentials=credentials,
+        deployments=deployments,
+        aliases=aliases,
+        fallbacks=fallbacks,
+        router_settings=router.model_dump(exclude_none=True) if router is not None else None,
+    )
+    key_defaults = validated.keys.model_dump(exclude_none=True) if validated.keys is not None else {}
+    files = [p for p in (paths.config, paths.local) if p is not None]
+    if env.file_was_read and paths.env_file is not None:
+        files.append(paths.env_file)
+    return LoadedConfig(desired, key_defaults, files)

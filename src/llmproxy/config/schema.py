@@ -1,0 +1,279 @@
+"""The config file format as pydantic models (the edge: JSON in, validated objects out).
+
+Every object forbids unknown keys and accepts ``$delete`` (see ``merge``). Maps whose keys are
+names (providers, models, aliases) are models with typed extra keys, so they can carry
+``$delete`` too. Everything is optional here: a ``config.local.json`` is a partial document and
+is checked with the same models; rules that span files (an interface needs an ``api_key``) are
+checked by the compiler on the merged result.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
+from pydantic_core import PydanticCustomError
+
+INTERFACES: tuple[str, ...] = ("openai", "anthropic", "gemini")
+
+# litellm/router_utils/routing_groups.py VALID_ROUTING_STRATEGIES (LiteLLM 1.106):
+# "simple-shuffle", "lar1" and the values of types/router.py RoutingStrategy.
+RoutingStrategy = Literal[
+    "simple-shuffle", "least-busy", "usage-based-routing", "latency-based-routing",
+    "cost-based-routing", "usage-based-routing-v2", "lar1", "provider-budget-routing",
+]
+
+RoutingGroupStrategy = Literal[RoutingStrategy, "priority"]
+
+OWNER_PATTERN = r"^[A-Za-z0-9_.-]{1,64}$"
+DURATION_PATTERN = r"^(\d+(s|m|h|d|w|mo)|hourly|daily|weekly|monthly)$"
+#: What a pattern means, for messages.
+PATTERN_HELP = {
+    OWNER_PATTERN: "1 to 64 letters, digits, '.', '_' or '-'",
+    DURATION_PATTERN: "a LiteLLM duration such as 30s, 10m, 1h, 7d, 2w, 1mo or daily",
+}
+
+Name = Annotated[str, Field(min_length=1)]
+Duration = Annotated[str, Field(pattern=DURATION_PATTERN, description=PATTERN_HELP[DURATION_PATTERN])]
+NonNegInt = Annotated[int, Field(ge=0)]
+PositiveFloat = Annotated[float, Field(gt=0)]
+
+_DELETE_DOC = "Keys to remove from the inherited object (config.local.json over config.json, $extend, default_model)."
+_PROVIDER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+
+
+class ConfigObject(BaseModel):
+    """An object of the config file: strict types, no unknown keys, ``$delete`` allowed."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+    #: Extra hint for an unknown key, by key (shown instead of a did-you-mean).
+    key_hints: ClassVar[dict[str, str]] = {}
+
+    delete: list[str] | None = Field(None, alias="$delete", description=_DELETE_DOC)
+
+
+class NamedMap(BaseModel):
+    """``{name: value}`` with ``$delete``; subclasses type the values via ``__pydantic_extra__``."""
+
+    model_config = ConfigDict(extra="allow", strict=True)
+    key_hints: ClassVar[dict[str, str]] = {}
+
+    delete: list[str] | None = Field(None, alias="$delete", description=_DELETE_DOC)
+
+    def entries(self) -> list[tuple[str, Any]]:
+        return list((self.model_extra or {}).items())
+
+
+class ModelDefaults(ConfigObject):
+    """What every model of a provider inherits (``default_model``)."""
+
+    key_hints: ClassVar[dict[str, str]] = {
+        "model_name": "default_model cannot name models; set model_name on each model",
+        "model_names": "default_model cannot name models; set model_names on each model",
+    }
+
+    access_groups: list[str] | None = Field(
+        None, description="Overrides the provider's access_groups; [] means none.")
+    litellm_params: dict[str, Any] | None = Field(
+        None, description="Extra LiteLLM litellm_params (model and litellm_credential_name are derived).")
+    model_info: dict[str, Any] | None = Field(
+        None, description="LiteLLM model_info; model_info.base_model sets the pricing model.")
+    ignored: bool | None = Field(None, description="true drops the model.")
+
+    @field_validator("litellm_params")
+    @classmethod
+    def _derived_params(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
+        derived = [k for k in ("model", "litellm_credential_name") if value and k in value]
+        if derived:
+            raise PydanticCustomError(
+                "derived_param",
+                "litellm_params.{key} is derived from the provider, interface and model id; "
+                "use the top-level \"models\" list for a literal deployment",
+                {"key": derived[0]})
+        return value
+
+
+class ModelConfig(ModelDefaults):
+    """One upstream model id of a provider."""
+
+    key_hints: ClassVar[dict[str, str]] = {}
+
+    model_name: Name | None = Field(None, description="The exposed name (after the interface prefix).")
+    model_names: list[Name] | None = Field(
+        None, min_length=1, description="Several exposed names: one deployment each.")
+
+    @model_validator(mode="after")
+    def _one_name_form(self) -> ModelConfig:
+        if self.model_name is not None and self.model_names is not None:
+            raise PydanticCustomError("name_forms", "set model_name or model_names, not both")
+        return self
+
+
+class ModelMap(NamedMap):
+    """Raw model id -> model config (null = defaults only)."""
+
+    __pydantic_extra__: dict[str, ModelConfig | None]
+
+
+class Interface(ConfigObject):
+    model_name_prefix: str | None = Field(
+        None, description='Prefix of every exposed model name; default "<interface>/", "" for none.')
+    models: ModelMap | None = Field(None, description="Adds to / overrides the provider's models.")
+
+
+class Interfaces(ConfigObject):
+    """Which APIs of the provider to use; each yields one credential. null = enabled, defaults."""
+
+    openai: Interface | None = None
+    anthropic: Interface | None = None
+    gemini: Interface | None = None
+    _order: tuple[str, ...] = PrivateAttr(default=())
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _keep_order(cls, data: Any, handler: Any) -> Interfaces:
+        result = handler(data)
+        if isinstance(data, dict):
+            result._order = tuple(k for k in data if k in INTERFACES)
+        return result
+
+    def enabled(self) -> list[tuple[str, Interface]]:
+        """The interfaces present in the file, in file order (null -> defaults)."""
+        return [(name, getattr(self, name) or Interface()) for name in self._order]
+
+
+class Provider(ConfigObject):
+    extend: str | None = Field(None, alias="$extend",
+                               description="Inherit everything from this provider (null removes inheritance).")
+    api_base: str | None = Field(None, description="Base URL; the interface suffix (/v1, /v1beta) is added once.")
+    api_key: str | None = Field(None, description='"${VAR}" (resolved by llmproxy) or "os.environ/VAR" (by LiteLLM).')
+    access_groups: list[str] | None = Field(None, description="Default model_info.access_groups of its models.")
+    interfaces: Interfaces | None = None
+    models: ModelMap | None = Field(None, description="Models served on every interface.")
+    default_model: ModelDefaults | None = Field(None, description="Merged under every model of this provider.")
+    models_api_base: str | None = Field(
+        None, description="Accepted for compatibility with the seed scripts; llmproxy does not discover models.")
+
+
+class ProviderMap(NamedMap):
+    __pydantic_extra__: dict[str, Provider]
+
+    @model_validator(mode="after")
+    def _names(self) -> ProviderMap:
+        bad = [name for name, _ in self.entries() if not _PROVIDER_NAME.match(name)]
+        if bad:
+            raise PydanticCustomError(
+                "provider_name", "invalid provider name '{name}': use letters, digits, '.', '_' and '-'",
+                {"name": bad[0]})
+        return self
+
+
+class LiteralParams(BaseModel):
+    model_config = ConfigDict(extra="allow", strict=True)
+
+    model: Name = Field(description="LiteLLM model, e.g. openai/gpt-4o.")
+
+
+class LiteralDeployment(ConfigObject):
+    """A LiteLLM deployment written out in full (for what providers cannot express)."""
+
+    model_name: Name
+    litellm_params: LiteralParams
+    model_info: dict[str, Any] | None = None
+
+
+class AliasMap(NamedMap):
+    """Alias (wildcards such as claude-opus-* allowed) -> model name or another alias."""
+
+    __pydantic_extra__: dict[str, Name]
+
+
+class BaseModelMap(NamedMap):
+    """Raw model id -> model_info.base_model, when the model does not set one."""
+
+    __pydantic_extra__: dict[str, Name]
+
+
+class RetryPolicy(ConfigObject):
+    BadRequestErrorRetries: NonNegInt | None = None
+    AuthenticationErrorRetries: NonNegInt | None = None
+    TimeoutErrorRetries: NonNegInt | None = None
+    RateLimitErrorRetries: NonNegInt | None = None
+    ContentPolicyViolationErrorRetries: NonNegInt | None = None
+    InternalServerErrorRetries: NonNegInt | None = None
+    ServiceUnavailableErrorRetries: NonNegInt | None = None
+    NotFoundErrorRetries: NonNegInt | None = None
+    DefaultRetries: NonNegInt | None = None
+
+
+class RoutingGroup(ConfigObject):
+    group_name: Name
+    models: list[Name]
+    routing_strategy: RoutingGroupStrategy
+    routing_strategy_args: dict[str, Any] | None = None
+    model_priorities: dict[str, Annotated[int, Field(ge=1)]] | None = None
+
+
+FallbackList = list[dict[str, list[str]]]
+
+
+class RouterSettings(ConfigObject):
+    """LiteLLM router settings other than model_group_alias and fallbacks."""
+
+    key_hints: ClassVar[dict[str, str]] = {
+        "model_group_alias": 'aliases have their own top-level section: "aliases"',
+        "fallbacks": 'fallbacks have their own top-level section: "fallbacks"',
+    }
+
+    routing_strategy: RoutingStrategy | None = None
+    routing_strategy_args: dict[str, Any] | None = None
+    routing_groups: list[RoutingGroup] | None = None
+    num_retries: NonNegInt | None = None
+    timeout: PositiveFloat | None = None
+    stream_timeout: PositiveFloat | None = None
+    max_fallbacks: NonNegInt | None = None
+    context_window_fallbacks: FallbackList | None = None
+    content_policy_fallbacks: FallbackList | None = None
+    allowed_fails: NonNegInt | None = None
+    cooldown_time: Annotated[float, Field(ge=0)] | None = None
+    retry_after: NonNegInt | None = None
+    retry_policy: RetryPolicy | None = None
+    enable_pre_call_checks: bool | None = None
+    default_litellm_params: dict[str, Any] | None = None
+    set_verbose: bool | None = None
+    default_max_parallel_requests: Annotated[int, Field(ge=1)] | None = None
+    enable_tag_filtering: bool | None = None
+    tag_filtering_match_any: bool | None = None
+    disable_cooldowns: bool | None = None
+
+
+class KeyDefaults(ConfigObject):
+    """Defaults for ``llmproxy keys create``."""
+
+    models: list[Name] | None = None
+    max_budget: Annotated[float, Field(ge=0)] | None = None
+    budget_duration: Duration | None = None
+    rpm_limit: NonNegInt | None = None
+    tpm_limit: NonNegInt | None = None
+    duration: Duration | None = None
+    metadata: dict[str, Any] | None = None
+    team_id: Name | None = None
+
+
+class ConfigFile(ConfigObject):
+    """config.json / config.local.json."""
+
+    model_config = ConfigDict(title="llmproxy config")
+
+    schema_: str | None = Field(None, alias="$schema", description="Ignored (for editors).")
+    owner: Annotated[str, Field(pattern=OWNER_PATTERN)] | None = Field(
+        None, description='Identifies what this config creates in LiteLLM; default "llmproxy".')
+    providers: ProviderMap | None = None
+    models: list[LiteralDeployment] | None = None
+    model_name_base_model_map: BaseModelMap | None = None
+    aliases: AliasMap | None = None
+    fallbacks: FallbackList | None = Field(
+        None, description='[{"source[,source...]": [targets...]}, ...]')
+    router_settings: RouterSettings | None = None
+    keys: KeyDefaults | None = None

@@ -1,0 +1,79 @@
+"""Compatibility with the seed scripts' config, and the bundled example files."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from llmproxy.config import load_config
+from tests.unit.config.conftest import REPO
+
+SEEDS = REPO.parent / "shared" / "seeds"
+SEED_LOCAL = {"providers": {"antigravity-manager": {"api_key": "os.environ/ANTIGRAVITY_MANAGER_API_KEY"}}}
+
+
+@pytest.fixture
+def seed(tmp_path: Path) -> dict:
+    if not (SEEDS / "litellm_scripts-config.json").is_file():
+        pytest.fail(f"seed files not found in {SEEDS}")
+    shutil.copy(SEEDS / "litellm_scripts-config.json", tmp_path / "config.json")
+    (tmp_path / "config.local.json").write_text(json.dumps(SEED_LOCAL))
+    return load_config(tmp_path / "config.json").desired.to_json(show_secrets=True)
+
+
+def test_seed_config_resolves_to_what_the_seed_scripts_sent(seed: dict) -> None:
+    expected = json.loads((SEEDS / "litellm_scripts-rendered.json").read_text())
+    assert seed["credentials"] == expected["credentials"]
+    assert seed["models"] == expected["models"]
+    assert seed["aliases"] == expected["aliases"]
+    assert seed["fallbacks"] == expected["fallbacks"]
+
+
+def test_seed_deployments_are_distinct_resources(seed: dict) -> None:
+    identities = {(m["model_name"], m["litellm_params"]["model"], m["litellm_params"]["litellm_credential_name"])
+                  for m in seed["models"]}
+    assert len(identities) == len(seed["models"]) == 18
+
+
+def test_example_config_validates_without_a_local_file(tmp_path: Path) -> None:
+    shutil.copy(REPO / "config.json", tmp_path / "config.json")
+    loaded = load_config(tmp_path / "config.json")
+    desired = loaded.desired
+    assert [(c.name, c.values["api_base"]) for c in desired.credentials] == [
+        ("antigravity-manager-anthropic", "http://antigravity-manager:8045"),
+        ("antigravity-manager-2-anthropic", "http://antigravity-manager-2:8045"),
+    ]
+    assert any("*" in alias for alias in desired.aliases)
+    assert len(desired.fallbacks) > len(json.loads((REPO / "config.json").read_text())["fallbacks"])  # "a,b" key
+    assert desired.router_settings["routing_strategy"] == "simple-shuffle"
+    assert loaded.key_defaults["budget_duration"] == "30d"
+    assert all(d.model_info.get("base_model") for d in desired.deployments)
+    assert any(d.model_info.get("access_groups") for d in desired.deployments)
+    assert json.loads((REPO / "config.json").read_text())["$schema"] == "./config.schema.json"
+
+
+def test_example_local_file_resolves_both_key_forms(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    shutil.copy(REPO / "config.json", tmp_path / "config.json")
+    shutil.copy(REPO / "config.local.example.json", tmp_path / "config.local.json")
+    monkeypatch.setenv("ANTIGRAVITY_MANAGER_API_KEY", "sk-example-secret-key")
+    keys = {c.name: c.values["api_key"] for c in load_config(tmp_path / "config.json").desired.credentials}
+    assert keys == {"antigravity-manager-anthropic": "sk-example-secret-key",
+                    "antigravity-manager-2-anthropic": "os.environ/ANTIGRAVITY_MANAGER_API_KEY"}
+
+
+def test_readme_configuration_examples_load(tmp_path: Path) -> None:
+    section = (REPO / "README.md").read_text().split("## Configuration", 1)[1].split("\n## ", 1)[0]
+    base, overlay = (json.loads(block.split("```", 1)[0]) for block in section.split("```json\n")[1:3])
+    (tmp_path / "config.json").write_text(json.dumps(base))
+    desired = load_config(tmp_path / "config.json").desired
+    assert [c.name for c in desired.credentials] == ["antigravity-manager-anthropic", "antigravity-manager-2-anthropic"]
+    assert len(desired.deployments) == 4
+    base["providers"]["legacy-provider"] = {"api_base": "http://old", "api_key": "x", "interfaces": {"openai": {}}}
+    (tmp_path / "config.json").write_text(json.dumps(base))
+    (tmp_path / "config.local.json").write_text(json.dumps(overlay).replace("${ANTIGRAVITY_MANAGER_API_KEY}", "k"))
+    desired = load_config(tmp_path / "config.json").desired
+    assert [c.name for c in desired.credentials] == ["antigravity-manager-anthropic", "antigravity-manager-2-anthropic"]
+    assert [d.model_info.get("access_groups") for d in desired.deployments] == [("General",), ("General",), None, None]
