@@ -80,5 +80,5 @@ def unsafe_kinds(plan: Plan) -> list[str]:
         risky = sum(1 for c in plan.changes if c.kind == kind and c.action in (Action.DELETE, Action.REPLACE))
         if managed >= THRESHOLD_MIN and risky * 100 > THRESHOLD_PCT * managed:
             out.append(f"{kind}: {risky} of {managed} managed objects would be deleted or replaced "
-                       f"(more than {THRESHOLD_PCT} %); re-run with --force if that is intended")
+                       f"(more than {THRESHOLD_PCT} %)")
     return out

@@ -51,7 +51,7 @@ def _footer_text(plan: Plan, console: Console) -> None:
     for msg in plan.broken_refs:
         console.print(Text(f"broken reference: {msg}", style="bold red"))
     for msg in plan.unsafe:
-        console.print(Text(f"unsafe: {msg}", style="bold yellow"))
+        console.print(Text(f"unsafe (sync needs --force): {msg}", style="bold yellow"))
     console.print(Text(plan.summary_line(), style="bold"))
     console.print(Text(f"Plan checksum: {plan.checksum()}", style="dim"))
 
