@@ -10,6 +10,8 @@ MODULES = [
     "llmproxy.cli.config_cmds",  # validate, render, schema
     "llmproxy.cli.plan_cmds",  # plan, sync
     "llmproxy.cli.keys_cmds",  # keys create|list|info|update|rotate|delete
+    "llmproxy.cli.export_cmds",  # export
+    "llmproxy.cli.status_cmds",  # status
 ]
 
 

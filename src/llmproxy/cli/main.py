@@ -67,10 +67,15 @@ def run() -> None:
         err.print("interrupted")
         sys.exit(130)
     except Exception as exc:  # click usage errors
-        import click
+        try:  # typer >= 0.16 vendors click as typer._click (and does not install click)
+            from typer._click.exceptions import ClickException
+        except ImportError:  # pragma: no cover - older typer
+            from click import ClickException
 
-        if isinstance(exc, click.ClickException):
+        if isinstance(exc, ClickException):
             exc.show()
-            sys.exit(exc.exit_code)
+            # Always 1: exit 2 means "changes pending" (plan --detailed-exitcode) or "drifting"
+            # (status), and a mistyped flag must not look like either.
+            sys.exit(1)
         raise
     sys.exit(code if isinstance(code, int) else 0)

@@ -1,0 +1,44 @@
+"""``llmproxy status``: one screen that says whether you can sync and whether anything drifts."""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Annotated
+
+import typer
+
+from llmproxy.cli.common import ApiKeyOpt, BaseUrlOpt, ConfigOpt, EnvFileOpt, LocalOpt, TimeoutOpt, out
+from llmproxy.cli.plan_cmds import OnlyOpt, PruneOpt
+from llmproxy.manager import parse_only
+from llmproxy.plan.builder import PlanOptions
+from llmproxy.status import render_json, render_text, run_status
+
+
+class StatusFormat(str, Enum):
+    text = "text"
+    json = "json"
+
+
+def status_cmd(
+    output: Annotated[StatusFormat, typer.Option("--output", "-o", help="text or json.")] = StatusFormat.text,
+    only: OnlyOpt = None,
+    prune: PruneOpt = False,
+    config: ConfigOpt = None, local: LocalOpt = None, env_file: EnvFileOpt = None,
+    base_url: BaseUrlOpt = None, api_key: ApiKeyOpt = None, timeout: TimeoutOpt = 30.0,
+) -> None:
+    """Can I sync, and is anything drifting? LiteLLM's URL and version, admin key, database,
+    store_model_in_db, object counts, and the plan's summary. Read-only. Exit 0 healthy and in
+    sync, 2 drifting, 1 a check failed."""
+    options = PlanOptions(only=parse_only(only), prune=prune)
+    report = run_status(config=config, local=local, env_file=env_file, base_url=base_url, api_key=api_key,
+                        timeout=timeout, options=options)
+    if output is StatusFormat.json:
+        out.print(render_json(report), markup=False, highlight=False, soft_wrap=True)
+    else:
+        render_text(report, out)
+    if report.exit_code:
+        raise typer.Exit(report.exit_code)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("status")(status_cmd)

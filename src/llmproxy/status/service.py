@@ -1,0 +1,114 @@
+"""``llmproxy status``: every check in order; a failed check skips what depends on it.
+
+Read-only: GETs only (``/health/readiness``, ``/health/readiness/details``, ``/key/info``,
+``/user/info``, then the inventory the plan reads). Exit code: ``StatusReport.exit_code``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+from llmproxy.config import LoadedConfig, load_config
+from llmproxy.desired.model import DesiredState
+from llmproxy.errors import AuthError, LLMProxyError
+from llmproxy.export import read_router_sources
+from llmproxy.litellm.client import LiteLLMClient, RetryPolicy
+from llmproxy.litellm.connection import resolve_connection
+from llmproxy.live.marker import Fingerprinter
+from llmproxy.live.model import LiveState
+from llmproxy.live.reader import read_live
+from llmproxy.plan.builder import PlanOptions, build_plan
+from llmproxy.status.probe import check_database, check_key, check_store_model_in_db, readiness, version
+from llmproxy.status.report import DRIFT, FAIL, OK, SKIP, StatusReport
+
+#: A status answers quickly: a few short retries, not sync's patience.
+STATUS_RETRY = RetryPolicy(attempts=3, base_delay=0.25, max_delay=2.0, total=8.0)
+PLAN_FIX = "review the changes with `llmproxy plan`, apply them with `llmproxy sync`"
+
+
+def _probe_server(report: StatusReport, client: LiteLLMClient) -> LiveState | None:
+    """Reachability, key, database, store_model_in_db; the live state if all of that allows."""
+    try:
+        ready = readiness(client)
+    except LLMProxyError as exc:
+        report.add("reachable", FAIL, exc.message, exc.hint or "check --base-url / LITELLM_BASE_URL")
+        return None
+    try:
+        report.version = version(client)
+    except AuthError:
+        pass  # the key check below says it
+    except LLMProxyError:
+        report.version = None
+    report.add("reachable", OK, f"LiteLLM {report.version or '(version not reported)'} answers")
+    key_ok = check_key(report, client)
+    db_ok = check_database(report, ready)
+    if not (key_ok and db_ok):
+        report.add("store_model_in_db", SKIP, "needs an admin key and a connected database")
+        return None
+    try:
+        live, sources = read_live(client), read_router_sources(client)
+    except LLMProxyError as exc:
+        report.add("inventory", FAIL, exc.message, exc.hint or "")
+        return None
+    check_store_model_in_db(report, live, sources)
+    return live
+
+
+def _load(report: StatusReport, config: Path | None, local: Path | None, env_file: Path | None) -> LoadedConfig | None:
+    try:
+        loaded = load_config(config, local, env_file)
+    except LLMProxyError as exc:
+        report.add("config", FAIL, exc.message, exc.hint or "fix the config; `llmproxy validate` lists every problem")
+        return None
+    files = ", ".join(str(p) for p in loaded.files)
+    report.add("config", OK, f"{files}: {loaded.desired.summary()} (owner {loaded.desired.owner})")
+    return loaded
+
+
+def _everything(desired: DesiredState) -> DesiredState:
+    """Every kind present (omitted ones empty), so that counts cover all of LiteLLM."""
+    return replace(desired, credentials=desired.credentials or (), deployments=desired.deployments or (),
+                   aliases=desired.aliases or {}, fallbacks=desired.fallbacks or (),
+                   router_settings=desired.router_settings or {})
+
+
+def _compare(report: StatusReport, desired: DesiredState, live: LiveState, fp: Fingerprinter,
+             options: PlanOptions) -> None:
+    report.counts = build_plan(_everything(desired), live, fp, PlanOptions()).counts
+    plan = report.plan = build_plan(desired, live, fp, options)
+    summary = plan.summary_line()
+    if plan.refused:
+        report.add("in sync", FAIL, f"{summary} The plan cannot be applied: "
+                   + "; ".join(plan.conflicts + plan.broken_refs),
+                   "fix the config (or the objects named), then run `llmproxy plan`")
+    elif plan.has_changes:
+        fix = PLAN_FIX + (" --force (the plan is over the safety threshold)" if plan.unsafe else "")
+        report.add("in sync", DRIFT, f"{summary} (plan checksum {plan.checksum()})", fix)
+    else:
+        report.add("in sync", OK, summary)
+
+
+def run_status(*, config: Path | None, local: Path | None, env_file: Path | None, base_url: str | None,
+               api_key: str | None, timeout: float, options: PlanOptions) -> StatusReport:
+    report = StatusReport()
+    live: LiveState | None = None
+    fp: Fingerprinter | None = None
+    try:
+        conn = resolve_connection(base_url, api_key, env_file)
+    except LLMProxyError as exc:
+        report.add("reachable", FAIL, exc.message, exc.hint or "")
+    else:
+        report.url = conn.base_url
+        fp = Fingerprinter(conn.api_key)
+        with LiteLLMClient(conn.base_url, conn.api_key, timeout=timeout, retry=STATUS_RETRY) as client:
+            live = _probe_server(report, client)
+    loaded = _load(report, config, local, env_file)
+    if live is None or fp is None:
+        report.add("in sync", SKIP, "needs a reachable LiteLLM, an admin key and a connected database")
+    elif loaded is None:
+        report.counts = build_plan(_everything(DesiredState()), live, fp, PlanOptions()).counts
+        report.add("in sync", SKIP, "needs a valid config")
+    else:
+        _compare(report, loaded.desired, live, fp, options)
+    return report
