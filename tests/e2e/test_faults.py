@@ -27,6 +27,15 @@ def _identities(h: Harness) -> Counter[tuple[str, str, str]]:
                    for m in live_models(h) if m["model_info"].get("db_model"))
 
 
+def _rerun_converges(h: Harness, cwd: Path) -> None:
+    """A clean re-run succeeds, leaves every desired deployment exactly once, and plans clean."""
+    rc, _, err = sync_json(h, ["--yes"], cwd, env=ENV)
+    assert rc == 0, err
+    identities = _identities(h)
+    assert len(identities) == 3 and all(n == 1 for n in identities.values())
+    assert llmproxy(h, ["plan", "--detailed-exitcode"], cwd=cwd, env=ENV).returncode == 0
+
+
 def _example_config(tmp_path: Path) -> Path:
     shutil.copy(REPO / "config.json", tmp_path / "config.json")
     shutil.copy(REPO / "config.schema.json", tmp_path / "config.schema.json")
@@ -77,10 +86,7 @@ def test_failing_writes_are_reported_per_object_then_a_clean_run_converges(
     assert {"fast", "smart", "team-*"} <= skipped
     assert "Failed:" in err or "failed" in err
     # After the cause is fixed, a plain re-run converges with nothing lost or duplicated.
-    rc, body, err = sync_json(litellm, ["--yes"], tmp_path, env=ENV)
-    assert rc == 0, err
-    assert all(n == 1 for n in _identities(litellm).values()) and len(_identities(litellm)) == 3
-    assert llmproxy(litellm, ["plan", "--detailed-exitcode"], cwd=tmp_path, env=ENV).returncode == 0
+    _rerun_converges(litellm, tmp_path)
 
 
 def test_crash_mid_apply_then_rerun_converges(litellm: Harness, tmp_path: Path) -> None:
@@ -99,10 +105,7 @@ def test_crash_mid_apply_then_rerun_converges(litellm: Harness, tmp_path: Path) 
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=30)
     assert len(_identities(litellm)) < 3  # killed mid-apply: a partial state
-    rc, body, err = sync_json(litellm, ["--yes"], tmp_path, env=ENV)
-    assert rc == 0, err
-    assert all(n == 1 for n in _identities(litellm).values()) and len(_identities(litellm)) == 3
-    assert llmproxy(litellm, ["plan", "--detailed-exitcode"], cwd=tmp_path, env=ENV).returncode == 0
+    _rerun_converges(litellm, tmp_path)
 
 
 def test_replace_creates_before_it_deletes_and_writes_are_counted(litellm: Harness, tmp_path: Path) -> None:

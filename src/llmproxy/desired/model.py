@@ -72,18 +72,11 @@ class DeploymentIdentity(NamedTuple):
         return f"{self.model_name} ({self.model}{via})"
 
 
-@dataclass(frozen=True)
-class Deployment:
-    """A LiteLLM model deployment (``POST /model/new``)."""
+class DeploymentFields:
+    """Identity of a deployment, shared by the desired and the live record."""
 
     model_name: str
-    litellm_params: Mapping[str, Any]  # always has "model"
-    model_info: Mapping[str, Any] = field(default_factory=dict)
-    source: str = ""
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "litellm_params", freeze(self.litellm_params))
-        object.__setattr__(self, "model_info", freeze(self.model_info))
+    litellm_params: Mapping[str, Any]
 
     @property
     def model(self) -> str:
@@ -97,6 +90,20 @@ class Deployment:
     @property
     def identity(self) -> DeploymentIdentity:
         return DeploymentIdentity(self.model_name, self.model, self.credential)
+
+
+@dataclass(frozen=True)
+class Deployment(DeploymentFields):
+    """A LiteLLM model deployment (``POST /model/new``)."""
+
+    model_name: str
+    litellm_params: Mapping[str, Any]  # always has "model"
+    model_info: Mapping[str, Any] = field(default_factory=dict)
+    source: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "litellm_params", freeze(self.litellm_params))
+        object.__setattr__(self, "model_info", freeze(self.model_info))
 
     def content_id(self, owner: str) -> str:
         """A deterministic ``model_info.id`` for creating this deployment.

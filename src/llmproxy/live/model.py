@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from llmproxy.desired.model import DeploymentIdentity
+from llmproxy.desired.model import DeploymentFields
 from llmproxy.live.marker import MARKER_KEY, Marker
 
 
@@ -24,26 +24,13 @@ class LiveCredential:
 
 
 @dataclass(frozen=True)
-class LiveDeployment:
+class LiveDeployment(DeploymentFields):
     id: str
     model_name: str
     litellm_params: Mapping[str, Any]  # decrypted; secret fields removed or masked by LiteLLM
     model_info: Mapping[str, Any]  # enriched from LiteLLM's cost map; without the marker
     marker: Marker | None
     db_model: bool  # False: loaded from LiteLLM's config.yaml, read-only through the API
-
-    @property
-    def model(self) -> str:
-        return str(self.litellm_params.get("model", ""))
-
-    @property
-    def credential(self) -> str | None:
-        cred = self.litellm_params.get("litellm_credential_name")
-        return str(cred) if cred else None
-
-    @property
-    def identity(self) -> DeploymentIdentity:
-        return DeploymentIdentity(self.model_name, self.model, self.credential)
 
     @property
     def read_only(self) -> bool:
