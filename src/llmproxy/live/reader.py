@@ -52,12 +52,24 @@ def parse_deployment(raw: Mapping[str, Any]) -> LiveDeployment:
     )
 
 
+def _shaped_fallbacks(value: Any) -> bool:
+    """``[{source: [targets...]}, ...]``, or absent (a string of targets must not become letters)."""
+    return value is None or isinstance(value, list) and all(
+        not isinstance(rule, Mapping) or all(t is None or isinstance(t, list) for t in rule.values())
+        for rule in value)
+
+
 def parse_router(raw: Mapping[str, Any]) -> LiveRouter:
+    fields = raw.get("fields") or []
+    values = dict(raw.get("current_values") or {})
+    if not isinstance(fields, list) or not _shaped_fallbacks(values.get("fallbacks")):
+        raise UnexpectedResponse("GET /router/settings: 'fields' or 'fallbacks' is not a list (of lists)",
+                                 endpoint="GET /router/settings")
     defaults = {}
-    for f in raw.get("fields") or []:
+    for f in fields:
         if isinstance(f, Mapping) and isinstance(f.get("field_name"), str):
             defaults[f["field_name"]] = f.get("field_default")
-    return LiveRouter(values=dict(raw.get("current_values") or {}), defaults=defaults)
+    return LiveRouter(values=values, defaults=defaults)
 
 
 def check_database(client: LiteLLMClient) -> None:
@@ -85,10 +97,10 @@ def read_live(client: LiteLLMClient) -> LiveState:
     for raw in raw_creds:
         cred = parse_credential(raw)
         if is_ledger(cred.name):
-            state = (raw.get("credential_info") or {}).get(LEDGER_INFO_KEY) or {}
+            state = cred.info.get(LEDGER_INFO_KEY) or {}  # cred.info: always a mapping
             owner = state.get("owner") if isinstance(state, Mapping) else None
             if isinstance(owner, str):
-                ledgers[owner] = parse_ledger(raw.get("credential_info"))
+                ledgers[owner] = parse_ledger(cred.info)
             continue
         credentials[cred.name] = cred
     deployments = tuple(sorted((parse_deployment(m) for m in raw_models),

@@ -9,7 +9,7 @@ from enum import Enum
 from typing import Any
 
 from llmproxy.desired.model import KINDS
-from llmproxy.secrets import REDACTED
+from llmproxy.secrets import REDACTED, redact_mapping
 
 
 class Action(str, Enum):
@@ -39,11 +39,12 @@ class FieldChange:
     def to_json(self) -> dict[str, Any]:
         if self.sensitive:
             return {"path": self.path, "change": SENSITIVE_CHANGE}
+        # Values under a non-secret key can still hold secret keys ({"extra_headers": {"Authorization": ...}}).
         out: dict[str, Any] = {"path": self.path}
         if not self.absent_before:
-            out["before"] = self.before
+            out["before"] = redact_mapping(self.before)
         if not self.absent_after:
-            out["after"] = self.after
+            out["after"] = redact_mapping(self.after)
         return out
 
     def describe(self) -> str:
@@ -57,6 +58,7 @@ class FieldChange:
 
 
 def _short(value: Any, limit: int = 80) -> str:
+    value = redact_mapping(value)
     text = json.dumps(value, ensure_ascii=False, sort_keys=True) if not isinstance(value, str) else value
     if value == REDACTED:
         return REDACTED

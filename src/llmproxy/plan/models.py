@@ -85,10 +85,11 @@ def diff_models(desired: DesiredState, live: LiveState, ctx: PlanContext) -> Dif
         changes, removals = _fields(dep, current, ctx)
         if removals:
             names = ", ".join(f.path for f in removals)
+            adopting = "made outside llmproxy and adopted by this plan; " if adopt else ""
             res.changes.append(Change(
                 KIND, Action.REPLACE, str(ident), tuple(changes + removals), desired=dep, live=current,
-                reason=f"removing {names} needs a new deployment: LiteLLM's update keeps omitted "
-                       "fields; the replacement is created first, then the old one deleted"))
+                reason=f"{adopting}removing {names} needs a new deployment: LiteLLM's update keeps "
+                       "omitted fields; the replacement is created first, then the old one deleted"))
         elif adopt:
             res.changes.append(Change(KIND, Action.ADOPT, str(ident), tuple(changes), desired=dep,
                                       live=current,

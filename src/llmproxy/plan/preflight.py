@@ -62,7 +62,7 @@ def broken_references(changes: list[Change], live: LiveState) -> list[str]:
 
     broken: list[str] = []
     for alias, target in aliases.items():
-        target = target["model"] if isinstance(target, Mapping) else target
+        target = target.get("model") if isinstance(target, Mapping) else target  # {"hidden": ...} lacks it
         if not after_ok(str(target)) and (("aliases", alias) in declared or before_ok(str(target))):
             broken.append(f"alias {alias!r} → {target!r}: no model or alias of that name")
     for source, targets in fallbacks.items():
