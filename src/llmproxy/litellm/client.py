@@ -51,6 +51,10 @@ _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 _TRANSIENT = (httpx.NetworkError, httpx.TimeoutException, httpx.RemoteProtocolError)
 _MAX_PAGES = 10_000
 _READ_PASSES = 3  # re-reads of a paginated listing that changed while it was being read
+# LiteLLM builds every /v2/model/info page by copying and enriching its *whole* model list and then
+# slicing it, so each page costs a pass over all models: fewer, larger pages read the inventory
+# faster (docs/performance.md). A model is ~7.5 KB on the wire.
+MODEL_PAGE_SIZE = 2000
 
 
 @dataclass(frozen=True)
@@ -126,7 +130,7 @@ class LiteLLMClient:
 
     def __init__(self, base_url: str, api_key: str, *, timeout: float = 30.0,
                  retry: RetryPolicy | None = None, transport: httpx.BaseTransport | None = None,
-                 sleep: Callable[[float], None] = time.sleep, page_size: int = 500) -> None:
+                 sleep: Callable[[float], None] = time.sleep, page_size: int = MODEL_PAGE_SIZE) -> None:
         check_api_key(api_key, "the admin key")
         redactor.add(api_key)
         # Forms in which LiteLLM echoes a rejected key: abbreviated, masked, and its sha256 hash.
