@@ -219,9 +219,11 @@ class Applier:
         check = build_plan(self.desired, after, self.fp,
                            PlanOptions(only=frozenset(self.plan.kinds), prune=self.plan.prune))
         done = {(o.change.kind, o.change.key) for o in self.report.outcomes if o.status == OK}
-        unchanged_ok = not any(o.status != OK for o in self.report.outcomes)
+        all_ok = all(o.status == OK for o in self.report.outcomes)
         for c in check.changes:
-            if (c.kind, c.key) in done or unchanged_ok:
+            # After a clean apply any remaining change is a mismatch; after a partial one, only
+            # changes to objects reported as written are (the rest were reported as failed).
+            if all_ok or (c.kind, c.key) in done:
                 detail = "; ".join(f.describe() for f in c.fields) or c.reason
                 self.report.verify_errors.append(
                     f"{c.kind} {c.key}: LiteLLM does not match the config after apply ({c.action.value}"

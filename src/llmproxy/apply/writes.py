@@ -75,8 +75,12 @@ class Writer:
                 "model_info": self._model_info(dep, model_id)}
         try:
             self.client.request("POST", "/model/new", json=body, retry=True)
-        except LLMProxyError:
-            existing = self.get_model(model_id)
+        except LLMProxyError as failure:
+            # A retried create answers "already exists" when an earlier attempt landed.
+            try:
+                existing = self.get_model(model_id)
+            except LLMProxyError:
+                raise failure from None
             if existing is None or existing.marker is None or existing.marker.owner != self.owner:
                 raise
         return model_id
