@@ -9,7 +9,8 @@ from typing import Annotated
 import typer
 
 from llmproxy.apply.executor import Applier
-from llmproxy.cli.progress import progress_reporter
+from llmproxy.apply.report import ApplyReport
+from llmproxy.cli.progress import progress_reporter, render_report
 from llmproxy.cli.common import (
     ApiKeyOpt,
     BaseUrlOpt,
@@ -111,14 +112,14 @@ def sync_cmd(
         _refusal(plan)
         if checksum and checksum != plan.checksum():
             if as_json:
-                out.print(json.dumps({"plan": plan.to_json(), "applied": None}, indent=2), markup=False)
+                _print_sync_json(plan, None)
             raise PlanRefused(
                 f"the plan's checksum is {plan.checksum()}, not the reviewed {checksum}: the gateway or "
                 "the config changed since that plan was made (the plan above is the current one)",
                 hint="review the new plan and run sync with its checksum")
         if dry_run or not plan.has_changes:
             if as_json:
-                out.print(json.dumps({"plan": plan.to_json(), "applied": None}, indent=2), markup=False)
+                _print_sync_json(plan, None)
             if not plan.has_changes and not dry_run:
                 err.print("Nothing to do: no write requests made.")
             if dry_run and plan.has_changes:
@@ -135,13 +136,17 @@ def sync_cmd(
     finally:
         manager.close()
     if as_json:
-        out.print(json.dumps({"plan": plan.to_json(), "applied": report.to_json()}, indent=2), markup=False)
+        _print_sync_json(plan, report)
     else:
-        from llmproxy.cli.progress import render_report
-
         render_report(report, out)
     if not report.ok:
         raise typer.Exit(1)
+
+
+def _print_sync_json(plan: Plan, report: ApplyReport | None) -> None:
+    """``sync --output json``: one object with the plan and what was applied (null if nothing)."""
+    body = {"plan": plan.to_json(), "applied": report.to_json() if report else None}
+    out.print(json.dumps(body, indent=2), markup=False)
 
 
 def _confirm_deletions(plan: Plan, yes: bool) -> None:
