@@ -27,6 +27,16 @@ class Harness:
     state_dir: Path
     env: dict[str, str]
 
+    @property
+    def litellm_bin(self) -> Path:
+        """The pinned ``litellm`` executable of the harness venv."""
+        return self.state_dir / "venv" / "bin" / "litellm"
+
+    @property
+    def database_url(self) -> str:
+        """The harness PostgreSQL database LiteLLM uses (trust auth on loopback)."""
+        return f"postgresql://postgres@127.0.0.1:{self.env['LITELLM_PG_PORT']}/litellm"
+
     def client(self, key: str | None = None) -> httpx.Client:
         return httpx.Client(base_url=self.url, timeout=60,
                             headers={"Authorization": f"Bearer {key or self.master_key}"})
@@ -88,15 +98,51 @@ def reset(h: Harness) -> None:
             c.post("/key/delete", json={"keys": tokens}).raise_for_status()
 
 
+def start_proxy(h: Harness, port: int, *, config: Path | None = None,
+                extra_env: dict[str, str] | None = None, with_database: bool = True,
+                drop_env: tuple[str, ...] = ()) -> subprocess.Popen[bytes]:
+    """Another real LiteLLM process from the harness venv on ``port`` (the caller terminates it,
+    e.g. with ``stop_proxy``). By default it shares the harness database, as a second Swarm
+    replica would; ``with_database=False`` starts it without one (a misconfigured gateway)."""
+    env = {k: v for k, v in h.env.items() if k not in drop_env}
+    if not with_database:
+        env = {k: v for k, v in env.items() if k not in ("DATABASE_URL", "STORE_MODEL_IN_DB")}
+    else:
+        engine = h.state_dir / "engine"
+        env.update({"DATABASE_URL": h.database_url, "STORE_MODEL_IN_DB": "True",
+                    "DISABLE_SCHEMA_UPDATE": "true",
+                    "PRISMA_BINARY_CACHE_DIR": str(engine),
+                    "PRISMA_QUERY_ENGINE_BINARY": str(engine / "query-engine"),
+                    "PRISMA_SCHEMA_ENGINE_BINARY": str(engine / "schema-engine-unavailable"),
+                    "PRISMA_HIDE_UPDATE_MESSAGE": "1", "CHECKPOINT_DISABLE": "1",
+                    "PATH": f"{h.litellm_bin.parent}:{env.get('PATH', '')}"})
+    env.update({"LITELLM_MASTER_KEY": h.master_key, "LITELLM_LOCAL_MODEL_COST_MAP": "True"})
+    env.update(extra_env or {})
+    args = [str(h.litellm_bin), "--host", "127.0.0.1", "--port", str(port)]
+    if config is not None:
+        args += ["--config", str(config)]
+    log = open(h.state_dir / "run" / f"proxy-{port}.log", "ab")  # noqa: SIM115 - closed with the process
+    return subprocess.Popen(args, env=env, stdout=log, stderr=subprocess.STDOUT,
+                            stdin=subprocess.DEVNULL, start_new_session=True, cwd=h.state_dir / "run")
+
+
+def stop_proxy(proc: subprocess.Popen[bytes]) -> None:
+    """Terminate a proxy from ``start_proxy`` and everything it spawned (its session)."""
+    import signal
+
+    if proc.poll() is None:
+        try:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(timeout=30)
+        except (ProcessLookupError, subprocess.TimeoutExpired):
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=30)
+
+
 def start_without_database(h: Harness, port: int) -> subprocess.Popen[bytes]:
     """A second, real LiteLLM from the harness venv with no DATABASE_URL (as a misconfigured
     gateway would run). The caller terminates it."""
-    env = {k: v for k, v in h.env.items() if k not in ("DATABASE_URL", "STORE_MODEL_IN_DB")}
-    env.update({"LITELLM_MASTER_KEY": MASTER_KEY, "LITELLM_LOCAL_MODEL_COST_MAP": "True"})
-    log = open(h.state_dir / "run" / f"nodb-{port}.log", "ab")  # noqa: SIM115 - closed with the process
-    return subprocess.Popen([str(h.state_dir / "venv" / "bin" / "litellm"), "--host", "127.0.0.1",
-                             "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT,
-                            stdin=subprocess.DEVNULL, start_new_session=True)
+    return start_proxy(h, port, with_database=False)
 
 
 def wait_until_live(url: str, proc: subprocess.Popen[bytes], timeout: float = 180) -> None:
