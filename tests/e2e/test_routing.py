@@ -17,7 +17,7 @@ def reply(model_id: str) -> str:
 
 
 def fallback_config(dp: DataPlane) -> dict[str, object]:
-    models = {m: {} for m in ("primary", "aliased", "left", "right", "backup", "spare")}
+    models: dict[str, object] = {m: {} for m in ("primary", "aliased", "left", "right", "backup", "spare")}
     return config({"up": provider(dp.upstream, models, interfaces=("openai", "anthropic"))},
                   aliases={"main": "openai/aliased"},
                   fallbacks=[{"openai/primary": ["openai/backup"]},
