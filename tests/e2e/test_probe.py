@@ -4,6 +4,7 @@ group, LiteLLM's status and reason per group, non-zero exit on failure, no secre
 from __future__ import annotations
 
 import json
+import uuid
 
 from tests.e2e.dataplane import SECRETS, UPSTREAM_KEY, DataPlane, config, provider
 
@@ -105,3 +106,21 @@ def test_probe_without_names_probes_the_config_and_prints_no_secret(dataplane: D
     assert "Probed 4 name(s): 4 ok, 0 failed." in proc.stdout and "costs tokens" in proc.stdout
     assert UPSTREAM_KEY not in proc.stdout
     assert_no_secret(proc.stdout, proc.stderr)
+
+
+def test_a_group_in_cooldown_is_reported_as_such(dataplane: DataPlane) -> None:
+    """LiteLLM cools a deployment down after upstream failures; clients then get 429 without the
+    upstream being asked. The probe says so instead of blaming the upstream."""
+    model = f"cool-{uuid.uuid4().hex[:8]}"  # a deployment id of its own: cooldowns outlive the test
+    dataplane.sync(config({"up": provider(dataplane.upstream, {model: {}})},
+                          router_settings={"cooldown_time": 120, "allowed_fails": 0}))
+    dataplane.upstream.fail(model, 500)
+    first = json.loads(dataplane.llmproxy(["probe", f"openai/{model}", "--output", "json"]).stdout)["results"][0]
+    assert (first["outcome"], first["http_status"]) == ("HTTP 500", 500)
+    dataplane.upstream.heal(model)
+    proc = dataplane.llmproxy(["probe", f"openai/{model}", "--output", "json"])
+    second = json.loads(proc.stdout)["results"][0]
+    assert proc.returncode == 1
+    assert (second["outcome"], second["http_status"]) == ("cooldown", 429)
+    assert "cooldown" in second["reason"]
+    assert [c.status for c in dataplane.upstream.calls_for(model)] == [500]  # the second never left LiteLLM
