@@ -44,8 +44,9 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO / "src"), str(REPO)]
 
 import httpx  # noqa: E402
-
 from bench.configs import ENV, change_one, generate, remove_tenth  # noqa: E402
+from tests.e2e.harness import HARNESS, Harness, reset  # noqa: E402
+
 from llmproxy.apply.executor import Applier  # noqa: E402
 from llmproxy.apply.writes import Writer  # noqa: E402
 from llmproxy.config import load_config  # noqa: E402
@@ -54,7 +55,6 @@ from llmproxy.litellm.client import LiteLLMClient  # noqa: E402
 from llmproxy.live.marker import Fingerprinter  # noqa: E402
 from llmproxy.manager import Manager  # noqa: E402
 from llmproxy.plan.builder import PlanOptions  # noqa: E402
-from tests.e2e.harness import HARNESS, Harness, reset  # noqa: E402
 
 SCENARIOS = {
     "a": "initial sync (empty proxy)",
@@ -238,7 +238,7 @@ def bench_size(h: Harness, n: int, workdir: Path, concurrency: int, repeat: int)
         if cli:
             res.cli_seconds = statistics.median(run_cli(h, config, cli) for _ in range(repeat))
         print(f"   ({key}) {SCENARIOS[key]}: {seconds:.2f} s, {res.total_requests} requests, "
-              f"{writes} writes{' (CLI %.2f s)' % res.cli_seconds if res.cli_seconds else ''}"
+              f"{writes} writes{f' (CLI {res.cli_seconds:.2f} s)' if res.cli_seconds else ''}"
               f"{'' if res.ok else ' PROBLEMS: ' + '; '.join(res.notes)}", flush=True)
         out.append(res)
         return res

@@ -255,8 +255,8 @@ def test_a_key_that_cannot_be_a_header_is_refused_without_showing_it(key: str) -
 
 def test_connect_failure_is_connection_failed_not_a_traceback(sleeps: list[float]) -> None:
     # A real socket: nothing listens on port 9 of loopback.
-    with LiteLLMClient("http://127.0.0.1:9", MASTER_KEY, sleep=sleeps.append) as client:
-        with pytest.raises(ConnectionFailed) as err:
-            client.get("/credentials")
+    with LiteLLMClient("http://127.0.0.1:9", MASTER_KEY, sleep=sleeps.append) as client, \
+            pytest.raises(ConnectionFailed) as err:
+        client.get("/credentials")
     assert "cannot reach LiteLLM at http://127.0.0.1:9 after 5 attempts" in str(err.value)
     assert len(sleeps) == 4
