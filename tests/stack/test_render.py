@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tests.e2e.harness import HARNESS
+from tests.harness.install import HERE as HARNESS
 from tests.stack.stacks import (
     REPO,
     STACKS,

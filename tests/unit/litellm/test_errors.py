@@ -2,7 +2,7 @@
 
 The LiteLLM bodies below are the ones LiteLLM 1.106 really sends (see its source:
 ``CommonProxyErrors.db_not_connected_error``, ``add_new_model``, ``user_api_key_auth``,
-``handle_exception_on_proxy``, and ``../shared/litellm-real/OBSERVED-API.md``).
+``handle_exception_on_proxy``, and ``tests/harness/OBSERVED-API.md``).
 """
 
 from __future__ import annotations
