@@ -12,6 +12,7 @@ Each step is skipped when a stamp says its inputs are unchanged.
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import os
 import shutil
@@ -124,10 +125,14 @@ def find_node(state: Path) -> Path:
             return Path(system)
         if choice == "system":
             raise InstallError("LLMPROXY_TEST_NODE=system, but there is no node on PATH")
-    node = state / "venv" / "bin" / "node"
-    if not node.exists():
+    # The real binary inside the wheel (venv/bin/node is a Python wrapper that spawns it).
+    found = glob.glob(str(state / "venv" / "lib" / "python3*" / "site-packages" / "nodejs" / "bin" / "node"))
+    if not found:
         pip_install(state, NODE_WHEEL)
-    return node
+        found = glob.glob(str(state / "venv" / "lib" / "python3*" / "site-packages" / "nodejs" / "bin" / "node"))
+    if not found:
+        raise InstallError(f"{NODE_WHEEL} has no nodejs/bin/node on this platform")
+    return Path(found[0])
 
 
 def _npm(node: Path) -> list[str]:
