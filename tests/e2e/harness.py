@@ -108,8 +108,7 @@ def start_proxy(h: Harness, port: int, *, config: Path | None = None,
     database, as a second Swarm replica would; ``with_database=False`` starts it without one (a
     misconfigured gateway)."""
     run = harness_run()
-    env = run.proxy_env(h.database_url if with_database else None, h.master_key)
-    env = {k: v for k, v in env.items() if k not in drop_env}
+    env = run.proxy_env(h.database_url if with_database else None, h.master_key, drop=drop_env)
     env.update(extra_env or {})
     return run.start_litellm(port, env, config)
 

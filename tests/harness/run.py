@@ -92,9 +92,11 @@ class HarnessRun:
         return cluster.url(name)
 
     # -- LiteLLM ---------------------------------------------------------------------------
-    def proxy_env(self, database_url: str | None, master_key: str) -> dict[str, str]:
-        env = {**os.environ, **self.installed.env(), "LITELLM_MASTER_KEY": master_key,
-               "LITELLM_SALT_KEY": SALT_KEY}
+    def proxy_env(self, database_url: str | None, master_key: str, drop: tuple[str, ...] = ()) -> dict[str, str]:
+        """The environment of a LiteLLM process: ours without ``drop``, the engine's, the keys,
+        and the database (or none)."""
+        base = {k: v for k, v in os.environ.items() if k not in drop}
+        env = {**base, **self.installed.env(), "LITELLM_MASTER_KEY": master_key, "LITELLM_SALT_KEY": SALT_KEY}
         if database_url is not None:
             # The schema is managed by the harness: no `prisma migrate` at boot.
             env.update({"DATABASE_URL": database_url, "STORE_MODEL_IN_DB": "True",

@@ -69,7 +69,8 @@ def test_litellm_runs_on_wheel_postgres_and_wheel_node(wheel_pg: Cluster) -> Non
         assert "wheel-model" in names
         stored = wheel_pg.query('SELECT model_name FROM "LiteLLM_ProxyModelTable"', "litellm")
         assert stored == [["wheel-model"]]
-        shim = subprocess.run(["ps", "-ww", "-o", "args=", "--ppid", str(proc.pid)], capture_output=True, text=True).stdout
+        shim = subprocess.run(["ps", "-ww", "-o", "args=", "--ppid", str(proc.pid)],
+                              capture_output=True, text=True).stdout
         assert f"{node} {run.state / 'engine' / 'qe-shim.mjs'}" in shim, shim  # the engine runs on that node
     finally:
         stop_group(proc)
