@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.stack.postgres import Cluster
+from tests.harness.postgres import Cluster
 from tests.stack.stacks import REPO, STACKS, example_env, render
 
 SQL_FILE = REPO / "configs" / "db-cleanup.sql"

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tests.e2e.harness import HARNESS
+from tests.harness.install import HERE as HARNESS
 from tests.stack.stacks import (
     REPO,
     STACKS,
@@ -267,7 +267,7 @@ def test_secrets_are_required_and_never_defaulted() -> None:
             for use in re.findall(rf"\$\{{{name}([^}}]*)\}}", text):
                 assert use.startswith(":?"), f"{stack.file}: ${{{name}{use}}} is not required"
     required = set().union(*(required_variables(s) for s in STACKS.values()))
-    assert SECRETS <= required
+    assert required >= SECRETS
     for path in {s.env_example for s in STACKS.values()}:
         for var in read_env_example(path).values():
             if var.name in SECRETS:

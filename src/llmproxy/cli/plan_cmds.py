@@ -10,7 +10,6 @@ import typer
 
 from llmproxy.apply.executor import Applier
 from llmproxy.apply.report import ApplyReport
-from llmproxy.cli.progress import progress_reporter, render_report
 from llmproxy.cli.common import (
     ApiKeyOpt,
     BaseUrlOpt,
@@ -22,6 +21,7 @@ from llmproxy.cli.common import (
     interactive,
     out,
 )
+from llmproxy.cli.progress import progress_reporter, render_report
 from llmproxy.errors import Aborted, PlanRefused
 from llmproxy.manager import Manager, parse_only
 from llmproxy.plan.builder import PlanOptions

@@ -77,7 +77,7 @@ def resolve_env(doc: Any, env: Environment, file_for: FileFor) -> tuple[Any, lis
     """
     issues: list[ConfigIssue] = []
 
-    def walk(value: Any, path: tuple) -> Any:
+    def walk(value: Any, path: tuple[str | int, ...]) -> Any:
         if isinstance(value, dict):
             return {k: walk(v, (*path, k)) for k, v in value.items()}
         if isinstance(value, list):
