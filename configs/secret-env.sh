@@ -30,6 +30,7 @@ fail() {
 # because every candidate is checked against the real environment below.
 names=$(env | sed -n 's/^\([A-Za-z_][A-Za-z0-9_]*\)_FILE=.*$/\1/p' | sort -u)
 for name in $names; do
+  file=
   eval "file=\${${name}_FILE-}"
   case $file in
     "$SECRETS_DIR"/*) ;;

@@ -90,7 +90,7 @@ def redis_cli(port: int, *args: str, password: str | None = None) -> str:
     env = {k: v for k, v in os.environ.items() if k != "REDISCLI_AUTH"}
     if password is not None:
         env["REDISCLI_AUTH"] = password
-    proc = subprocess.run(["redis-cli", "-p", str(port), *args], env=env, capture_output=True, text=True, timeout=10)
+    proc = subprocess.run(["redis-cli", "-p", str(port), *args], check=False, env=env, capture_output=True, text=True, timeout=10)
     return proc.stdout.strip()
 
 
