@@ -338,6 +338,14 @@ def test_each_socket_proxy_allows_only_what_its_client_needs(rendered: dict[str,
             assert "node.role == manager" in p["deploy"]["placement"]["constraints"]
 
 
+def test_netdata_cannot_use_the_host_socket_through_its_view_of_the_host(rendered: dict[str, dict]) -> None:
+    """/host/root holds the host's socket; the unprivileged netdata user may not open it."""
+    netdata = rendered["monitoring"]["services"]["netdata"]
+    assert any(v.get("target") == "/host/root" and v.get("read_only") for v in netdata["volumes"])
+    assert "PGID" not in netdata.get("environment", {})  # would add netdata to the docker group
+    assert "user" not in netdata  # the image's own privilege drop to the netdata user
+
+
 def test_the_agent_is_alone_with_portainer_on_a_non_attachable_network(rendered: dict[str, dict]) -> None:
     doc = rendered["portainer"]
     assert not doc["networks"]["agent"].get("attachable")
