@@ -315,7 +315,7 @@ def test_each_socket_proxy_allows_only_what_its_client_needs(rendered: dict[str,
     svc = all_services(rendered)
     for proxy, (client, sections, post) in PROXIES.items():
         p = svc[proxy]
-        assert re.fullmatch(r"tecnativa/docker-socket-proxy:\d+\.\d+\.\d+", p["image"]), p["image"]
+        assert re.fullmatch(r"tecnativa/docker-socket-proxy:\d+\.\d+\.\d+", p["image"].partition("@")[0]), p["image"]
         env = {k: str(v) for k, v in p["environment"].items()}
         allowed = {k for k in API_SECTIONS if env.get(k) == "1"}
         assert allowed == sections, proxy
@@ -398,7 +398,7 @@ def test_netdata_logs_in_with_the_read_only_role() -> None:
 def test_litellm_shares_state_through_the_stacks_redis(rendered: dict[str, dict]) -> None:
     app = rendered["llmproxy"]
     redis = app["services"]["redis"]
-    assert re.fullmatch(r"valkey/valkey:\d+\.\d+\.\d+-alpine", redis["image"])
+    assert re.fullmatch(r"valkey/valkey:\d+\.\d+\.\d+-alpine", redis["image"].partition("@")[0])
     assert "requirepass" in redis["command"][2] and "$REDIS_PASSWORD" in redis["command"][2]
     assert "--appendonly no" in redis["command"][2]  # counters and cooldowns: nothing to persist
     assert "volumes" not in redis

@@ -51,7 +51,9 @@ def test_every_stack_renders_with_its_example_env(rendered: dict[str, dict], nam
 
 def test_images_are_pinned_to_release_tags(rendered: dict[str, dict]) -> None:
     for name, svc in services(rendered).items():
-        image = svc["image"]
+        # a tag, optionally followed by the digest it resolved to (docs/deploy.md, "Digests")
+        image, _, digest = svc["image"].partition("@")
+        assert not digest or re.fullmatch(r"sha256:[0-9a-f]{64}", digest), f"{name}: {svc['image']}"
         assert ":" in image.rsplit("/", 1)[-1], f"{name}: {image} has no tag"
         tag = image.rsplit(":", 1)[1]
         assert RELEASE_TAG.match(tag), f"{name}: {image} is not pinned to a release tag"
@@ -61,7 +63,7 @@ def test_images_are_pinned_to_release_tags(rendered: dict[str, dict]) -> None:
 def test_litellm_image_is_the_release_the_e2e_tests_run(rendered: dict[str, dict]) -> None:
     pinned = re.search(r"^litellm\[proxy\]==(\S+)$", (HARNESS / "requirements.txt").read_text(), re.M)
     assert pinned, "the e2e harness no longer pins litellm[proxy]"
-    image = rendered["llmproxy"]["services"]["litellm"]["image"]
+    image = rendered["llmproxy"]["services"]["litellm"]["image"].partition("@")[0]
     assert image == f"ghcr.io/berriai/litellm-database:v{pinned.group(1)}"
 
 
