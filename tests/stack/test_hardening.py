@@ -320,6 +320,7 @@ def test_each_socket_proxy_allows_only_what_its_client_needs(rendered: dict[str,
         allowed = {k for k in API_SECTIONS if env.get(k) == "1"}
         assert allowed == sections, proxy
         assert env["POST"] == ("1" if post else "0"), proxy
+        assert env["EVENTS"] == ("1" if proxy == "portainer_cronjob-socket-proxy" else "0"), proxy
         short = proxy.split("_", 1)[1]
         endpoint = f"tcp://{short}:2375"
         client_svc = svc[client]

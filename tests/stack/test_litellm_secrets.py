@@ -178,3 +178,27 @@ def test_litellm_starts_from_docker_secrets_and_shares_redis(stack: dict, secret
             assert value not in text, f"{name} appears in LiteLLM's output"
     finally:
         stop_proxy(proc)
+
+
+def test_the_redis_healthcheck_logs_in_with_the_secret(stack: dict, secrets_dir: Path, redis: int,
+                                                       tmp_path: Path) -> None:
+    """The healthcheck as rendered, with valkey-cli played by redis-cli pointed at the test server."""
+    kind, script = stack["services"]["redis"]["healthcheck"]["test"]
+    assert kind == "CMD-SHELL" and "-a " not in script  # no password on a command line
+    cli = shutil.which("redis-cli")
+    assert cli is not None
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "valkey-cli").write_text(f'#!/bin/sh\nexec "{cli}" -p {redis} "$@"\n')
+    (bin_dir / "valkey-cli").chmod(0o755)
+
+    def check(secrets: Path) -> int:
+        local = script.replace("/run/secrets/", f"{secrets}/")
+        env = {"PATH": f"{bin_dir}:/usr/bin:/bin"}
+        return subprocess.run(["sh", "-c", local], check=False, env=env, timeout=30).returncode
+
+    assert check(secrets_dir) == 0
+    wrong = tmp_path / "wrong"
+    wrong.mkdir()
+    (wrong / "redis-password").write_text("not-the-password\n")
+    assert check(wrong) != 0
