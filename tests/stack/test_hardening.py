@@ -248,7 +248,7 @@ def litellm_routes() -> dict[str, list[str]]:
     script = r"""
 import json
 from litellm.proxy._types import LiteLLMRoutes as R
-client = set(R.openai_routes.value) | set(R.anthropic_routes.value)
+client = set(R.openai_routes.value) | set(R.anthropic_routes.value) | set(R.google_routes.value)
 manage = set()
 for n in ("management_routes", "key_management_routes", "master_key_only_routes", "spend_tracking_routes",
           "global_spend_tracking_routes", "mcp_management_routes", "agent_management_routes", "model_info_routes",
@@ -265,8 +265,10 @@ def concrete(route: str) -> str:
     return re.sub(r"\{[^}]*\}", "x1", route.split("?")[0])
 
 
-# Client routes of LiteLLM that stay admin-only: LiteLLM-specific extras no SDK calls.
-ADMIN_ONLY_CLIENT_ROUTES = re.compile(r"^/(claude-code|claude_code_gateway|decisions|systemone|vector_store)(/|$)")
+# Client routes of LiteLLM that stay admin-only (docs/deploy.md, "Admin access"): LiteLLM-specific
+# extras, and Google's Interactions/Agents APIs.
+ADMIN_ONLY_CLIENT_ROUTES = re.compile(
+    r"^/(claude-code|claude_code_gateway|decisions|systemone|vector_store|interactions|v1beta/(agents|interactions))(/|$)")
 
 
 def test_the_public_router_serves_the_client_api_and_no_management_route(rendered: dict[str, dict]) -> None:
@@ -283,10 +285,12 @@ def test_the_public_router_serves_the_client_api_and_no_management_route(rendere
         assert not rule_matches(public, host, concrete(route)), f"management route {route} is public"
     # the SDKs' paths, the brief's list, and what must stay behind the allowlist
     for path in ("/v1/chat/completions", "/v1/messages", "/v1/messages/count_tokens", "/v1/models", "/v1/embeddings",
-                 "/chat/completions", "/messages", "/models", "/embeddings", "/health/liveliness"):
+                 "/chat/completions", "/messages", "/models", "/embeddings", "/health/liveliness",
+                 "/v1beta/models/gemini-3-pro-preview:streamGenerateContent"):
         assert rule_matches(public, host, path), path
     for path in ("/", "/ui", "/ui/", "/key/generate", "/model/new", "/v1/model/info", "/credentials",
-                 "/router/settings", "/health", "/health/readiness", "/sso/key/generate", "/metrics"):
+                 "/router/settings", "/health", "/health/readiness", "/sso/key/generate", "/metrics",
+                 "/mcp", "/a2a/agent-1", "/anthropic/v1/messages", "/gemini/v1beta/models/x:generateContent"):
         assert not rule_matches(public, host, path), path
         assert rule_matches(admin, host, path), path
     assert not rule_matches(public, "other.example.com", "/v1/chat/completions")
