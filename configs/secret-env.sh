@@ -28,24 +28,24 @@ fail() {
 
 # Names only: `env` prints NAME=value lines; a value spanning lines cannot fake a name here
 # because every candidate is checked against the real environment below.
-names=$(env | sed -n 's/^\([A-Za-z_][A-Za-z0-9_]*\)_FILE=.*$/\1/p' | sort -u)
-for name in $names; do
-  file=
-  eval "file=\${${name}_FILE-}"
-  case $file in
+_se_names=$(env | sed -n 's/^\([A-Za-z_][A-Za-z0-9_]*\)_FILE=.*$/\1/p' | sort -u)
+for _se_name in $_se_names; do
+  _se_file=
+  eval "_se_file=\${${_se_name}_FILE-}"
+  case $_se_file in
     "$SECRETS_DIR"/*) ;;
     *) continue ;;
   esac
-  if eval "[ -n \"\${${name}+set}\" ]"; then
-    fail "both $name and ${name}_FILE are set; set only ${name}_FILE"
+  if eval "[ -n \"\${${_se_name}+set}\" ]"; then
+    fail "both $_se_name and ${_se_name}_FILE are set; set only ${_se_name}_FILE"
   fi
-  [ -f "$file" ] || fail "${name}_FILE: $file does not exist (is the secret listed under secrets: of this service?)"
-  [ -r "$file" ] || fail "${name}_FILE: $file is not readable by uid $(id -u)"
-  value=$(cat "$file") || fail "${name}_FILE: cannot read $file"
-  [ -n "$value" ] || fail "${name}_FILE: $file is empty"
-  export "$name=$value"
-  unset "${name}_FILE"
+  [ -f "$_se_file" ] || fail "${_se_name}_FILE: $_se_file does not exist (is the secret listed under secrets: of this service?)"
+  [ -r "$_se_file" ] || fail "${_se_name}_FILE: $_se_file is not readable by uid $(id -u)"
+  _se_value=$(cat "$_se_file") || fail "${_se_name}_FILE: cannot read $_se_file"
+  [ -n "$_se_value" ] || fail "${_se_name}_FILE: $_se_file is empty"
+  export "$_se_name=$_se_value"
+  unset "${_se_name}_FILE"
 done
-unset value file names name
+unset _se_value _se_file _se_names _se_name
 
 exec "$@"
