@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from tests.stack.postgres import Cluster
+from tests.harness.postgres import Cluster
 from tests.stack.stacks import REPO
 
 SQL_FILE = REPO / "configs" / "db-monitoring-role.sql"

@@ -125,7 +125,8 @@ def test_deploy_docs_create_every_secret_and_no_longer_ask_for_secret_variables(
     for secret in names:
         assert re.search(rf"docker secret create {re.escape(secret)}\b", docs), f"docs/deploy.md never creates {secret}"
     # (only the upgrade notes, which move them into secrets, still name them)
-    upgrade = re.compile(r"\*\*Upgrading a gateway that took its secrets from `\.env`\*\*.*?\nSecrets are immutable\.", re.DOTALL)
+    upgrade = re.compile(r"\*\*Upgrading a gateway that took its secrets from `\.env`\*\*.*?\nSecrets are immutable\.",
+                         re.DOTALL)
     assert upgrade.search(docs)
     for doc_path in (REPO / "docs" / "deploy.md", REPO / "README.md"):
         text = upgrade.sub("", doc_path.read_text())
@@ -180,7 +181,8 @@ def test_wrapper_is_posix_sh_and_shellcheck_clean() -> None:
     shellcheck = shutil.which("shellcheck")
     if shellcheck is None:
         pytest.fail("shellcheck is not installed (./test installs it as root)")
-    proc = subprocess.run([shellcheck, "-s", "sh", str(WRAPPER)], check=False, capture_output=True, text=True, timeout=60)
+    proc = subprocess.run([shellcheck, "-s", "sh", str(WRAPPER)], check=False, capture_output=True, text=True,
+                          timeout=60)
     assert proc.returncode == 0, proc.stdout
 
 

