@@ -16,6 +16,7 @@ from __future__ import annotations
 import glob
 import os
 import pwd
+import re
 import shutil
 import signal
 import subprocess
@@ -68,6 +69,16 @@ def find_binaries(state: Path) -> Path:
     if choice == "system":
         raise InstallError("LLMPROXY_TEST_PG=system, but no PostgreSQL server binaries were found")
     return _wheel_bin(state)
+
+
+def server_major(bin_dir: Path) -> str:
+    """The major version of the server in ``bin_dir``, as ``PG_VERSION`` files hold it ("15", "18")."""
+    out = subprocess.run([str(bin_dir / "postgres"), "--version"], capture_output=True, text=True,
+                         timeout=60).stdout  # "postgres (PostgreSQL) 15.18 (Debian 15.18-0+deb12u1)"
+    match = re.search(r"\(PostgreSQL\) (\d+)", out)
+    if match is None:
+        raise InstallError(f"{bin_dir / 'postgres'} --version said {out!r}")
+    return match.group(1)
 
 
 def os_user() -> str | None:
@@ -146,6 +157,8 @@ def start_cluster(bin_dir: Path, root: Path, port: int, *, timeout: float = 60) 
         shutil.chown(root, user=user)
     data = root / "data"
     as_user = _as_user(user)
+    if (data / "PG_VERSION").exists() and (data / "PG_VERSION").read_text().strip() != server_major(bin_dir):
+        shutil.rmtree(data)  # made by another PostgreSQL release (e.g. system, then wheel): a test database
     if not (data / "PG_VERSION").exists():
         shutil.rmtree(data, ignore_errors=True)
         proc = subprocess.run([str(bin_dir / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust",
