@@ -17,7 +17,7 @@ from pathlib import Path
 import httpx
 
 from tests.harness.processes import free_port, stop_group
-from tests.harness.run import REPO, harness_run
+from tests.harness.run import REPO, HarnessRun, harness_run
 
 __all__ = ["CONFIG_FILE", "MASTER_KEY", "REPO", "Harness", "reset", "start", "start_proxy",
            "start_without_database", "stop_proxy", "wait_until_live"]
@@ -57,18 +57,25 @@ class Harness:
 def start() -> Harness:
     """The run's LiteLLM (started on the first call, the same one afterwards)."""
     run = harness_run()
-    if run.main is not None:
-        return run.main  # type: ignore[no-any-return]
+    if run.main is None:
+        run.main = run.once("LiteLLM start", lambda: _start_main(run))
+    return run.main  # type: ignore[no-any-return]
+
+
+def _start_main(run: HarnessRun) -> Harness:
     database_url = run.fresh_database(DATABASE)
     port = int(os.environ.get("LLMPROXY_E2E_PORT") or free_port())
     env = run.proxy_env(database_url, MASTER_KEY)
     proc = run.start_litellm(port, env, CONFIG_FILE)
     url = f"http://127.0.0.1:{port}"
-    run.wait_ready(url, proc, port)
+    try:
+        run.wait_ready(url, proc, port)
+    except BaseException:
+        stop_group(proc)
+        raise
     env.update({"LITELLM_PORT": str(port), "LITELLM_PG_PORT": str(run.cluster.port),
                 "LLMPROXY_PG_BIN": str(run.cluster.bin)})
-    run.main = Harness(url=url, master_key=MASTER_KEY, state_dir=run.state, env=env)
-    return run.main  # type: ignore[no-any-return]
+    return Harness(url=url, master_key=MASTER_KEY, state_dir=run.state, env=env)
 
 
 def reset(h: Harness) -> None:

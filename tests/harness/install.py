@@ -135,13 +135,15 @@ def find_node(state: Path) -> Path:
     return Path(found[0])
 
 
-def _npm(node: Path) -> list[str]:
-    npm = node.parent / "npm"
-    if npm.exists():
-        return [str(npm)]
+def npm_command(node: Path) -> list[str]:
+    """npm run by ``node`` itself: the npm of that Node.js installation (``lib/node_modules/npm``;
+    the wheel's ``bin/npm`` is an empty file, its symlink lost), else ``npm`` on PATH."""
+    cli = node.resolve().parent.parent / "lib" / "node_modules" / "npm" / "bin" / "npm-cli.js"
+    if cli.is_file():
+        return [str(node), str(cli)]
     found = shutil.which("npm")
     if found is None:
-        raise InstallError(f"npm not found next to {node} nor on PATH")
+        raise InstallError(f"npm not found beside {node} nor on PATH")
     return [found]
 
 
@@ -155,7 +157,7 @@ def _engine(state: Path, node: Path) -> None:
     if not _stamped(stamp, value):
         # --ignore-scripts: @prisma/engines' postinstall would try to download native engines.
         env = {**os.environ, "PATH": f"{node.parent}:{os.environ.get('PATH', '')}"}
-        run_logged([*_npm(node), "ci", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error"],
+        run_logged([*npm_command(node), "ci", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error"],
                    state / "npm.log", "npm ci of the query-engine shim", cwd=engine, env=env)
         stamp.write_text(value)
 

@@ -20,8 +20,9 @@ import signal
 import subprocess
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 
 import httpx
 
@@ -33,6 +34,7 @@ from tests.harness.processes import die_with_parent, free_port, port_in_use, sto
 REPO = Path(__file__).resolve().parents[2]
 TEMPLATE_DB = "litellm_template"
 SALT_KEY = "sk-salt-llmproxy-tests-0000"
+T = TypeVar("T")
 
 
 def default_state_dir() -> Path:
@@ -57,6 +59,7 @@ class HarnessRun:
                                "give this one its own with LLMPROXY_E2E_DIR") from None
         self._installed: Installed | None = None
         self._cluster: Cluster | None = None
+        self._failed: dict[str, str] = {}
         self.proxies: list[subprocess.Popen[bytes]] = []
         self.main: Any = None  # tests.e2e.harness.Harness of the run's main LiteLLM, once started
 
@@ -64,24 +67,43 @@ class HarnessRun:
     @property
     def installed(self) -> Installed:
         if self._installed is None:
-            self._installed = install(self.state)
+            self._installed = self.once("install", lambda: install(self.state))
         return self._installed
+
+    def once(self, step: str, action: Callable[[], T]) -> T:
+        """Run a set-up step; a failure is remembered, so the tests after the first one that
+        needed it fail at once with the same message instead of trying again."""
+        if step in self._failed:
+            raise RuntimeError(f"the harness {step} failed earlier in this run: {self._failed[step]}")
+        try:
+            return action()
+        except Exception as exc:
+            self._failed[step] = f"{type(exc).__name__}: {exc}"
+            raise
 
     @property
     def cluster(self) -> Cluster:
         """The run's PostgreSQL, with LiteLLM's schema in the template database ``TEMPLATE_DB``."""
         if self._cluster is None:
-            installed = self.installed
-            port = int(os.environ.get("LLMPROXY_E2E_PG_PORT") or free_port())
-            if port_in_use(port):
-                raise RuntimeError(f"port {port} for PostgreSQL is in use (LLMPROXY_E2E_PG_PORT)")
-            self._cluster = start_cluster(find_binaries(self.state), self.state / "pg", port)
-            if not self._cluster.query(f"SELECT 1 FROM pg_database WHERE datname = '{TEMPLATE_DB}'"):
-                self._cluster.psql("-c", f'CREATE DATABASE "{TEMPLATE_DB}"')
-            if apply_migrations(self._cluster, TEMPLATE_DB, installed.extras):
-                build_request_log_indexes(self._cluster, TEMPLATE_DB, installed.python, installed.env(),
-                                          self.state / "migrations.log")
+            self._cluster = self.once("PostgreSQL start", self._start_cluster)
         return self._cluster
+
+    def _start_cluster(self) -> Cluster:
+        installed = self.installed
+        port = int(os.environ.get("LLMPROXY_E2E_PG_PORT") or free_port())
+        if port_in_use(port):
+            raise RuntimeError(f"port {port} for PostgreSQL is in use (LLMPROXY_E2E_PG_PORT)")
+        cluster = start_cluster(find_binaries(self.state), self.state / "pg", port)
+        try:
+            if not cluster.query(f"SELECT 1 FROM pg_database WHERE datname = '{TEMPLATE_DB}'"):
+                cluster.psql("-c", f'CREATE DATABASE "{TEMPLATE_DB}"')
+            if apply_migrations(cluster, TEMPLATE_DB, installed.extras):
+                build_request_log_indexes(cluster, TEMPLATE_DB, installed.python, installed.env(),
+                                          self.state / "migrations.log")
+        except BaseException:
+            stop_cluster(cluster)
+            raise
+        return cluster
 
     def fresh_database(self, name: str) -> str:
         """A new database ``name`` (dropped first if it exists) holding LiteLLM's empty schema;

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from tests.harness.install import find_node
+from tests.harness.install import find_node, npm_command
 from tests.harness.migrations import apply_migrations, migration_files
 from tests.harness.postgres import Cluster, find_binaries, start_cluster, stop_cluster
 from tests.harness.processes import free_port, stop_group
@@ -52,6 +52,8 @@ def test_litellm_runs_on_wheel_postgres_and_wheel_node(wheel_pg: Cluster) -> Non
         node = find_node(run.state)
     assert "site-packages/nodejs/bin/node" in str(node)
     assert subprocess.run([str(node), "--version"], capture_output=True, text=True).stdout.startswith("v18.")
+    npm = subprocess.run([*npm_command(node), "--version"], capture_output=True, text=True)  # what `npm ci` runs
+    assert npm.returncode == 0 and npm.stdout.strip()[:1].isdigit(), npm.stderr
     installed = dataclasses.replace(run.installed, node=node)
     selftest = run_selftest(installed, wheel_pg.url("litellm"))
     assert selftest.returncode == 0 and "selftest passed" in selftest.stdout, selftest.stdout + selftest.stderr[-3000:]
