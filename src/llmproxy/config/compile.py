@@ -64,16 +64,21 @@ class Compiler:
                            f'reference; write the URL or "${{VAR}}"', (*where, "api_base"))
                 continue
             credential = f"{name}-{iface_name}"
+            values = {"api_key": provider.api_key, "api_base": join_api_base(provider.api_base, suffix)}
+            # LiteLLM resolves os.environ/ in a deployment's litellm_params, never in a stored
+            # credential (utils.load_credentials_from_list copies values as they are): references
+            # go to every deployment, which wins over the credential for the keys it sets.
+            proxy_side = {k: v for k, v in values.items() if is_env_reference(v)}
             self.credentials.append(Credential(
                 name=credential,
-                values={"api_key": provider.api_key, "api_base": join_api_base(provider.api_base, suffix)},
+                values={k: v for k, v in values.items() if k not in proxy_side},
                 info={"custom_llm_provider": llm_provider},
                 source=format_path((*where, "interfaces", iface_name)),
             ))
-            self.interface_models(name, provider, iface_name, iface, credential)
+            self.interface_models(name, provider, iface_name, iface, credential, proxy_side)
 
     def interface_models(self, name: str, provider: Provider, iface_name: str, iface: Interface,
-                         credential: str) -> None:
+                         credential: str, proxy_side: dict[str, str]) -> None:
         prefix = iface.model_name_prefix if iface.model_name_prefix is not None else f"{iface_name}/"
         for model_id, model in (iface.models.entries() if iface.models else []):
             model = model or ModelConfig()
@@ -85,7 +90,7 @@ class Compiler:
                 self.deployments.append((Deployment(
                     model_name=prefix + exposed,
                     litellm_params={"model": f"{iface_name}/{model_id}", "litellm_credential_name": credential,
-                                    **(model.litellm_params or {})},
+                                    **proxy_side, **(model.litellm_params or {})},
                     model_info=self.model_info(model, model_id, exposed, provider.access_groups),
                     source=format_path(source),
                 ), source))

@@ -64,9 +64,12 @@ def test_render_show_secrets(ws: Workspace, cli: Cli) -> None:
     }
 
 
-def test_render_keeps_proxy_side_references(ws: Workspace, cli: Cli) -> None:
-    ws.write({"providers": {"p": provider(api_key="os.environ/P_KEY")}})
-    assert json.loads(cli("render").out)["credentials"][0]["credential_values"]["api_key"] == "os.environ/P_KEY"
+def test_render_shows_proxy_side_references_where_litellm_resolves_them(ws: Workspace, cli: Cli) -> None:
+    ws.write({"providers": {"p": provider(api_key="os.environ/P_KEY", models={"m": None})}})
+    rendered = json.loads(cli("render").out)
+    # LiteLLM never resolves os.environ/ in a stored credential: the reference is on the deployment.
+    assert rendered["credentials"][0]["credential_values"] == {"api_base": "http://gw:8045"}
+    assert rendered["models"][0]["litellm_params"]["api_key"] == "os.environ/P_KEY"
 
 
 def test_options_pick_files(ws: Workspace, cli: Cli) -> None:

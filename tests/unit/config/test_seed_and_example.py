@@ -25,7 +25,15 @@ def seed(tmp_path: Path) -> dict:
 
 
 def test_seed_config_resolves_to_what_the_seed_scripts_sent(seed: dict) -> None:
+    """Except for one deliberate difference: the seed scripts stored the ``os.environ/`` key in
+    the credential, where LiteLLM never resolves it (the upstream got the literal text). llmproxy
+    puts it on every deployment, where LiteLLM does; the credential keeps the api_base."""
     expected = json.loads((SEEDS / "litellm_scripts-rendered.json").read_text())
+    reference = SEED_LOCAL["providers"]["antigravity-manager"]["api_key"]
+    for cred in expected["credentials"]:
+        assert cred["credential_values"].pop("api_key") == reference
+    for model in expected["models"]:
+        model["litellm_params"] = {**model["litellm_params"], "api_key": reference}
     assert seed["credentials"] == expected["credentials"]
     assert seed["models"] == expected["models"]
     assert seed["aliases"] == expected["aliases"]
@@ -59,9 +67,14 @@ def test_example_local_file_resolves_both_key_forms(tmp_path: Path, monkeypatch:
     shutil.copy(REPO / "config.json", tmp_path / "config.json")
     shutil.copy(REPO / "config.local.example.json", tmp_path / "config.local.json")
     monkeypatch.setenv("ANTIGRAVITY_MANAGER_API_KEY", "sk-example-secret-key")
-    keys = {c.name: c.values["api_key"] for c in load_config(tmp_path / "config.json").desired.credentials}
+    desired = load_config(tmp_path / "config.json").desired
+    keys = {c.name: c.values.get("api_key") for c in desired.credentials}
     assert keys == {"antigravity-manager-anthropic": "sk-example-secret-key",
-                    "antigravity-manager-2-anthropic": "os.environ/ANTIGRAVITY_MANAGER_API_KEY"}
+                    "antigravity-manager-2-anthropic": None}
+    # The proxy-side reference is on the deployments, where LiteLLM resolves it.
+    on_models = {d.credential: d.litellm_params.get("api_key") for d in desired.deployments}
+    assert on_models == {"antigravity-manager-anthropic": None,
+                         "antigravity-manager-2-anthropic": "os.environ/ANTIGRAVITY_MANAGER_API_KEY"}
 
 
 def test_readme_configuration_examples_load(tmp_path: Path) -> None:

@@ -204,9 +204,9 @@ def resolve_providers(providers: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {name: resolve(name, ()) for name in table}
 
 
-def expected_resources(merged: dict[str, Any]) -> tuple[list[tuple[str, str]], list[tuple[str, str, str | None]]]:
+def expected_resources(merged: dict[str, Any]) -> tuple[list[tuple[str, str | None]], list[tuple[str, str, str | None]]]:
     """(credential name, api_key) pairs and deployment identities, in order."""
-    credentials: list[tuple[str, str]] = []
+    credentials: list[tuple[str, str | None]] = []
     identities: list[tuple[str, str, str | None]] = []
     providers = merged.get("providers")
     for name, provider in resolve_providers(providers if isinstance(providers, dict) else {}).items():
@@ -217,7 +217,9 @@ def expected_resources(merged: dict[str, Any]) -> tuple[list[tuple[str, str]], l
             if iface_name not in INTERFACES:
                 continue
             credential = f"{name}-{iface_name}"
-            credentials.append((credential, provider["api_key"]))
+            key = provider["api_key"]
+            # os.environ/ references go on the deployments (LiteLLM resolves them only there).
+            credentials.append((credential, None if key.startswith("os.environ/") else key))
             iface = iface or {}
             own = iface.get("models") if isinstance(iface.get("models"), dict) else {}
             prefix = iface.get("model_name_prefix")
@@ -242,7 +244,11 @@ def expected_resources(merged: dict[str, Any]) -> tuple[list[tuple[str, str]], l
 def check_against_oracle(loaded: LoadedConfig, merged: dict[str, Any]) -> None:
     desired, final = loaded.desired, substitute(strip(merged))
     credentials, identities = expected_resources(substitute(merged))
-    assert [(c.name, c.values["api_key"]) for c in desired.credentials or ()] == credentials
+    assert [(c.name, c.values.get("api_key")) for c in desired.credentials or ()] == credentials
+    keyless = {name for name, key in credentials if key is None}
+    for d in desired.deployments or ():
+        if d.credential in keyless:
+            assert str(d.litellm_params.get("api_key", "")).startswith("os.environ/")
     assert [tuple(d.identity) for d in desired.deployments or ()] == identities
     assert desired.aliases == final.get("aliases")
     expected_rules = [(source.strip(), list(targets)) for entry in final.get("fallbacks") or []
