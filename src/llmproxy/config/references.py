@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from fnmatch import fnmatchcase
 
 from llmproxy.config.paths import FileFor, JsonPath, format_path
 from llmproxy.config.schema import ConfigFile
 from llmproxy.config.schema_errors import did_you_mean
 from llmproxy.desired.model import Deployment, FallbackRule
+from llmproxy.desired.patterns import is_pattern, pattern_matches
 from llmproxy.errors import ConfigIssue
 
 
@@ -24,13 +24,13 @@ class Names:
         self.models = set(model_names or ())
         self.aliases = set(aliases)
         exact = self.models | self.aliases
-        self.patterns = [n for n in exact if "*" in n]
+        self.patterns = [n for n in exact if is_pattern(n)]
         self.exact = exact
 
     def known(self, name: str) -> bool:
         if not self.checkable or name in self.exact:
             return True
-        return any(fnmatchcase(name, pattern) for pattern in self.patterns)
+        return any(pattern_matches(pattern, name) for pattern in self.patterns)
 
     def hint(self, name: str) -> str:
         return did_you_mean(name, sorted(self.exact))

@@ -25,9 +25,11 @@ def seed(tmp_path: Path) -> dict:
 
 
 def test_seed_config_resolves_to_what_the_seed_scripts_sent(seed: dict) -> None:
-    """Except for one deliberate difference: the seed scripts stored the ``os.environ/`` key in
-    the credential, where LiteLLM never resolves it (the upstream got the literal text). llmproxy
-    puts it on every deployment, where LiteLLM does; the credential keeps the api_base."""
+    """Except for two deliberate differences, both things LiteLLM never did what the seed scripts
+    meant: the ``os.environ/`` key was stored in the credential, where LiteLLM never resolves it
+    (llmproxy puts it on every deployment; the credential keeps the api_base), and dated names
+    were aliases of aliases, which LiteLLM resolves one level only (llmproxy points them at the
+    final model group)."""
     expected = json.loads((SEEDS / "litellm_scripts-rendered.json").read_text())
     reference = SEED_LOCAL["providers"]["antigravity-manager"]["api_key"]
     for cred in expected["credentials"]:
@@ -36,7 +38,8 @@ def test_seed_config_resolves_to_what_the_seed_scripts_sent(seed: dict) -> None:
         model["litellm_params"] = {**model["litellm_params"], "api_key": reference}
     assert seed["credentials"] == expected["credentials"]
     assert seed["models"] == expected["models"]
-    assert seed["aliases"] == expected["aliases"]
+    aliases = expected["aliases"]
+    assert seed["aliases"] == {a: aliases.get(t, t) for a, t in aliases.items()} != aliases
     assert seed["fallbacks"] == expected["fallbacks"]
 
 
@@ -54,7 +57,10 @@ def test_example_config_validates_without_a_local_file(tmp_path: Path) -> None:
         ("antigravity-manager-anthropic", "http://antigravity-manager:8045"),
         ("antigravity-manager-2-anthropic", "http://antigravity-manager-2:8045"),
     ]
-    assert any("*" in alias for alias in desired.aliases)
+    # The wildcard alias is pattern deployments mirroring its target group (one per instance).
+    patterns = [d for d in desired.deployments if d.model_name == "claude-opus-*"]
+    assert [d.litellm_params["model"] for d in patterns] == ["anthropic/claude-opus-4-6-thinking"]
+    assert not any("*" in alias for alias in desired.aliases)
     assert len(desired.fallbacks) > len(json.loads((REPO / "config.json").read_text())["fallbacks"])  # "a,b" key
     assert desired.router_settings["routing_strategy"] == "simple-shuffle"
     assert loaded.key_defaults["budget_duration"] == "30d"
@@ -83,10 +89,11 @@ def test_readme_configuration_examples_load(tmp_path: Path) -> None:
     (tmp_path / "config.json").write_text(json.dumps(base))
     desired = load_config(tmp_path / "config.json").desired
     assert [c.name for c in desired.credentials] == ["antigravity-manager-anthropic", "antigravity-manager-2-anthropic"]
-    assert len(desired.deployments) == 4
+    assert len(desired.deployments) == 6  # 2 models x 2 instances, and claude-opus-* mirroring 2
     base["providers"]["legacy-provider"] = {"api_base": "http://old", "api_key": "x", "interfaces": {"openai": {}}}
     (tmp_path / "config.json").write_text(json.dumps(base))
     (tmp_path / "config.local.json").write_text(json.dumps(overlay).replace("${ANTIGRAVITY_MANAGER_API_KEY}", "k"))
     desired = load_config(tmp_path / "config.json").desired
     assert [c.name for c in desired.credentials] == ["antigravity-manager-anthropic", "antigravity-manager-2-anthropic"]
-    assert [d.model_info.get("access_groups") for d in desired.deployments] == [("General",), ("General",), None, None]
+    assert [d.model_info.get("access_groups") for d in desired.deployments] == [
+        ("General",), ("General",), None, None, ("General",), None]

@@ -136,19 +136,21 @@ def test_aliases_fallbacks_and_router_settings(round_trip) -> None:  # noqa: ANN
         model("openai/a", "openai/a", "acme-openai", info={"base_model": "a"}),
         model("openai/b", "openai/b", "acme-openai", info={"base_model": "b"}),
     ], aliases={"fast": "openai/a", "smart": {"model": "openai/b", "hidden": False},
-                "secret-alias": {"model": "openai/b", "hidden": True}, "team-*": "fast"},
+                "secret-alias": {"model": "openai/b", "hidden": True}, "team-*": "fast", "chain": "fast"},
         fallbacks=[{"fast": ["openai/b"]}, {"smart": ["openai/b"]}, {"openai/a": ["openai/b"]},
                    {"fast": ["openai/a"]}, {"gone": ["openai/a"]}],
         router=router)
     srcs = {**sources(router), "routing_strategy_args": "default"}
     result, _, _ = round_trip(live, srcs)
     cfg = result.config
-    assert cfg["aliases"] == {"fast": "openai/a", "smart": "openai/b", "team-*": "fast"}
+    # A wildcard in model_group_alias never matched in LiteLLM; a chain is kept (and repaired).
+    assert cfg["aliases"] == {"fast": "openai/a", "smart": "openai/b", "chain": "fast"}
     assert cfg["fallbacks"] == [{"fast,smart,openai/a": ["openai/b"]}]
     # routing_strategy equals the default; routing_strategy_args is LiteLLM's own ("default").
     assert cfg["router_settings"] == {"num_retries": 3, "timeout": 30.0}
     notes = "\n".join(result.notes)
     assert "secret-alias" in notes and "'gone'" in notes and "second rule" in notes
+    assert "'team-*' is a wildcard" in notes and "'chain' points to the alias 'fast'" in notes
 
 
 def test_router_values_the_config_cannot_hold_are_left_out(export) -> None:  # noqa: ANN001

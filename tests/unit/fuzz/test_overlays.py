@@ -32,6 +32,7 @@ from tests.unit.fuzz.support import (
     ConfigDir,
     check_config_error,
     fuzz_settings,
+    oracle_resolve,
 )
 
 BASE: dict[str, Any] = json.loads((REPO / "config.json").read_text())
@@ -249,8 +250,15 @@ def check_against_oracle(loaded: LoadedConfig, merged: dict[str, Any]) -> None:
     for d in desired.deployments or ():
         if d.credential in keyless:
             assert str(d.litellm_params.get("api_key", "")).startswith("os.environ/")
+    written = final.get("aliases")
+    models = {name for name, _, _ in identities}
+    patterns = [(alias, oracle_resolve(target, models, written)) for alias, target in (written or {}).items()
+                if "*" in alias]
+    identities += [(alias, model, cred) for alias, group in patterns
+                   for name, model, cred in list(identities) if name == group]
     assert [tuple(d.identity) for d in desired.deployments or ()] == identities
-    assert desired.aliases == final.get("aliases")
+    assert desired.aliases == (None if written is None else {
+        a: oracle_resolve(t, models, written) for a, t in written.items() if "*" not in a})
     expected_rules = [(source.strip(), list(targets)) for entry in final.get("fallbacks") or []
                       for key, targets in entry.items() for source in key.split(",")]
     got_rules = [(r.source, list(r.targets)) for r in desired.fallbacks] if desired.fallbacks is not None else None

@@ -7,7 +7,14 @@ from __future__ import annotations
 from llmproxy.desired.model import Credential
 from llmproxy.plan import Action, PlanOptions, build_plan
 from llmproxy.plan.render import render_text_string
-from tests.unit.plan.builders import FP, dep, desired, live_cred_of, live_dep_of, live_state
+from tests.unit.plan.builders import (
+    FP,
+    dep,
+    desired,
+    live_cred_of,
+    live_dep_of,
+    live_state,
+)
 
 REF = "os.environ/UPSTREAM_KEY"
 
@@ -38,3 +45,19 @@ def test_converged_gateway_has_no_diff() -> None:
     live = live_state([live_cred_of(new_cred)], [live_dep_of(new_dep)])
     plan = build_plan(desired(credentials=[new_cred], deployments=[new_dep]), live, FP, PlanOptions())
     assert plan.changes == []
+
+
+def test_a_wildcard_alias_pushed_by_an_older_version_becomes_pattern_deployments() -> None:
+    """Older versions pushed ``opus-*`` into model_group_alias (never matched); now it is pattern
+    deployments, and the stale entry is this owner's to prune."""
+    from llmproxy.live.model import Ledger
+
+    target = dep("anthropic/opus", "anthropic/opus", "p-anthropic")
+    mirror = dep("opus-*", "anthropic/opus", "p-anthropic")
+    live = live_state([], [live_dep_of(target)], aliases={"opus-*": "anthropic/opus"},
+                      ledgers={"llmproxy": Ledger(aliases=frozenset({"opus-*"}))})
+    plan = build_plan(desired(deployments=[target, mirror], aliases={}), live, FP, PlanOptions())
+    assert [(c.kind, c.action, c.key) for c in plan.changes] == [
+        ("models", Action.CREATE, "opus-* (anthropic/opus via p-anthropic)")]
+    assert [(c.kind, c.key) for c in plan.pending_prune] == [("aliases", "opus-*")]
+    assert not plan.broken_refs
