@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from llmproxy.desired.model import KINDS, DesiredState
+from llmproxy.desired.model import KINDS, Deployment, DesiredState
 from llmproxy.errors import LLMProxyError
 from llmproxy.litellm.client import LiteLLMClient
 from llmproxy.litellm.connection import resolve_connection
@@ -15,6 +15,7 @@ from llmproxy.live.model import LiveState
 from llmproxy.live.reader import read_live
 from llmproxy.plan.builder import PlanOptions, build_plan
 from llmproxy.plan.model import Plan
+from llmproxy.pricing import map_problems
 
 
 @dataclass
@@ -38,10 +39,25 @@ class Manager:
 
     def plan(self, options: PlanOptions) -> tuple[LiveState, Plan]:
         live = self.read()
-        return live, build_plan(self.desired, live, self.fingerprinter, options)
+        plan = build_plan(self.desired, live, self.fingerprinter, options)
+        if "models" in options.only and self.desired.deployments:
+            plan.notes += pricing_notes(self.client, self.desired.deployments)
+        return live, plan
 
     def close(self) -> None:
         self.client.close()
+
+
+def pricing_notes(client: LiteLLMClient, deployments: tuple[Deployment, ...]) -> list[str]:
+    """A note per deployment the proxy's own cost map (``/public/litellm_model_cost_map``, the
+    catalog as loaded) cannot price. A proxy that does not serve the map gets one note saying so."""
+    try:
+        cost_map = client.get("/public/litellm_model_cost_map", catalog_only="true")
+    except LLMProxyError as exc:
+        return [f"pricing not checked: LiteLLM's cost map could not be read ({exc.message})"]
+    if not isinstance(cost_map, dict):
+        return ["pricing not checked: LiteLLM's cost map could not be read (not a JSON object)"]
+    return [f"unpriced: {problem}" for problem in map_problems(deployments, cost_map)]
 
 
 def parse_only(values: list[str] | None) -> frozenset[str]:

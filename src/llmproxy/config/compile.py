@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from llmproxy.config.litellm_fields import field_issues
 from llmproxy.config.paths import FileFor, JsonPath, format_path
 from llmproxy.config.schema import ConfigFile, Interface, LiteralDeployment, ModelConfig, Provider
 from llmproxy.desired.model import Credential, Deployment
@@ -119,6 +120,11 @@ class Compiler:
 
     # -- checks ------------------------------------------------------------------------------
 
+    def check_litellm_fields(self) -> None:
+        for deployment, source in self.deployments:
+            for message, path in field_issues(deployment, source):
+                self.issues.append(ConfigIssue(message, format_path(path), self.file_for(path)))
+
     def check_duplicates(self) -> None:
         seen: dict[Any, Deployment] = {}
         for deployment, source in self.deployments:
@@ -137,6 +143,7 @@ def compile_resources(config: ConfigFile, sources: dict[JsonPath, JsonPath], fil
     for index, entry in enumerate(config.models or []):
         compiler.literal(index, entry)
     compiler.check_duplicates()
+    compiler.check_litellm_fields()
     credentials = tuple(compiler.credentials) if config.providers is not None else None
     deployments = tuple(d for d, _ in compiler.deployments) \
         if config.providers is not None or config.models is not None else None
