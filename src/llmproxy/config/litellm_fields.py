@@ -58,7 +58,6 @@ class LiteLLMParams(BaseModel):
     max_retries: int | None = None
     timeout: float | str | None = None
     stream_timeout: float | str | None = None
-    drop_params: bool | str | None = None
     max_budget: float | None = None
     budget_duration: str | None = None
     max_file_size_mb: float | None = None
