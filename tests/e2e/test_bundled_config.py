@@ -26,6 +26,11 @@ def test_the_bundled_config_answers_every_name_it_exposes(dataplane: DataPlane) 
     assert not failures, f"{len(answered(outcomes, spend))}/{len(names)} names answered:\n" + "\n".join(failures)
     # Both ways of giving the key reach the upstream.
     assert {c.key_name for c in dataplane.upstream.calls} == {"llmproxy", "proxy-env"}
+    # /v1/models lists model names and exact aliases; LiteLLM expands a wildcard there only when it
+    # has a provider prefix ("anthropic/*"), so the pattern deployment claude-opus-* is not listed.
+    listed = {m.id for m in dataplane.openai().models.list()}
+    exact = [n for n in names if n not in {"claude-opus-4-6", "claude-opus-4-7", "claude-opus-4-5-20251101"}]
+    assert set(exact) <= listed and not any("*" in m for m in listed), sorted(listed)
 
 
 def test_a_small_budget_is_refused_once_spent_on_every_model(dataplane: DataPlane) -> None:
@@ -39,3 +44,20 @@ def test_a_small_budget_is_refused_once_spent_on_every_model(dataplane: DataPlan
             dataplane.anthropic(key).messages.create(model=name, max_tokens=5,
                                                      messages=[{"role": "user", "content": "hi"}])
         assert "budget" in str(refused.value).lower(), f"{name}: {refused.value}"
+
+
+def test_wildcard_names_need_the_pattern_in_a_keys_models(dataplane: DataPlane) -> None:
+    """Pattern deployments carry no access groups: LiteLLM OSS refuses to mint a key for a group
+    that holds one (Enterprise only). So every group stays usable, and a key reaches the wildcard
+    names by listing the pattern itself."""
+    write_bundled(dataplane)
+    assert dataplane.llmproxy(["sync", "--yes"]).returncode == 0
+    premium = dataplane.mint_key(models=["Premium"], key_alias="premium")  # no 403
+    general = dataplane.mint_key(models=["General"], key_alias="general")
+    opus = dataplane.mint_key(models=["Premium", "claude-opus-*"], key_alias="opus")
+    assert attempt(dataplane, "anthropic/claude-opus-4-6", "anthropic", stream=False, key=premium).ok
+    assert attempt(dataplane, "claude-sonnet-4-5-20250929", "openai", stream=False, key=general).ok
+    assert attempt(dataplane, "claude-opus-4-7", "anthropic", stream=False, key=opus).ok
+    for key in (premium, general):
+        refused = attempt(dataplane, "claude-opus-4-7", "anthropic", stream=False, key=key)
+        assert not refused.ok and "not available for this API key" in refused.detail, refused.detail

@@ -6,8 +6,12 @@
   never matches ``claude-opus-4-7``. What LiteLLM does match by pattern is a deployment whose
   ``model_name`` contains ``*``. A wildcard alias therefore becomes one *pattern deployment* per
   deployment of its target group: the same ``litellm_params`` (upstream model, credential, key)
-  and ``model_info`` (access groups, pricing), under the pattern as ``model_name``. They are
-  deployments like the others: owned, diffed, pruned.
+  and ``model_info`` (pricing model, tier...) under the pattern as ``model_name``, but **without
+  access groups**: LiteLLM (open source) refuses to mint or update a key for an access group that
+  holds a pattern deployment ("only available for LiteLLM Enterprise users",
+  ``key_management_endpoints._check_model_access_group``), so mirroring them would make those
+  groups unusable for keys. A key reaches wildcard names by listing the pattern itself in its
+  ``models``. They are deployments like the others: owned, diffed, pruned.
 * **Fallbacks** are pushed as written: LiteLLM calls the router with a fallback target, which
   resolves one alias level (enough once aliases point at their final group) or a pattern
   deployment; it looks a rule up by the requested name and by the routed deployment's group.
@@ -108,7 +112,8 @@ def compile_routing(deployments: tuple[Deployment, ...] | None, aliases: dict[st
                 issue(f"wildcard alias {alias!r} → {target!r} reaches {group!r} only through the "
                       "pattern deployment of that name; point it at a model name", alias)
             out.pattern_deployments += [
-                Deployment(alias, d.litellm_params, d.model_info, source=format_path(("aliases", alias)))
+                Deployment(alias, d.litellm_params, {k: v for k, v in d.model_info.items() if k != "access_groups"},
+                           source=format_path(("aliases", alias)))
                 for d in group_deployments]
     out.fallbacks = fallbacks
     return out

@@ -96,4 +96,15 @@ def test_readme_configuration_examples_load(tmp_path: Path) -> None:
     desired = load_config(tmp_path / "config.json").desired
     assert [c.name for c in desired.credentials] == ["antigravity-manager-anthropic", "antigravity-manager-2-anthropic"]
     assert [d.model_info.get("access_groups") for d in desired.deployments] == [
-        ("General",), ("General",), None, None, ("General",), None]
+        ("General",), ("General",), None, None, None, None]  # pattern deployments never have groups
+
+
+def test_readme_pricing_example_prices_every_model(tmp_path: Path) -> None:
+    section = (REPO / "README.md").read_text().split("### Pricing", 1)[1].split("\n### ", 1)[0]
+    example = json.loads(section.split("```json\n")[1].split("```", 1)[0])
+    shutil.copy(REPO / "config.json", tmp_path / "config.json")
+    (tmp_path / "config.local.json").write_text(json.dumps(example))  # as an overlay on the bundled config
+    desired = load_config(tmp_path / "config.json").desired
+    params = {d.model_name: d.litellm_params for d in desired.deployments}
+    assert params["anthropic/gemini-3-pro-preview"]["input_cost_per_token"] == 0.000002
+    assert params["anthropic/claude-opus-4-5"]["input_cost_per_token"] == 0.000003  # from default_model
