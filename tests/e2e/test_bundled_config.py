@@ -11,13 +11,19 @@ import openai
 import pytest
 
 from tests.e2e.bundled import answered, attempt, names_to_try, run_all, write_bundled
-from tests.e2e.dataplane import DataPlane
+from tests.e2e.dataplane import SECRETS, DataPlane
 
 
 def test_the_bundled_config_answers_every_name_it_exposes(dataplane: DataPlane) -> None:
     base = write_bundled(dataplane)
     proc = dataplane.llmproxy(["sync", "--yes"])
     assert proc.returncode == 0, proc.stdout + proc.stderr
+    # Converged (no perpetual diff from keys LiteLLM hides or prices it mirrors), every deployment
+    # priced by the proxy's own cost map, and no secret printed.
+    again = dataplane.llmproxy(["plan", "--detailed-exitcode"])
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "unpriced" not in again.stdout + again.stderr
+    assert not any(secret in proc.stdout + proc.stderr + again.stdout for secret in SECRETS)
     names = names_to_try(dataplane, base)
     assert {"claude-opus-4-7", "claude-opus-4-5-20251101", "claude-sonnet-4-5-20250929"} <= set(names)
     outcomes, spend = run_all(dataplane, names)

@@ -219,3 +219,15 @@ def test_verify_reports_what_the_loader_reads_differently() -> None:
     bad = verify(doc, {"acme-openai": {"api_base": "http://elsewhere/v1", "custom_llm_provider": OPENAI}},
                  {view.identity: view})
     assert bad.models == {view.id} and bad.credentials == {"acme-openai"}
+
+
+def test_pattern_deployments_of_a_wildcard_alias_round_trip(round_trip) -> None:  # noqa: ANN001
+    """A gateway synced with a wildcard alias holds pattern deployments (no model_group_alias
+    entry): export writes them so that loading them back makes the same deployments."""
+    live = state(acme("anthropic"), [
+        model("anthropic/opus", "anthropic/opus-thinking", "acme-anthropic",
+              info={"base_model": "opus", "access_groups": ["Premium"]}),
+        model("claude-opus-*", "anthropic/opus-thinking", "acme-anthropic", info={"base_model": "opus"}),
+    ])
+    result, desired, _ = round_trip(live)
+    assert sorted(d.model_name for d in desired.deployments) == ["anthropic/opus", "claude-opus-*"]
