@@ -98,8 +98,9 @@ def field_issues(dep: Deployment, source: JsonPath) -> list[tuple[str, JsonPath]
     out: list[tuple[str, JsonPath]] = []
     info, params = thaw(dep.model_info), thaw(dep.litellm_params)
     for key in sorted(k for k in info if is_price_field(k)):
-        out.append((f"model_info.{key}: LiteLLM does not price from model_info (nor keep the value there, so "
-                    f"sync would never converge); put it in litellm_params.{key}", (*source, "model_info", key)))
+        message = (f"model_info.{key}: LiteLLM does not price from model_info (nor keep the value there, so "
+                   f"sync would never converge); put it in litellm_params.{key}")
+        out.append((message, (*source, "model_info", key)))
     for section, model, data in (("model_info", LiteLLMModelInfo, info), ("litellm_params", LiteLLMParams, params)):
         for loc, msg in _errors(model, data):
             key = loc.split(".", 1)[0]

@@ -229,5 +229,5 @@ def test_pattern_deployments_of_a_wildcard_alias_round_trip(round_trip) -> None:
               info={"base_model": "opus", "access_groups": ["Premium"]}),
         model("claude-opus-*", "anthropic/opus-thinking", "acme-anthropic", info={"base_model": "opus"}),
     ])
-    result, desired, _ = round_trip(live)
+    _, desired, _ = round_trip(live)
     assert sorted(d.model_name for d in desired.deployments) == ["anthropic/opus", "claude-opus-*"]
