@@ -154,3 +154,14 @@ def test_names_that_look_like_markup_do_not_crash(ws: Workspace, cli: Cli) -> No
     result = cli("validate")
     assert result.code == 1
     assert "alias 'x' points to '[/]y'" in result.err
+
+
+def test_validate_warns_about_what_litellm_would_cost_at_zero(ws: Workspace, cli: Cli) -> None:
+    models = {"gem": {"model_info": {"base_model": "gemini/gemini-2.5-flash"}},
+              "priced": {"model_info": {"base_model": "gemini/gemini-2.5-flash"},
+                         "litellm_params": {"input_cost_per_token": 1e-6, "output_cost_per_token": 2e-6}}}
+    ws.write({"providers": {"p": provider(models=models)}})
+    result = cli("validate")
+    assert result.code == 0 and result.out.startswith("valid:")
+    assert "warning: anthropic/gem (providers.p.models.gem) would cost $0 in LiteLLM" in result.err
+    assert "anthropic/priced" not in result.err
