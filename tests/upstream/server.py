@@ -62,13 +62,6 @@ class _Server(ThreadingHTTPServer):
     request_queue_size = 128  # a client loop opens many connections at once (default backlog: 5)
 
 
-class _Refused(Exception):
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-
-
 class Upstream:
     """Start with ``with Upstream(keys={"main": "sk-..."}) as up:``; ``up.url`` is its base URL."""
 
@@ -276,29 +269,25 @@ class _Handler(BaseHTTPRequestHandler):
         key = self._key(api, query)
         key_name = self.upstream.key_name(key)
 
-        def record(status: int) -> None:
-            self.upstream.record(Call(api, self.command, path, model, key, key_name, stream, status, body))
-
+        # The outcome is decided (and recorded) on arrival, so a slow call is visible at once.
+        fault = self.upstream.fault_for(model) if key_name and (listing or model) else None
+        status, message, headers = 200, "", None
+        if key_name is None:
+            status, message = 401, "invalid api key" if key else "missing api key"
+        elif not listing and not model:
+            status, message = 400, "no model in the request"
+        elif fault and fault.status:
+            status, message = fault.status, fault.message
+            if fault.retry_after is not None:
+                headers = {"retry-after": f"{fault.retry_after:g}"}
+        self.upstream.record(Call(api, self.command, path, model, key, key_name, stream, status, body))
         try:
-            if key_name is None:
-                raise _Refused(401, "invalid api key" if key else "missing api key")
-            if not listing and not model:
-                raise _Refused(400, "no model in the request")
-            fault = self.upstream.fault_for(model)
             if fault and fault.delay and self.upstream.wait(fault.delay):
-                raise _Refused(503, "the stand-in upstream is shutting down")
-            if fault and fault.status:
-                headers = {"retry-after": f"{fault.retry_after:g}"} if fault.retry_after is not None else None
-                record(fault.status)
-                self._send_json(fault.status, module.error(fault.status, fault.message), headers)
-                return
-        except _Refused as refused:
-            record(refused.status)
-            self._send_json(refused.status, module.error(refused.status, refused.message))
-            return
-        record(200)
-        try:
-            self._answer(api, query, body, model, listing=listing, stream=stream)
+                self._send_json(503, module.error(503, "the stand-in upstream is shutting down"))
+            elif status != 200:
+                self._send_json(status, module.error(status, message), headers)
+            else:
+                self._answer(api, query, body, model, listing=listing, stream=stream)
         except (BrokenPipeError, ConnectionResetError):
             pass  # the client went away (e.g. its timeout); nothing left to tell it
 
