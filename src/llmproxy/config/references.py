@@ -66,7 +66,11 @@ class ReferenceChecker:
 
     def rule(self, sources: list[str], targets: list[str], path: JsonPath) -> None:
         for source in sources:
-            if not self.names.known(source):
+            if is_pattern(source) and source != "*":
+                self.issue(f"fallback source {source!r} is a wildcard: LiteLLM looks fallback rules up by the "
+                           "exact requested name (only \"*\" alone means every model), so it would never "
+                           "fire; key the rule by the names clients send", path)
+            elif source != "*" and not self.names.known(source):
                 self.issue(f"fallback source {source!r} is not a model name or an alias{self.names.hint(source)}",
                            path)
         if not targets:

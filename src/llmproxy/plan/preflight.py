@@ -69,6 +69,8 @@ def broken_references(changes: list[Change], live: LiveState) -> list[str]:
     for source, targets in fallbacks.items():
         mine = ("fallbacks", source) in declared
         for name in [source, *targets]:
+            if name == source == "*":  # LiteLLM's generic rule: every model
+                continue
             if not after_ok(name) and (mine or before_ok(name)):
                 broken.append(f"fallback rule {source!r}: {name!r} is not a model or alias")
     return broken

@@ -76,3 +76,13 @@ def test_patterns_match_as_litellm_matches_them() -> None:
     assert not pattern_matches("a.b*", "axb")
     assert first_match(["claude-*", "claude-opus-*"], "claude-opus-4") == "claude-opus-*"
     assert first_match(["claude-*"], "gpt-4o") is None
+
+
+def test_fallback_sources_are_exact_names_or_the_generic_star(ws: Workspace) -> None:
+    issues = ws.issues(_two_instances(aliases={"opus-*": "anthropic/opus"},
+                                      fallbacks=[{"opus-*": ["anthropic/sonnet"]}]))
+    assert any("fallback source 'opus-*' is a wildcard: LiteLLM looks fallback rules up by the exact" in i
+               for i in issues)
+    ok = ws.load(_two_instances(aliases={"opus-*": "anthropic/opus"},
+                                fallbacks=[{"opus-4-7,*": ["anthropic/sonnet"]}])).desired
+    assert [r.source for r in ok.fallbacks] == ["opus-4-7", "*"]

@@ -116,7 +116,9 @@ class Expectation:
                     if source in seen:
                         self._problem(source)
                     seen.add(source)
-                    if not self.resolves(source):
+                    if "*" in source and source != "*":
+                        self._problem(source)  # LiteLLM matches fallback keys exactly
+                    elif source != "*" and not self.resolves(source):
                         self._problem(source)
                 if sources and not targets:
                     self._problem(f"{where}[{index}]")
