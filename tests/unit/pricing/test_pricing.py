@@ -61,3 +61,28 @@ def test_the_bundled_config_prices_every_deployment(tmp_path: Path) -> None:
     shutil.copy(REPO / "config.json", tmp_path / "config.json")
     desired = load_config(tmp_path / "config.json").desired
     assert offline_problems(desired.deployments) == []
+
+
+class _Client:
+    def __init__(self, answer: object) -> None:
+        self.answer = answer
+        self.asked: list[tuple[str, dict[str, object]]] = []
+
+    def get(self, path: str, **params: object) -> object:
+        self.asked.append((path, params))
+        if isinstance(self.answer, Exception):
+            raise self.answer
+        return self.answer
+
+
+def test_plan_notes_come_from_the_proxys_own_map_or_say_it_was_not_read() -> None:
+    from llmproxy.errors import NotFound
+    from llmproxy.manager import pricing_notes, read_cost_map
+
+    client = _Client(MAP)
+    deployments = (dep("openai/b", "claude-sonnet-4-5"), dep("anthropic/a", "claude-sonnet-4-5"))
+    notes = pricing_notes(read_cost_map(client), deployments)  # type: ignore[arg-type]
+    assert client.asked == [("/public/litellm_model_cost_map", {"catalog_only": "true"})]
+    assert len(notes) == 1 and notes[0].startswith("unpriced: x/openai/b")
+    missing = pricing_notes(read_cost_map(_Client(NotFound("no such route"))), deployments)  # type: ignore[arg-type]
+    assert missing == ["pricing not checked: LiteLLM's cost map could not be read (no such route)"]
