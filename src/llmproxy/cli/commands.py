@@ -12,6 +12,7 @@ MODULES = [
     "llmproxy.cli.keys_cmds",  # keys create|list|info|update|rotate|delete
     "llmproxy.cli.export_cmds",  # export
     "llmproxy.cli.status_cmds",  # status
+    "llmproxy.cli.probe_cmds",  # probe
 ]
 
 

@@ -21,12 +21,15 @@ from llmproxy.cli.common import (
     interactive,
     out,
 )
+from llmproxy.cli.probe_cmds import ProbeModelOpt, ProbeOpt, ProbeTimeoutOpt, probe_names, show_probe
 from llmproxy.cli.progress import progress_reporter, render_report
 from llmproxy.errors import Aborted, PlanRefused
 from llmproxy.manager import Manager, parse_only
 from llmproxy.plan.builder import PlanOptions
 from llmproxy.plan.model import Action, Plan
 from llmproxy.plan.render import render_json, render_markdown, render_text
+from llmproxy.probe import ProbeReport, changed_names, run_probe
+from llmproxy.probe.runner import DEFAULT_TIMEOUT
 
 
 class PlanFormat(str, Enum):
@@ -97,11 +100,16 @@ def sync_cmd(
     checksum: Annotated[str | None, typer.Option("--checksum", help="Apply only if the plan has "
                                                  "this checksum (from a reviewed `llmproxy plan`).")] = None,
     output: Annotated[SyncFormat, typer.Option("--output", "-o", help="text or json.")] = SyncFormat.text,
+    probe: ProbeOpt = False, probe_model: ProbeModelOpt = None, probe_timeout: ProbeTimeoutOpt = DEFAULT_TIMEOUT,
     config: ConfigOpt = None, local: LocalOpt = None, env_file: EnvFileOpt = None,
     base_url: BaseUrlOpt = None, api_key: ApiKeyOpt = None, timeout: TimeoutOpt = 30.0,
 ) -> None:
-    """Make LiteLLM match the config: plan, apply, verify."""
+    """Make LiteLLM match the config: plan, apply, verify; with --probe, then prove that every
+    model group it created or changed answers a real request."""
     kinds = parse_only(only)
+    explicit = probe_names(probe_model)
+    probing = probe or bool(explicit)
+    probed: ProbeReport | None = None
     manager = Manager.open(config=config, local=local, env_file=env_file, base_url=base_url,
                            api_key=api_key, timeout=timeout)
     try:
@@ -118,10 +126,13 @@ def sync_cmd(
                 "the config changed since that plan was made (the plan above is the current one)",
                 hint="review the new plan and run sync with its checksum")
         if dry_run or not plan.has_changes:
-            if as_json:
-                _print_sync_json(plan, None)
             if not plan.has_changes and not dry_run:
                 err.print("Nothing to do: no write requests made.")
+                if probing:
+                    probed = run_probe(manager.client, explicit, timeout=probe_timeout)
+            if as_json:
+                _print_sync_json(plan, None, probed)
+            _probe_outcome(probed, as_json, "nothing created or changed, nothing probed" if probing else "")
             if dry_run and plan.has_changes:
                 raise typer.Exit(2)
             return
@@ -133,19 +144,41 @@ def sync_cmd(
         with reporter:
             report = Applier(manager.client, manager.desired, live, plan, manager.fingerprinter,
                              concurrency=concurrency, on_outcome=reporter.outcome).run()
+        if probing:
+            names = explicit or changed_names(plan, manager.desired)
+            probed = run_probe(manager.client, names, timeout=probe_timeout)
     finally:
         manager.close()
     if as_json:
-        _print_sync_json(plan, report)
+        _print_sync_json(plan, report, probed)
     else:
         render_report(report, out)
+    _probe_outcome(probed, as_json, "nothing created or changed, nothing probed")
     if not report.ok:
         raise typer.Exit(1)
 
 
-def _print_sync_json(plan: Plan, report: ApplyReport | None) -> None:
-    """``sync --output json``: one object with the plan and what was applied (null if nothing)."""
+def _probe_outcome(probed: ProbeReport | None, as_json: bool, empty: str) -> None:
+    """Show the probe (text on stderr; JSON is in the sync object) and fail when a name failed."""
+    if probed is None:
+        return
+    if not as_json:
+        if probed.results:
+            show_probe(probed)
+        elif empty:
+            err.print(f"Probe: {empty}.")
+    if not probed.ok:
+        err.print(f"error: probe failed for {len(probed.failed)} name(s): {probed.failures_line()}",
+                  markup=False, highlight=False)
+        raise typer.Exit(1)
+
+
+def _print_sync_json(plan: Plan, report: ApplyReport | None, probed: ProbeReport | None = None) -> None:
+    """``sync --output json``: one object with the plan and what was applied (null if nothing);
+    with ``--probe`` also ``probe``."""
     body = {"plan": plan.to_json(), "applied": report.to_json() if report else None}
+    if probed is not None:
+        body["probe"] = probed.to_json()
     out.print(json.dumps(body, indent=2), markup=False)
 
 
