@@ -3,10 +3,12 @@ LiteLLM → live state, both → plan, plan → apply. The CLI commands are thin
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from llmproxy.desired.model import KINDS, DesiredState
+from llmproxy.desired.model import KINDS, Deployment, DesiredState
 from llmproxy.errors import LLMProxyError
 from llmproxy.litellm.client import LiteLLMClient
 from llmproxy.litellm.connection import resolve_connection
@@ -15,6 +17,7 @@ from llmproxy.live.model import LiveState
 from llmproxy.live.reader import read_live
 from llmproxy.plan.builder import PlanOptions, build_plan
 from llmproxy.plan.model import Plan
+from llmproxy.pricing import has_explicit_price, map_problems
 
 
 @dataclass
@@ -37,11 +40,36 @@ class Manager:
         return read_live(self.client)
 
     def plan(self, options: PlanOptions) -> tuple[LiveState, Plan]:
-        live = self.read()
-        return live, build_plan(self.desired, live, self.fingerprinter, options)
+        deployments = self.desired.deployments or ()
+        check_prices = "models" in options.only and any(not has_explicit_price(d.litellm_params)
+                                                        for d in deployments)
+        with ThreadPoolExecutor(max_workers=1) as pool:  # the cost map is read beside the live state
+            cost_map = pool.submit(read_cost_map, self.client) if check_prices else None
+            live = self.read()
+            plan = build_plan(self.desired, live, self.fingerprinter, options)
+            if cost_map is not None:
+                plan.notes += pricing_notes(cost_map.result(), deployments)
+        return live, plan
 
     def close(self) -> None:
         self.client.close()
+
+
+def read_cost_map(client: LiteLLMClient) -> dict[str, Any] | str:
+    """The cost map the proxy loaded (``/public/litellm_model_cost_map``, the catalog without the
+    entries it registers per deployment), or why it could not be read."""
+    try:
+        cost_map = client.get("/public/litellm_model_cost_map", catalog_only="true")
+    except LLMProxyError as exc:
+        return exc.message
+    return cost_map if isinstance(cost_map, dict) else "not a JSON object"
+
+
+def pricing_notes(cost_map: dict[str, Any] | str, deployments: tuple[Deployment, ...]) -> list[str]:
+    """A note per deployment the proxy's own cost map cannot price (or one saying it was not read)."""
+    if isinstance(cost_map, str):
+        return [f"pricing not checked: LiteLLM's cost map could not be read ({cost_map})"]
+    return [f"unpriced: {problem}" for problem in map_problems(deployments, cost_map)]
 
 
 def parse_only(values: list[str] | None) -> frozenset[str]:

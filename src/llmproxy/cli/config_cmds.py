@@ -7,9 +7,10 @@ from typing import Annotated, Any
 
 import typer
 
-from llmproxy.cli.common import ConfigOpt, EnvFileOpt, LocalOpt, out
+from llmproxy.cli.common import ConfigOpt, EnvFileOpt, LocalOpt, err, out
 from llmproxy.config import load_config
 from llmproxy.config.schema import ConfigFile
+from llmproxy.pricing import offline_problems
 from llmproxy.secrets import redactor
 
 ShowSecretsOpt = Annotated[bool, typer.Option(
@@ -32,6 +33,9 @@ def validate(config: ConfigOpt = None, local: LocalOpt = None, env_file: EnvFile
     files = ", ".join(str(p) for p in loaded.files)
     out.print(f"valid: {loaded.desired.summary()} (owner {loaded.desired.owner}; read {files})",
               markup=False)
+    # Offline, only what no cost map can price; `plan` checks against the proxy's own map.
+    for problem in offline_problems(loaded.desired.deployments or ()):
+        err.print(f"warning: {problem}", markup=False)
 
 
 def render(config: ConfigOpt = None, local: LocalOpt = None, env_file: EnvFileOpt = None,

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from fnmatch import fnmatchcase
 
 from llmproxy.config.paths import FileFor, JsonPath, format_path
 from llmproxy.config.schema import ConfigFile
 from llmproxy.config.schema_errors import did_you_mean
 from llmproxy.desired.model import Deployment, FallbackRule
+from llmproxy.desired.patterns import is_pattern, pattern_matches
 from llmproxy.errors import ConfigIssue
 
 
@@ -24,13 +24,13 @@ class Names:
         self.models = set(model_names or ())
         self.aliases = set(aliases)
         exact = self.models | self.aliases
-        self.patterns = [n for n in exact if "*" in n]
+        self.patterns = [n for n in exact if is_pattern(n)]
         self.exact = exact
 
     def known(self, name: str) -> bool:
         if not self.checkable or name in self.exact:
             return True
-        return any(fnmatchcase(name, pattern) for pattern in self.patterns)
+        return any(pattern_matches(pattern, name) for pattern in self.patterns)
 
     def hint(self, name: str) -> str:
         return did_you_mean(name, sorted(self.exact))
@@ -66,7 +66,11 @@ class ReferenceChecker:
 
     def rule(self, sources: list[str], targets: list[str], path: JsonPath) -> None:
         for source in sources:
-            if not self.names.known(source):
+            if is_pattern(source) and source != "*":
+                self.issue(f"fallback source {source!r} is a wildcard: LiteLLM looks fallback rules up by the "
+                           "exact requested name (only \"*\" alone means every model), so it would never "
+                           "fire; key the rule by the names clients send", path)
+            elif source != "*" and not self.names.known(source):
                 self.issue(f"fallback source {source!r} is not a model name or an alias{self.names.hint(source)}",
                            path)
         if not targets:

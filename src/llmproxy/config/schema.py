@@ -76,9 +76,11 @@ class ModelDefaults(ConfigObject):
     access_groups: list[str] | None = Field(
         None, description="Overrides the provider's access_groups; [] means none.")
     litellm_params: dict[str, Any] | None = Field(
-        None, description="Extra LiteLLM litellm_params (model and litellm_credential_name are derived).")
+        None, description="Extra LiteLLM litellm_params (model and litellm_credential_name are derived); "
+        "prices go here: input_cost_per_token, output_cost_per_token.")
     model_info: dict[str, Any] | None = Field(
-        None, description="LiteLLM model_info; model_info.base_model sets the pricing model.")
+        None, description="LiteLLM model_info; model_info.base_model sets the pricing model (prices are "
+        "refused here: LiteLLM reads them from litellm_params).")
     ignored: bool | None = Field(None, description="true drops the model.")
 
     @field_validator("litellm_params")
@@ -133,7 +135,7 @@ class Interfaces(ConfigObject):
     @model_validator(mode="wrap")
     @classmethod
     def _keep_order(cls, data: Any, handler: Any) -> Interfaces:
-        result = handler(data)
+        result: Interfaces = handler(data)
         if isinstance(data, dict):
             result._order = tuple(k for k in data if k in INTERFACES)
         return result

@@ -8,10 +8,10 @@ replaces more than 30 % of the managed objects of a kind (of at least 10) is uns
 
 from __future__ import annotations
 
-import fnmatch
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from llmproxy.desired.patterns import is_pattern, pattern_matches
 from llmproxy.live.model import LiveState
 from llmproxy.plan.model import Action, Change, Plan
 from llmproxy.plan.router import alias_target
@@ -39,13 +39,14 @@ def _model_names_after(changes: Iterable[Change], live: LiveState) -> set[str]:
     return names
 
 
-def _resolver(models: set[str], aliases: Mapping[str, Any]):  # noqa: ANN202
-    wildcards = [a for a in aliases if "*" in a]
+def _resolver(models: set[str], aliases: Mapping[str, Any]) -> Callable[[str], bool]:
+    # Wildcard aliases (as older llmproxy versions pushed them) and pattern deployments.
+    wildcards = [n for n in (*aliases, *models) if is_pattern(n)]
 
     def resolves(name: str) -> bool:
         if name in models or name in aliases:
             return True
-        return any(fnmatch.fnmatchcase(name, pattern) for pattern in wildcards)
+        return any(pattern_matches(pattern, name) for pattern in wildcards)
 
     return resolves
 
@@ -68,6 +69,8 @@ def broken_references(changes: list[Change], live: LiveState) -> list[str]:
     for source, targets in fallbacks.items():
         mine = ("fallbacks", source) in declared
         for name in [source, *targets]:
+            if name == source == "*":  # LiteLLM's generic rule: every model
+                continue
             if not after_ok(name) and (mine or before_ok(name)):
                 broken.append(f"fallback rule {source!r}: {name!r} is not a model or alias")
     return broken
