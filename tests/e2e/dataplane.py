@@ -52,18 +52,17 @@ LLMPROXY_ENV = {UPSTREAM_KEY_VAR: UPSTREAM_KEY}
 def reset_shared(h: Harness, timeout: float = 90) -> None:
     """``reset`` for a LiteLLM that shares its database with another one (the harness and the
     gateway). Each reloads models and credentials from the database periodically
-    (``proxy_config_reload_interval_seconds``), so one may still list a model or credential the
-    other deleted: LiteLLM then refuses to delete it (HTTP 400 "not found in db", or 404 for a
-    credential) until its next reload. Retried until that reload (bounded)."""
+    (``proxy_config_reload_interval_seconds``), so one may still list what the other deleted.
+    ``reset`` takes a credential's 404 as gone; a model's delete is refused with HTTP 400 "not
+    found in db" and the stale model stays listed until the next reload: retried until then
+    (bounded)."""
     deadline = time.monotonic() + timeout
     while True:
         try:
             reset(h)
             return
         except httpx.HTTPStatusError as exc:
-            status, text = exc.response.status_code, exc.response.text
-            stale = (status == 400 and "not found in db" in text) or (
-                status == 404 and exc.request.method == "DELETE" and "/credentials/" in exc.request.url.path)
+            stale = exc.response.status_code == 400 and "not found in db" in exc.response.text
             if not stale or time.monotonic() > deadline:
                 raise
         time.sleep(1)  # polling interval while LiteLLM catches up with its database
