@@ -54,20 +54,29 @@ LLMPROXY_ENV = {UPSTREAM_KEY_VAR: UPSTREAM_KEY}
 def reset_shared(h: Harness, timeout: float = 90) -> None:
     """``reset`` for a LiteLLM that shares its database with another one (the harness and the
     gateway). Each reloads models and credentials from the database periodically
-    (``proxy_config_reload_interval_seconds``), so one may still list what the other deleted.
-    ``reset`` takes a credential's 404 as gone; a model's delete is refused with HTTP 400 "not
-    found in db" and the stale model stays listed until the next reload: retried until then
-    (bounded)."""
+    (``proxy_config_reload_interval_seconds``), so one may still list what the other deleted: its
+    delete is refused (a model: HTTP 400 "not found in db"; a credential: 404, which ``reset``
+    takes as gone) and the object stays listed until that reload. Reset again until LiteLLM lists
+    no model or credential of its database (bounded)."""
     deadline = time.monotonic() + timeout
     while True:
         try:
             reset(h)
-            return
+            if _clean(h):
+                return
         except httpx.HTTPStatusError as exc:
             stale = exc.response.status_code == 400 and "not found in db" in exc.response.text
-            if not stale or time.monotonic() > deadline:
+            if not stale:
                 raise
+        assert time.monotonic() < deadline, f"{h.url} still lists deleted objects after {timeout}s"
         time.sleep(1)  # polling interval while LiteLLM catches up with its database
+
+
+def _clean(h: Harness) -> bool:
+    with h.client() as c:
+        models = c.get("/v2/model/info", params={"size": 500}).raise_for_status().json()["data"]
+        credentials = c.get("/credentials").raise_for_status().json()["credentials"]
+    return not credentials and not any(m["model_info"].get("db_model") for m in models)
 
 
 REDIS_PASSWORD = "e2e-coordination-redis-pw-3d9a"
