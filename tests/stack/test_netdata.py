@@ -180,7 +180,9 @@ def test_the_generator_runs_on_managers_next_to_netdata() -> None:
     # `docker service ls` fails on workers: managers only
     assert gen["deploy"]["mode"] == "global"
     assert gen["deploy"]["placement"]["constraints"] == ["node.role == manager"]
-    assert any(v["source"] == "/var/run/docker.sock" for v in gen["volumes"])
+    # the Docker API through its socket proxy (test_hardening.py checks what it allows)
+    assert not any(v["source"] == "/var/run/docker.sock" for v in gen["volumes"])
+    assert gen["environment"]["DOCKER_HOST"] == "tcp://generator-socket-proxy:2375"
     (script,) = gen["configs"]
     assert gen["entrypoint"] == ["/bin/sh", script["target"]]
     assert monitoring["configs"][script["source"]]["name"] == example_env(STACKS["monitoring"])[
