@@ -95,7 +95,7 @@ def attempt(dp: DataPlane, name: str, sdk: str, stream: bool, key: str | None = 
     before = len(dp.upstream.calls)
     try:
         cost = _ask(dp, sdk, name, stream, key)
-    except Exception as exc:  # noqa: BLE001 - the SDK's error carries LiteLLM's status and reason
+    except Exception as exc:
         return Outcome(name, sdk, stream, False, f"{type(exc).__name__}: {str(exc)[:160]}")
     calls = dp.upstream.calls[before:]
     if not calls:

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.dataplane import UPSTREAM_KEYS, DataPlane, gateway_port, start_gateway
-from tests.e2e.harness import Harness, reset, start, stop_proxy
+from tests.e2e.dataplane import UPSTREAM_KEYS, DataPlane, gateway_port, reset_shared, start_gateway
+from tests.e2e.harness import Harness, start, stop_proxy
 from tests.upstream import Upstream
 
 
@@ -24,8 +24,9 @@ def harness() -> Harness:
 
 @pytest.fixture()
 def litellm(harness: Harness) -> Iterator[Harness]:
-    """The real LiteLLM, reset to a known state before the test."""
-    reset(harness)
+    """The real LiteLLM, reset to a known state before the test (the data-plane gateway shares its
+    database, hence ``reset_shared``)."""
+    reset_shared(harness)
     yield harness
 
 

@@ -13,12 +13,14 @@ import copy
 import json
 import os
 import subprocess
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import anthropic
+import httpx
 import openai
 from anthropic.types import MessageParam
 from openai.types.chat import ChatCompletionMessageParam
@@ -45,6 +47,25 @@ SERVER_KEY_VAR = "ANTIGRAVITY_MANAGER_API_KEY"
 UPSTREAM_KEYS = {"llmproxy": UPSTREAM_KEY, "proxy-env": SERVER_KEY}
 SECRETS = (UPSTREAM_KEY, SERVER_KEY)
 LLMPROXY_ENV = {UPSTREAM_KEY_VAR: UPSTREAM_KEY}
+
+
+def reset_shared(h: Harness, timeout: float = 90) -> None:
+    """``reset`` for a LiteLLM that shares its database with another one (the harness and the
+    gateway). Each reloads models and credentials from the database periodically
+    (``proxy_config_reload_interval_seconds``), so one may still list what the other deleted.
+    ``reset`` takes a credential's 404 as gone; a model's delete is refused with HTTP 400 "not
+    found in db" and the stale model stays listed until the next reload: retried until then
+    (bounded)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            reset(h)
+            return
+        except httpx.HTTPStatusError as exc:
+            stale = exc.response.status_code == 400 and "not found in db" in exc.response.text
+            if not stale or time.monotonic() > deadline:
+                raise
+        time.sleep(1)  # polling interval while LiteLLM catches up with its database
 
 
 def gateway_port() -> int:
@@ -131,7 +152,7 @@ class DataPlane:
 
     def reset(self) -> None:
         """The gateway back to a known state (through the gateway itself), the upstream forgotten."""
-        reset(self.gateway)
+        reset_shared(self.gateway)
         self.upstream.reset()
 
 

@@ -30,8 +30,8 @@ def test_status_probe_names_the_group_and_the_upstream_401(dataplane: DataPlane)
     dataplane.sync(two_providers(dataplane, wrong_key=True))
     proc = dataplane.llmproxy(["status", "--probe"])
     assert proc.returncode == 1, proc.stdout + proc.stderr
-    lines = {line.split()[1]: line for line in proc.stdout.splitlines() if line.strip()[:1] in "✓✗"
-             and len(line.split()) > 1 and "/" in line.split()[1] or line.strip().startswith(("✓ fast", "✗ fast"))}
+    lines = {line.split()[1]: line for line in proc.stdout.splitlines() if (line.strip()[:1] in "✓✗"
+             and len(line.split()) > 1 and "/" in line.split()[1]) or line.strip().startswith(("✓ fast", "✗ fast"))}
     assert "HTTP 401" in lines["anthropic/o1"] and "invalid api key" in lines["anthropic/o1"]
     assert "OK" in lines["openai/g1"] and "OK" in lines["openai/g2"] and "OK" in lines["fast"]
     assert "data plane" in proc.stdout and "anthropic/o1 (HTTP 401" in proc.stdout

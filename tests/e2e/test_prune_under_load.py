@@ -52,7 +52,7 @@ class ClientLoop:
             try:
                 text = ask(self.dp, name, stream=n % 3 == 0, max_tokens=2)
                 ok = text == "hello from"
-            except Exception as exc:  # noqa: BLE001 - every failure is counted and shown
+            except Exception as exc:
                 ok, text = False, f"{type(exc).__name__}: {exc}"
             with self.cond:
                 if ok:

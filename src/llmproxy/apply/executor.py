@@ -33,7 +33,7 @@ ROUTER_KINDS = ("aliases", "fallbacks", "router_settings")
 @dataclass
 class _Step:
     change: Change
-    run: Callable[[], None]
+    run: Callable[[Change], object]  # called with ``change``
 
 
 class Applier:
@@ -63,7 +63,7 @@ class Applier:
 
         def one(step: _Step) -> tuple[_Step, str, str]:
             try:
-                step.run()
+                step.run(step.change)
                 return step, OK, ""
             except LLMProxyError as exc:
                 return step, FAILED, exc.message
@@ -87,7 +87,7 @@ class Applier:
         replaced, failed_names = self._apply_models(failed_creds)
         router_ok = self._apply_router(failed_names)
         self._delete_replaced(replaced)
-        self._run_all(_Step(c, lambda c=c: self.writer.delete_model(c.live.id))
+        self._run_all(_Step(c, lambda c: self.writer.delete_model(c.live.id))
                       for c in self._changes("models", Action.DELETE))
         self._delete_credentials()
         self._write_ledger(router_ok)
@@ -100,9 +100,9 @@ class Applier:
         steps = []
         for c in self._changes("credentials", Action.CREATE, Action.UPDATE, Action.ADOPT):
             if c.action is Action.CREATE:
-                steps.append(_Step(c, lambda c=c: self.writer.create_credential(c.desired)))
+                steps.append(_Step(c, lambda c: self.writer.create_credential(c.desired)))
             else:
-                steps.append(_Step(c, lambda c=c: self.writer.update_credential(c.desired, c.live)))
+                steps.append(_Step(c, lambda c: self.writer.update_credential(c.desired, c.live)))
         results = self._run_all(steps)
         return {o.change.key for o in results.values() if o.status != OK}
 
@@ -115,14 +115,14 @@ class Applier:
                 self._record(c, SKIPPED, f"its credential {cred!r} could not be written")
                 continue
             if c.action is Action.CREATE:
-                steps.append(_Step(c, lambda c=c: self.writer.create_model(c.desired)))
+                steps.append(_Step(c, lambda c: self.writer.create_model(c.desired)))
             elif c.action is Action.REPLACE:
-                def replace(c: Change = c) -> None:
+                def replace(c: Change) -> None:
                     self.writer.create_model(c.desired, avoid_id=c.live.id)
                     replaced.append((c, c.live.id))
                 steps.append(_Step(c, replace))
             else:
-                steps.append(_Step(c, lambda c=c: self.writer.update_model(c.desired, c.live)))
+                steps.append(_Step(c, lambda c: self.writer.update_model(c.desired, c.live)))
         self._run_all(steps)
         not_ok = {o.change.desired.model_name for o in self.report.outcomes
                   if o.change.kind == "models" and o.status != OK and o.change.desired is not None}
@@ -133,7 +133,8 @@ class Applier:
         changes = [c for c in self.plan.changes if c.kind in ROUTER_KINDS]
         if not changes:
             return True
-        ready, blocked = [], []
+        ready: list[Change] = []
+        blocked: list[Change] = []
         for c in changes:
             refs = self._references(c)
             (blocked if refs & missing_models else ready).append(c)
@@ -186,7 +187,7 @@ class Applier:
             if c.key in in_use:
                 self._record(c, SKIPPED, "a live model still uses this credential")
             else:
-                steps.append(_Step(c, lambda c=c: self.writer.delete_credential(c.key)))
+                steps.append(_Step(c, lambda c: self.writer.delete_credential(c.key)))
         self._run_all(steps)
 
     def _write_ledger(self, router_ok: bool) -> None:

@@ -3,6 +3,7 @@ to repeat (deterministic ids, idempotent PATCH / set, "already gone" counts as d
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from llmproxy.desired.model import Credential, Deployment, thaw
@@ -47,10 +48,9 @@ class Writer:
         self.client.request("PATCH", f"/credentials/{cred.name}", json=body, retry=True)
 
     def delete_credential(self, name: str) -> None:
-        try:
+        # NotFound: already gone (e.g. a retried delete whose first response was lost)
+        with contextlib.suppress(NotFound):
             self.client.request("DELETE", f"/credentials/{name}", retry=True)
-        except NotFound:
-            pass  # already gone (e.g. a retried delete whose first response was lost)
 
     def get_credential(self, name: str) -> LiveCredential | None:
         try:
@@ -91,10 +91,8 @@ class Writer:
         self.client.request("PATCH", f"/model/{live.id}/update", json=body, retry=True)
 
     def delete_model(self, model_id: str) -> None:
-        try:
+        with contextlib.suppress(NotFound):
             self.client.request("POST", "/model/delete", json={"id": model_id}, retry=True)
-        except NotFound:
-            pass
 
     def get_model(self, model_id: str) -> LiveDeployment | None:
         body = self.client.get("/v2/model/info", modelId=model_id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from llmproxy.desired.model import KINDS, DesiredState
@@ -14,7 +15,8 @@ from llmproxy.plan.models import diff_models
 from llmproxy.plan.preflight import broken_references, unsafe_kinds
 from llmproxy.plan.router import diff_aliases, diff_fallbacks, diff_router_settings
 
-DIFFERS = {
+Differ = Callable[[DesiredState, LiveState, PlanContext], DiffResult]
+DIFFERS: dict[str, tuple[Differ, Callable[[DesiredState], object]]] = {
     "credentials": (diff_credentials, lambda d: d.credentials),
     "models": (diff_models, lambda d: d.deployments),
     "aliases": (diff_aliases, lambda d: d.aliases),

@@ -24,7 +24,9 @@ from llmproxy.plan.model import Action, Change, FieldChange
 KIND = "models"
 
 
-def _fields(dep: Deployment, live: LiveDeployment | None, ctx: PlanContext) -> tuple[list[FieldChange], list[FieldChange]]:
+def _fields(
+    dep: Deployment, live: LiveDeployment | None, ctx: PlanContext,
+) -> tuple[list[FieldChange], list[FieldChange]]:
     """(changes expressible in place, removals that need a replacement)."""
     fps = ctx.fingerprinter.all(dep.litellm_params)
     marker = live.marker if live else None

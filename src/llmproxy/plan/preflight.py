@@ -8,7 +8,7 @@ replaces more than 30 % of the managed objects of a kind (of at least 10) is uns
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from llmproxy.desired.patterns import is_pattern, pattern_matches
@@ -39,7 +39,7 @@ def _model_names_after(changes: Iterable[Change], live: LiveState) -> set[str]:
     return names
 
 
-def _resolver(models: set[str], aliases: Mapping[str, Any]):  # noqa: ANN202
+def _resolver(models: set[str], aliases: Mapping[str, Any]) -> Callable[[str], bool]:
     # Wildcard aliases (as older llmproxy versions pushed them) and pattern deployments.
     wildcards = [n for n in (*aliases, *models) if is_pattern(n)]
 

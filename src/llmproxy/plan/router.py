@@ -61,7 +61,8 @@ def _diff_entries(kind: str, desired: Mapping[str, Any], live: Mapping[str, Any]
             continue
         if key in mine:
             res.counts.managed += 1
-            res.deletions.append(Change(kind, Action.DELETE, key, (FieldChange(key, before=normalise(have), absent_after=True),),
+            removal = FieldChange(key, before=normalise(have), absent_after=True)
+            res.deletions.append(Change(kind, Action.DELETE, key, (removal,),
                                         live=normalise(have), reason="managed by this owner, no longer in the config"))
         elif foreign_owner(key):
             res.counts.foreign += 1

@@ -1,8 +1,8 @@
 """Which names a probe sends a request for.
 
 * after ``sync``: every model group a model change created or replaced, or updated or adopted with
-  a changed field (not a bare ownership marker or a forced re-push), every group whose credential changed (a new key or URL changes what the group answers), and every
-  alias created or changed;
+  a changed field (not a bare ownership marker or a forced re-push), every group whose credential
+  changed (a new key or URL changes what the group answers), and every alias created or changed;
 * ``status --probe`` / ``probe``: every model group and alias of the config.
 
 Names with ``*`` are patterns (LiteLLM matches request names against them), not something a client

@@ -62,7 +62,8 @@ def test_a_wildcard_must_reach_a_group_with_deployments_of_its_own(ws: Workspace
 
 def test_a_pattern_deployment_the_config_also_writes_out_is_a_duplicate(ws: Workspace) -> None:
     config = _two_instances(aliases={"son-*": "anthropic/sonnet"}, models=[{
-        "model_name": "son-*", "litellm_params": {"model": "anthropic/sonnet", "litellm_credential_name": "a-anthropic"}}])
+        "model_name": "son-*",
+        "litellm_params": {"model": "anthropic/sonnet", "litellm_credential_name": "a-anthropic"}}])
     issues = ws.issues(config)
     assert any("aliases.son-*: wildcard alias 'son-*' makes the deployment son-* (anthropic/sonnet via "
                "a-anthropic), which models[0] defines too" in i for i in issues)

@@ -205,7 +205,8 @@ def resolve_providers(providers: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {name: resolve(name, ()) for name in table}
 
 
-def expected_resources(merged: dict[str, Any]) -> tuple[list[tuple[str, str | None]], list[tuple[str, str, str | None]]]:
+def expected_resources(
+        merged: dict[str, Any]) -> tuple[list[tuple[str, str | None]], list[tuple[str, str, str | None]]]:
     """(credential name, api_key) pairs and deployment identities, in order."""
     credentials: list[tuple[str, str | None]] = []
     identities: list[tuple[str, str, str | None]] = []

@@ -157,8 +157,9 @@ def check_loaded_state(desired: DesiredState, doc: dict[str, Any]) -> None:
     for pattern in (a for a in written if "*" in a):
         group = oracle_resolve(written[pattern], models, written)
         mirrors = [(d.litellm_params, d.model_info) for d in deployments if d.model_name == pattern]
-        assert mirrors and mirrors == [(d.litellm_params, {k: v for k, v in d.model_info.items() if k != "access_groups"})
-                                       for d in deployments if d.model_name == group], pattern
+        targets = [(d.litellm_params, {k: v for k, v in d.model_info.items() if k != "access_groups"})
+                   for d in deployments if d.model_name == group]
+        assert mirrors and mirrors == targets, pattern
     sources = [rule.source for rule in desired.fallbacks or ()]
     assert len(sources) == len(set(sources)), "a fallback source is defined twice"
     expected = [(s.strip(), list(t)) for entry in doc.get("fallbacks") or [] for k, t in entry.items()

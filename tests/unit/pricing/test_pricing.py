@@ -11,7 +11,8 @@ from llmproxy.pricing import map_problems, offline_problems, priced_by_map
 
 REPO = Path(__file__).resolve().parents[3]
 MAP = {
-    "claude-sonnet-4-5": {"litellm_provider": "anthropic", "input_cost_per_token": 3e-6, "output_cost_per_token": 1.5e-5},
+    "claude-sonnet-4-5": {"litellm_provider": "anthropic", "input_cost_per_token": 3e-6,
+                          "output_cost_per_token": 1.5e-5},
     "gemini/gemini-2.5-flash": {"litellm_provider": "gemini", "input_cost_per_token": 3e-7},
     "gemini-2.5-flash": {"litellm_provider": "vertex_ai-language-models", "input_cost_per_token": 3e-7},
     "free-model": {"litellm_provider": "anthropic", "input_cost_per_token": 0, "output_cost_per_token": 0},

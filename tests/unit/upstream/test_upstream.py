@@ -62,7 +62,8 @@ def test_max_tokens_limits_the_reply_and_its_usage(up: Upstream) -> None:
 
 def test_openai_wrong_key_is_401_in_openai_shape(up: Upstream) -> None:
     with pytest.raises(openai.AuthenticationError) as info:
-        oai(up, "sk-wrong-key-000000").chat.completions.create(model="gpt-x", messages=[{"role": "user", "content": "x"}])
+        oai(up, "sk-wrong-key-000000").chat.completions.create(model="gpt-x",
+                                                               messages=[{"role": "user", "content": "x"}])
     assert info.value.status_code == 401
     assert info.value.code == "invalid_api_key"
     [call] = up.calls
@@ -97,7 +98,8 @@ def test_anthropic_stream_events_join_to_the_reply(up: Upstream) -> None:
 
 def test_anthropic_wrong_key_is_401_in_anthropic_shape(up: Upstream) -> None:
     with pytest.raises(anthropic.AuthenticationError) as info:
-        ant(up, "sk-bad-anthropic").messages.create(model="c", max_tokens=5, messages=[{"role": "user", "content": "x"}])
+        ant(up, "sk-bad-anthropic").messages.create(model="c", max_tokens=5,
+                                                    messages=[{"role": "user", "content": "x"}])
     assert info.value.status_code == 401
     assert info.value.body == {"type": "error", "error": {"type": "authentication_error", "message": "invalid api key"}}
 
@@ -203,7 +205,7 @@ def test_concurrent_calls_are_all_recorded(up: Upstream) -> None:
     def worker(i: int) -> None:
         try:
             oai(up).chat.completions.create(model=f"m{i % 3}", messages=[{"role": "user", "content": "x"}])
-        except BaseException as exc:  # noqa: BLE001 - reported below
+        except BaseException as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=worker, args=(i,)) for i in range(24)]
