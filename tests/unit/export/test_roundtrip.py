@@ -233,7 +233,7 @@ def test_pattern_deployments_of_a_wildcard_alias_round_trip(round_trip) -> None:
     assert sorted(d.model_name for d in desired.deployments) == ["anthropic/opus", "claude-opus-*"]
 
 
-def test_a_key_litellm_hides_but_the_marker_lists_is_exported_as_a_variable(export, tmp_path, monkeypatch) -> None:  # noqa: ANN001
+def test_a_key_litellm_hides_but_the_marker_lists_is_exported_as_a_variable(export, tmp_path, monkeypatch) -> None:
     """A provider's os.environ/ key sits on each deployment, and LiteLLM never shows a deployment's
     api_key. Left out, the exported config would replace the deployments without a key (401s)."""
     import json
