@@ -1,0 +1,221 @@
+"""The apply step against an in-memory LiteLLM: order, partial failure, skipped dependents,
+replacements, pruning and verify-after-apply."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+import respx
+
+from llmproxy.apply.executor import Applier
+from llmproxy.apply.report import FAILED, OK, SKIPPED, ApplyReport
+from llmproxy.desired.model import DesiredState, FallbackRule
+from llmproxy.litellm.client import LiteLLMClient, RetryPolicy
+from llmproxy.live.reader import read_live
+from llmproxy.plan.builder import PlanOptions, build_plan
+from llmproxy.plan.model import Action, Plan
+from tests.unit.apply.fake import BASE, MASTER, FakeAdmin, error
+from tests.unit.plan.builders import FP, cred, dep
+
+NO_RETRY = RetryPolicy(attempts=1)
+
+
+@pytest.fixture()
+def fake() -> Iterator[FakeAdmin]:
+    with respx.mock(assert_all_called=False) as router:
+        yield FakeAdmin(router)
+
+
+@pytest.fixture()
+def client(fake: FakeAdmin) -> Iterator[LiteLLMClient]:
+    with LiteLLMClient(BASE, MASTER, sleep=lambda _: None, retry=NO_RETRY) as c:
+        yield c
+
+
+def plan_of(client: LiteLLMClient, desired: DesiredState, **options: Any) -> Plan:
+    return build_plan(desired, read_live(client), FP, PlanOptions(**options))
+
+
+def apply(client: LiteLLMClient, desired: DesiredState, **options: Any) -> tuple[Plan, ApplyReport]:
+    live = read_live(client)
+    plan = build_plan(desired, live, FP, PlanOptions(**options))
+    return plan, Applier(client, desired, live, plan, FP, concurrency=2).run()
+
+
+def statuses(report: ApplyReport) -> dict[tuple[str, str], str]:
+    return {(o.change.kind, o.change.key.split(" ")[0]): o.status for o in report.outcomes}
+
+
+def details(report: ApplyReport) -> dict[tuple[str, str], str]:
+    return {(o.change.kind, o.change.key.split(" ")[0]): o.detail for o in report.outcomes}
+
+
+A, B = cred("prov-a", key="sk-provider-aaaa"), cred("prov-b", key="sk-provider-bbbb")
+M1, M2 = dep("m1", "openai/m1", "prov-a"), dep("m2", "openai/m2", "prov-b")
+FULL = DesiredState(credentials=(A, B), deployments=(M1, M2), aliases={"fast": "m1", "slow": "m2"},
+                    fallbacks=(FallbackRule("m1", ("m2",)),), router_settings={"num_retries": 4})
+
+
+def test_a_clean_apply_writes_in_dependency_order_and_converges(client: LiteLLMClient, fake: FakeAdmin) -> None:
+    plan, report = apply(client, FULL)
+    assert report.ok, report.to_json()
+    assert len(plan.changes) == 8  # num_retries always has a value: an update, the rest creates
+    assert report.count(Action.CREATE) == 7 and report.count(Action.UPDATE) == 1
+    writes = [c for c in fake.calls if not c.startswith("GET ")]
+    assert writes == ["POST /credentials"] * 2 + ["POST /model/new"] * 2 + ["POST /config/update",
+                                                                            "POST /credentials"]
+    assert fake.router["model_group_alias"] == {"fast": "m1", "slow": "m2"}
+    assert fake.router["fallbacks"] == [{"m1": ["m2"]}] and fake.router["num_retries"] == 4
+    ledger = fake.credentials["llmproxy-state.llmproxy"]["credential_info"]["llmproxy_state"]
+    assert ledger["aliases"] == ["fast", "slow"] and ledger["fallbacks"] == ["m1"]
+    assert not plan_of(client, FULL).has_changes
+
+
+def test_a_failed_credential_skips_its_models_and_the_router_entries_using_them(
+        client: LiteLLMClient, fake: FakeAdmin) -> None:
+    fake.fail["POST /credentials"] = [error(500, "database is locked")]  # the first credential only
+    _, report = apply(client, DesiredState(credentials=(A,), deployments=(M1,), aliases={"fast": "m1"},
+                                           fallbacks=(FallbackRule("m1", ("m1x",)),),
+                                           router_settings={"num_retries": 4}))
+    got = statuses(report)
+    assert got[("credentials", "prov-a")] == FAILED
+    assert got[("models", "m1")] == SKIPPED
+    assert "prov-a" in details(report)[("models", "m1")]
+    assert got[("aliases", "fast")] == SKIPPED and got[("fallbacks", "m1")] == SKIPPED
+    assert got[("router_settings", "num_retries")] == OK
+    assert not report.ok and not report.verify_errors  # the failures were reported, not re-reported
+    assert fake.models == {} and fake.router["model_group_alias"] == {} and fake.router["num_retries"] == 4
+    ledger = fake.credentials["llmproxy-state.llmproxy"]["credential_info"]["llmproxy_state"]
+    assert ledger["aliases"] == [] and ledger["router_settings"] == ["num_retries"]
+
+
+def test_one_failed_model_does_not_stop_the_others(client: LiteLLMClient, fake: FakeAdmin) -> None:
+    fake.fail["POST /model/new"] = [error(500, "upstream exploded")]
+    _, report = apply(client, DesiredState(credentials=(A, B), deployments=(M1, M2)))
+    assert sorted(statuses(report).values()) == [FAILED, OK, OK, OK]
+    assert len(fake.models) == 1
+    assert "upstream exploded" in " ".join(report.to_json()["outcomes"][i].get("detail", "")
+                                           for i in range(len(report.outcomes)))
+
+
+def test_a_failed_router_write_fails_every_router_change_and_records_nothing(
+        client: LiteLLMClient, fake: FakeAdmin) -> None:
+    fake.fail["POST /config/update"] = [error(500, "no")]
+    _, report = apply(client, DesiredState(aliases={"fast": "m0"}, router_settings={"num_retries": 4}))
+    assert set(statuses(report).values()) == {FAILED}
+    assert "llmproxy-state.llmproxy" not in fake.credentials
+
+
+def test_a_replacement_is_created_before_the_old_deployment_is_deleted(
+        client: LiteLLMClient, fake: FakeAdmin) -> None:
+    apply(client, DesiredState(credentials=(A,), deployments=(dep("m1", "openai/m1", "prov-a", rpm=5),)))
+    old_id = next(iter(fake.models))
+    fake.calls.clear()
+    plan, report = apply(client, DesiredState(credentials=(A,), deployments=(M1,)))
+    assert [c.action for c in plan.changes] == [Action.REPLACE]
+    assert report.ok, report.to_json()
+    writes = [c for c in fake.calls if not c.startswith("GET ")]
+    assert writes == ["POST /model/new", "POST /model/delete"]
+    assert old_id not in fake.models and len(fake.models) == 1
+    assert "rpm" not in next(iter(fake.models.values()))["litellm_params"]
+
+
+def test_a_replacement_whose_old_copy_cannot_be_deleted_is_reported_failed_once(
+        client: LiteLLMClient, fake: FakeAdmin) -> None:
+    apply(client, DesiredState(credentials=(A,), deployments=(dep("m1", "openai/m1", "prov-a", rpm=5),)))
+    old_id = next(iter(fake.models))
+    fake.fail["POST /model/delete"] = [error(500, "locked")]
+    _, report = apply(client, DesiredState(credentials=(A,), deployments=(M1,)))
+    [outcome] = report.outcomes
+    assert outcome.status == FAILED
+    assert f"old deployment {old_id} could not be deleted" in outcome.detail
+    assert len(fake.models) == 2  # the replacement serves; only the old copy is left
+
+
+def test_prune_deletes_models_before_credentials_and_keeps_a_credential_still_in_use(
+        client: LiteLLMClient, fake: FakeAdmin) -> None:
+    apply(client, FULL)
+    fake.add_model("outsider", "theirs", {"model": "openai/x", "litellm_credential_name": "prov-b"})
+    fake.calls.clear()
+    plan, report = apply(client, DesiredState(credentials=(), deployments=(), aliases={}, fallbacks=(),
+                                              router_settings={}), prune=True)
+    got = statuses(report)
+    assert got[("models", "m1")] == got[("models", "m2")] == OK
+    assert got[("credentials", "prov-a")] == OK
+    assert "prov-b" not in {c.key for c in plan.changes}  # the planner already keeps it: a model uses it
+    assert "prov-b" in fake.credentials and "prov-a" not in fake.credentials
+    writes = [c for c in fake.calls if not c.startswith("GET ")]
+    assert writes.index("POST /config/update") < writes.index("POST /model/delete")
+    assert writes.index("POST /model/delete") < writes.index("DELETE /credentials/prov-a")
+    assert fake.router["model_group_alias"] == {} and fake.router["num_retries"] == 2  # default restored
+
+
+def test_a_credential_a_model_started_using_meanwhile_is_not_deleted(
+        client: LiteLLMClient, fake: FakeAdmin) -> None:
+    apply(client, DesiredState(credentials=(A,)))
+    live = read_live(client)
+    plan = build_plan(DesiredState(credentials=()), live, FP, PlanOptions(prune=True))
+    fake.add_model("late", "late", {"model": "openai/x", "litellm_credential_name": "prov-a"})
+    report = Applier(client, DesiredState(credentials=()), live, plan, FP).run()
+    assert statuses(report) == {("credentials", "prov-a"): SKIPPED}
+    assert "prov-a" in fake.credentials
+
+
+def test_credential_deletion_is_skipped_when_the_models_cannot_be_read(
+        client: LiteLLMClient, fake: FakeAdmin) -> None:
+    apply(client, DesiredState(credentials=(A,)))
+    live = read_live(client)
+    plan = build_plan(DesiredState(credentials=()), live, FP, PlanOptions(prune=True))
+    fake.fail["GET /v2/model/info"] = [error(500, "down")]
+    report = Applier(client, DesiredState(credentials=()), live, plan, FP).run()
+    assert statuses(report) == {("credentials", "prov-a"): SKIPPED}
+    assert "could not check" in report.outcomes[0].detail
+
+
+def test_verify_reports_what_litellm_did_not_keep(client: LiteLLMClient, fake: FakeAdmin) -> None:
+    fake.after_model_write = lambda row: row["litellm_params"].pop("rpm", None)
+    _, report = apply(client, DesiredState(credentials=(A,), deployments=(dep("m1", "openai/m1", "prov-a", rpm=5),)))
+    assert all(o.status == OK for o in report.outcomes)
+    assert not report.ok
+    [problem] = report.verify_errors
+    assert "models m1" in problem and "litellm_params.rpm" in problem
+
+
+def test_verify_failure_to_read_back_is_reported(client: LiteLLMClient, fake: FakeAdmin) -> None:
+    live = read_live(client)
+    desired = DesiredState(credentials=(A,))
+    plan = build_plan(desired, live, FP, PlanOptions())
+    fake.fail["GET /credentials"] = [error(500, "gone")] * 3
+    report = Applier(client, desired, live, plan, FP).run()
+    assert any("could not read LiteLLM back" in e for e in report.verify_errors)
+
+
+def test_an_update_patches_in_place_and_an_adoption_stamps_the_marker(
+        client: LiteLLMClient, fake: FakeAdmin) -> None:
+    fake.credentials["prov-a"] = {"credential_name": "prov-a", "credential_values": {"api_key": "sk-old-key-1"},
+                                  "credential_info": {}}
+    apply(client, DesiredState(credentials=(A,), deployments=(M1,)))
+    assert fake.credentials["prov-a"]["credential_info"]["llmproxy"]["owner"] == "llmproxy"
+    fake.calls.clear()
+    plan, report = apply(client, DesiredState(credentials=(A,), deployments=(dep("m1", "openai/m1", "prov-a", rpm=9),)))
+    assert [c.action for c in plan.changes] == [Action.UPDATE] and report.ok
+    assert [c for c in fake.calls if not c.startswith("GET ")] == [f"PATCH /model/{next(iter(fake.models))}/update"]
+
+
+def test_a_lost_create_response_is_recovered_by_looking_the_object_up(
+        client: LiteLLMClient, fake: FakeAdmin) -> None:
+    # The first create lands but its answer is lost; the retry meets "already exists".
+    plan, report = apply(client, DesiredState(credentials=(A,), deployments=(M1,)))
+    fake.models.clear()
+    fake.credentials.clear()
+    real_create = fake.create_model
+
+    def landed_then_timeout(body: dict[str, Any]) -> httpx.Response:
+        real_create(body)
+        return error(400, f"Model with id={body['model_info']['id']} already exists")
+    fake.create_model = landed_then_timeout  # type: ignore[method-assign]
+    _, report = apply(client, DesiredState(credentials=(A,), deployments=(M1,)))
+    assert report.ok, report.to_json()
