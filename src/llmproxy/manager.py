@@ -1,64 +1,138 @@
-"""The pipeline in one place (octoDNS calls this the Manager): config → desired state,
-LiteLLM → live state, both → plan, plan → apply. The CLI commands are thin wrappers around it."""
+"""The pipeline and its policy in one place (octoDNS calls this the Manager).
+
+config -> desired state; the target (LiteLLM's admin API) -> live state; both -> plan; and
+``sync``: refuse a plan that cannot be applied, check the reviewed checksum, apply the safety
+thresholds, ask for confirmation, apply through the target, verify. The CLI commands only parse
+flags, prompt and print (through ``SyncHooks``).
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
-from llmproxy.desired.model import KINDS, DesiredState
-from llmproxy.errors import LLMProxyError
-from llmproxy.litellm.client import LiteLLMClient
-from llmproxy.litellm.connection import resolve_connection
+from llmproxy.apply.executor import Applier
+from llmproxy.apply.report import ApplyReport, Outcome
+from llmproxy.desired.model import DesiredState
+from llmproxy.errors import PlanRefused
+from llmproxy.litellm.api import LiteLLMApi
+from llmproxy.litellm.client import LiteLLMClient, open_client
+from llmproxy.litellm.connection import DEFAULT_TIMEOUT
 from llmproxy.live.marker import Fingerprinter
 from llmproxy.live.model import LiveState
-from llmproxy.live.reader import read_live
 from llmproxy.plan.builder import PlanOptions, build_plan
 from llmproxy.plan.model import Plan
+from llmproxy.plan.safety import Thresholds, UnsafePlan
+
+
+class ChecksumMismatch(PlanRefused):
+    """The plan is not the one that was reviewed (``--checksum``)."""
+
+    def __init__(self, plan: Plan, reviewed: str) -> None:
+        super().__init__(
+            f"the plan's checksum is {plan.checksum()}, not the reviewed {reviewed}: the gateway or "
+            "the config changed since that plan was made (the plan above is the current one)",
+            hint="review the new plan and run sync with its checksum")
+        self.plan = plan
+
+
+class UnsafePlanRefused(PlanRefused):
+    """The plan is over a safety threshold and was not forced."""
+
+    def __init__(self, unsafe: list[UnsafePlan]) -> None:
+        super().__init__("the plan is over the safety threshold: " + "; ".join(map(str, unsafe)),
+                         hint="re-run with --force if that is intended (or raise --max-delete-pct / "
+                              "--max-update-pct)")
+        self.unsafe = unsafe
+
+
+def refuse_if_inapplicable(plan: Plan) -> None:
+    """A plan with conflicts or broken references is never applied, not even with --force."""
+    if plan.refused:
+        raise PlanRefused("the plan cannot be applied: " + "; ".join(plan.conflicts + plan.broken_refs),
+                          hint="fix the config (or the objects named) and run plan again")
+
+
+@contextmanager
+def _silent(_plan: Plan) -> Iterator[Callable[[Outcome], None]]:
+    yield lambda _outcome: None
+
+
+@dataclass
+class SyncHooks:
+    """How a front end takes part in a sync: show the plan, confirm, watch progress."""
+
+    planned: Callable[[Plan], None] = lambda _plan: None
+    confirm: Callable[[Plan], None] = lambda _plan: None  # raise (e.g. Aborted) to stop
+    applying: Callable[[Plan], AbstractContextManager[Callable[[Outcome], None]]] = _silent
+
+
+@dataclass(frozen=True)
+class SyncResult:
+    plan: Plan
+    report: ApplyReport | None  # None: nothing applied (dry run, or no changes)
+
+
+def thresholds_from(policy: Mapping[str, Any], overrides: Mapping[str, Any] | None = None) -> Thresholds:
+    """The config's "sync" section, then flags (None = not given)."""
+    values = {**policy, **{k: v for k, v in (overrides or {}).items() if v is not None}}
+    return Thresholds(**values)
 
 
 @dataclass
 class Manager:
     desired: DesiredState
-    client: LiteLLMClient
+    target: LiteLLMApi
     fingerprinter: Fingerprinter
+    thresholds: Thresholds = field(default_factory=Thresholds)
 
     @classmethod
     def open(cls, *, config: Path | None, local: Path | None, env_file: Path | None,
-             base_url: str | None, api_key: str | None, timeout: float = 30.0) -> Manager:
+             base_url: str | None, api_key: str | None, timeout: float = DEFAULT_TIMEOUT,
+             threshold_overrides: Mapping[str, Any] | None = None) -> Manager:
         from llmproxy.config import load_config
 
         loaded = load_config(config, local, env_file)
-        conn = resolve_connection(base_url, api_key, env_file)
-        client = LiteLLMClient(conn.base_url, conn.api_key, timeout=timeout)
-        return cls(desired=loaded.desired, client=client, fingerprinter=Fingerprinter(conn.api_key))
+        client, fingerprinter = open_client(base_url, api_key, env_file, timeout=timeout)
+        return cls(desired=loaded.desired, target=LiteLLMApi(client, loaded.desired.owner, fingerprinter),
+                   fingerprinter=fingerprinter,
+                   thresholds=thresholds_from(loaded.sync_policy, threshold_overrides))
+
+    @property
+    def client(self) -> LiteLLMClient:
+        return self.target.client
 
     def read(self) -> LiveState:
-        return read_live(self.client)
+        return self.target.read()
 
     def plan(self, options: PlanOptions) -> tuple[LiveState, Plan]:
         live = self.read()
-        return live, build_plan(self.desired, live, self.fingerprinter, options)
+        options = replace(options, thresholds=self.thresholds)
+        return live, build_plan(self.desired, live, self.fingerprinter, options,
+                                capabilities=self.target.capabilities)
+
+    def sync(self, options: PlanOptions, *, checksum: str | None = None, dry_run: bool = False,
+             concurrency: int = 4, hooks: SyncHooks | None = None) -> SyncResult:
+        """Plan, then apply unless refused, not the reviewed plan, unsafe (and not forced), a dry
+        run, empty, or not confirmed; the report includes verify-after-apply."""
+        hooks = hooks or SyncHooks()
+        live, plan = self.plan(options)
+        hooks.planned(plan)
+        refuse_if_inapplicable(plan)
+        if checksum and checksum != plan.checksum():
+            raise ChecksumMismatch(plan, checksum)
+        if dry_run or not plan.has_changes:
+            return SyncResult(plan, None)
+        if plan.unsafe and not options.force:
+            raise UnsafePlanRefused(plan.unsafe)
+        hooks.confirm(plan)
+        with hooks.applying(plan) as on_outcome:
+            report = Applier(self.target, self.desired, live, plan, self.fingerprinter,
+                             concurrency=concurrency, on_outcome=on_outcome).run()
+        return SyncResult(plan, report)
 
     def close(self) -> None:
-        self.client.close()
-
-
-def parse_only(values: list[str] | None) -> frozenset[str]:
-    """``--only credentials,models`` (comma-separated, repeatable) → kinds; all when absent."""
-    if not values:
-        return frozenset(KINDS)
-    kinds = {part.strip() for value in values for part in value.split(",") if part.strip()}
-    aliases = {"router": "router_settings", "router-settings": "router_settings",
-               "model": "models", "credential": "credentials", "alias": "aliases",
-               "fallback": "fallbacks"}
-    kinds = {aliases.get(k, k) for k in kinds}
-    unknown = sorted(kinds - set(KINDS))
-    if unknown:
-        import difflib
-
-        hints = [difflib.get_close_matches(u, KINDS, n=1) for u in unknown]
-        extra = "; ".join(f"did you mean {h[0]!r}?" for h in hints if h)
-        raise LLMProxyError(f"--only: unknown kind(s) {', '.join(unknown)}. Kinds: {', '.join(KINDS)}"
-                            + (f" ({extra})" if extra else ""))
-    return frozenset(kinds)
+        self.target.client.close()

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from enum import Enum
 from typing import Annotated
 
 import typer
 
-from llmproxy.apply.executor import Applier
-from llmproxy.apply.report import ApplyReport
-from llmproxy.cli.progress import progress_reporter, render_report
+from llmproxy.apply.report import ApplyReport, Outcome
 from llmproxy.cli.common import (
     ApiKeyOpt,
     BaseUrlOpt,
@@ -22,8 +22,11 @@ from llmproxy.cli.common import (
     interactive,
     out,
 )
-from llmproxy.errors import Aborted, PlanRefused
-from llmproxy.manager import Manager, parse_only
+from llmproxy.cli.progress import progress_reporter, render_report
+from llmproxy.errors import Aborted
+from llmproxy.kinds import only_help, parse_only
+from llmproxy.litellm.connection import DEFAULT_TIMEOUT
+from llmproxy.manager import ChecksumMismatch, Manager, SyncHooks, refuse_if_inapplicable
 from llmproxy.plan.builder import PlanOptions
 from llmproxy.plan.model import Action, Plan
 from llmproxy.plan.render import render_json, render_markdown, render_text
@@ -41,8 +44,7 @@ class SyncFormat(str, Enum):
 
 
 OnlyOpt = Annotated[list[str] | None, typer.Option(
-    "--only", help="Limit to kinds: credentials,models,aliases,fallbacks,router_settings "
-    "(comma-separated, repeatable).", show_default=False)]
+    "--only", help=f"Limit to kinds: {only_help()} (comma-separated, repeatable).", show_default=False)]
 PruneOpt = Annotated[bool, typer.Option("--prune", help="Also delete managed objects no longer in the config.")]
 
 
@@ -55,12 +57,6 @@ def _show(plan: Plan, fmt: str) -> None:
         render_text(plan, out)
 
 
-def _refusal(plan: Plan) -> None:
-    if plan.refused:
-        raise PlanRefused("the plan cannot be applied: " + "; ".join(plan.conflicts + plan.broken_refs),
-                          hint="fix the config (or the objects named) and run plan again")
-
-
 def plan_cmd(
     only: OnlyOpt = None,
     prune: PruneOpt = False,
@@ -68,7 +64,7 @@ def plan_cmd(
     detailed_exitcode: Annotated[bool, typer.Option(
         "--detailed-exitcode", help="Exit 0 = no changes, 2 = changes pending, 1 = error.")] = False,
     config: ConfigOpt = None, local: LocalOpt = None, env_file: EnvFileOpt = None,
-    base_url: BaseUrlOpt = None, api_key: ApiKeyOpt = None, timeout: TimeoutOpt = 30.0,
+    base_url: BaseUrlOpt = None, api_key: ApiKeyOpt = None, timeout: TimeoutOpt = DEFAULT_TIMEOUT,
 ) -> None:
     """Show what sync would change. Read-only: never writes to LiteLLM."""
     kinds = parse_only(only)
@@ -79,7 +75,7 @@ def plan_cmd(
     finally:
         manager.close()
     _show(plan, output.value)
-    _refusal(plan)
+    refuse_if_inapplicable(plan)
     if detailed_exitcode and plan.has_changes:
         raise typer.Exit(2)
 
@@ -96,51 +92,57 @@ def sync_cmd(
                                              help="Parallel writes.")] = 4,
     checksum: Annotated[str | None, typer.Option("--checksum", help="Apply only if the plan has "
                                                  "this checksum (from a reviewed `llmproxy plan`).")] = None,
+    max_delete_pct: Annotated[float | None, typer.Option(
+        "--max-delete-pct", min=0.0, max=100.0, show_default=False,
+        help="Refuse to delete or replace more than this % of a kind's managed objects "
+             "[config: sync.max_delete_pct; default: 30].")] = None,
+    max_update_pct: Annotated[float | None, typer.Option(
+        "--max-update-pct", min=0.0, max=100.0, show_default=False,
+        help="Refuse to update more than this % of a kind's managed objects "
+             "[config: sync.max_update_pct; default: 30].")] = None,
     output: Annotated[SyncFormat, typer.Option("--output", "-o", help="text or json.")] = SyncFormat.text,
     config: ConfigOpt = None, local: LocalOpt = None, env_file: EnvFileOpt = None,
-    base_url: BaseUrlOpt = None, api_key: ApiKeyOpt = None, timeout: TimeoutOpt = 30.0,
+    base_url: BaseUrlOpt = None, api_key: ApiKeyOpt = None, timeout: TimeoutOpt = DEFAULT_TIMEOUT,
 ) -> None:
     """Make LiteLLM match the config: plan, apply, verify."""
     kinds = parse_only(only)
+    as_json = output is SyncFormat.json
+    hooks = SyncHooks(planned=(lambda _plan: None) if as_json else (lambda plan: render_text(plan, out)),
+                      confirm=lambda plan: _confirm_deletions(plan, yes), applying=_progress)
     manager = Manager.open(config=config, local=local, env_file=env_file, base_url=base_url,
-                           api_key=api_key, timeout=timeout)
+                           api_key=api_key, timeout=timeout,
+                           threshold_overrides={"max_delete_pct": max_delete_pct,
+                                                "max_update_pct": max_update_pct})
     try:
-        live, plan = manager.plan(PlanOptions(only=kinds, prune=prune, force=force))
-        as_json = output is SyncFormat.json
-        if not as_json:
-            render_text(plan, out)
-        _refusal(plan)
-        if checksum and checksum != plan.checksum():
-            if as_json:
-                _print_sync_json(plan, None)
-            raise PlanRefused(
-                f"the plan's checksum is {plan.checksum()}, not the reviewed {checksum}: the gateway or "
-                "the config changed since that plan was made (the plan above is the current one)",
-                hint="review the new plan and run sync with its checksum")
-        if dry_run or not plan.has_changes:
-            if as_json:
-                _print_sync_json(plan, None)
-            if not plan.has_changes and not dry_run:
-                err.print("Nothing to do: no write requests made.")
-            if dry_run and plan.has_changes:
-                raise typer.Exit(2)
-            return
-        if plan.unsafe and not force:
-            raise PlanRefused("the plan is over the safety threshold: " + "; ".join(plan.unsafe),
-                              hint="re-run with --force if that is intended")
-        _confirm_deletions(plan, yes)
-        reporter = progress_reporter(len(plan.changes))
-        with reporter:
-            report = Applier(manager.client, manager.desired, live, plan, manager.fingerprinter,
-                             concurrency=concurrency, on_outcome=reporter.outcome).run()
+        result = manager.sync(PlanOptions(only=kinds, prune=prune, force=force), checksum=checksum,
+                              dry_run=dry_run, concurrency=concurrency, hooks=hooks)
+    except ChecksumMismatch as exc:
+        if as_json:
+            _print_sync_json(exc.plan, None)
+        raise
     finally:
         manager.close()
+    plan, report = result.plan, result.report
+    if report is None:
+        if as_json:
+            _print_sync_json(plan, None)
+        if not plan.has_changes and not dry_run:
+            err.print("Nothing to do: no write requests made.")
+        if dry_run and plan.has_changes:
+            raise typer.Exit(2)
+        return
     if as_json:
         _print_sync_json(plan, report)
     else:
         render_report(report, out)
     if not report.ok:
         raise typer.Exit(1)
+
+
+@contextmanager
+def _progress(plan: Plan) -> Iterator[Callable[[Outcome], None]]:
+    with progress_reporter(len(plan.changes)) as reporter:
+        yield reporter.outcome
 
 
 def _print_sync_json(plan: Plan, report: ApplyReport | None) -> None:

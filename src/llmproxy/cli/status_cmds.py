@@ -9,7 +9,8 @@ import typer
 
 from llmproxy.cli.common import ApiKeyOpt, BaseUrlOpt, ConfigOpt, EnvFileOpt, LocalOpt, TimeoutOpt, out
 from llmproxy.cli.plan_cmds import OnlyOpt, PruneOpt
-from llmproxy.manager import parse_only
+from llmproxy.kinds import parse_only
+from llmproxy.litellm.connection import DEFAULT_TIMEOUT
 from llmproxy.plan.builder import PlanOptions
 from llmproxy.status import render_json, render_text, run_status
 
@@ -24,7 +25,7 @@ def status_cmd(
     only: OnlyOpt = None,
     prune: PruneOpt = False,
     config: ConfigOpt = None, local: LocalOpt = None, env_file: EnvFileOpt = None,
-    base_url: BaseUrlOpt = None, api_key: ApiKeyOpt = None, timeout: TimeoutOpt = 30.0,
+    base_url: BaseUrlOpt = None, api_key: ApiKeyOpt = None, timeout: TimeoutOpt = DEFAULT_TIMEOUT,
 ) -> None:
     """Can I sync, and is anything drifting? LiteLLM's URL and version, admin key, database,
     store_model_in_db, object counts, and the plan's summary. Read-only. Exit 0 healthy and in

@@ -25,6 +25,8 @@ class LoadedConfig:
     desired: DesiredState
     #: Defaults for ``llmproxy keys create`` from the optional "keys" section; {} when absent.
     key_defaults: dict[str, Any] = field(default_factory=dict)
+    #: Safety thresholds from the optional "sync" section ({} when absent).
+    sync_policy: dict[str, Any] = field(default_factory=dict)
     #: The files actually read: the config, the local file if any, the env file if a ${VAR} needed it.
     files: list[Path] = field(default_factory=list)
 
@@ -102,4 +104,5 @@ def load_config(config: Path | None = None, local: Path | None = None,
     files = [p for p in (paths.config, paths.local) if p is not None]
     if env.file_was_read and paths.env_file is not None:
         files.append(paths.env_file)
-    return LoadedConfig(desired, key_defaults, files)
+    sync_policy = validated.sync.model_dump(exclude_none=True) if validated.sync is not None else {}
+    return LoadedConfig(desired, key_defaults, sync_policy=sync_policy, files=files)

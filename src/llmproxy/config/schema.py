@@ -261,6 +261,22 @@ class KeyDefaults(ConfigObject):
     team_id: Name | None = None
 
 
+Percent = Annotated[float, Field(ge=0, le=100)]
+
+
+class SyncPolicy(ConfigObject):
+    """Safety thresholds of ``llmproxy sync`` (flags override them; ``--force`` skips them)."""
+
+    max_delete_pct: Percent | None = Field(
+        None, description="Refuse a plan that deletes or replaces more than this % of the managed "
+        "objects of a kind [default: 30].")
+    max_update_pct: Percent | None = Field(
+        None, description="Refuse a plan that updates more than this % of the managed objects of a "
+        "kind [default: 30].")
+    min_managed: NonNegInt | None = Field(
+        None, description="Kinds with fewer managed objects are never refused [default: 10].")
+
+
 class ConfigFile(ConfigObject):
     """config.json / config.local.json."""
 
@@ -277,3 +293,4 @@ class ConfigFile(ConfigObject):
         None, description='[{"source[,source...]": [targets...]}, ...]')
     router_settings: RouterSettings | None = None
     keys: KeyDefaults | None = None
+    sync: SyncPolicy | None = None

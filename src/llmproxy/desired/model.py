@@ -16,9 +16,6 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
-#: Resource kinds, in apply order. ``--only`` takes these names.
-KINDS: tuple[str, ...] = ("credentials", "models", "aliases", "fallbacks", "router_settings")
-
 
 def freeze(value: Any) -> Any:
     """Deep read-only copy of JSON-like data (dicts -> MappingProxyType, lists -> tuples)."""

@@ -20,9 +20,9 @@ from pydantic import ValidationError
 from llmproxy.config.references import Names
 from llmproxy.config.schema import RouterSettings
 from llmproxy.desired.model import thaw
-from llmproxy.live.model import LiveState
+from llmproxy.kinds.router_entries import foreign_owner
+from llmproxy.live.model import LiveState, alias_target
 from llmproxy.plan.compare import same
-from llmproxy.plan.router import alias_target
 from llmproxy.secrets import is_env_reference, is_sensitive_key
 
 #: Router keys the config's router_settings section accepts (aliases and fallbacks have their own).
@@ -59,10 +59,7 @@ class _Exporter:
         self.out.notes.append(text)
 
     def foreign(self, kind: str, key: str) -> str | None:
-        if key in self.live.ledger(self.owner).entries(kind):
-            return None
-        return next((o for o, led in sorted(self.live.ledgers.items())
-                     if o != self.owner and key in led.entries(kind)), None)
+        return foreign_owner(self.live, self.owner, kind, key)
 
     def names(self) -> Names:
         return Names(self.model_names, self.out.aliases)

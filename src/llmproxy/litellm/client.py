@@ -22,6 +22,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timezone
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -36,7 +37,8 @@ from llmproxy.errors import (
     ServerError,
     UnexpectedResponse,
 )
-from llmproxy.litellm.connection import check_api_key
+from llmproxy.litellm.connection import DEFAULT_TIMEOUT, check_api_key, resolve_connection
+from llmproxy.live.marker import Fingerprinter
 from llmproxy.secrets import REDACTED, redactor
 
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
@@ -128,7 +130,7 @@ class LiteLLMClient:
     """Thread-safe; one instance per run. ``stats`` counts requests sent by ``METHOD path``
     (every attempt counts)."""
 
-    def __init__(self, base_url: str, api_key: str, *, timeout: float = 30.0,
+    def __init__(self, base_url: str, api_key: str, *, timeout: float = DEFAULT_TIMEOUT,
                  retry: RetryPolicy | None = None, transport: httpx.BaseTransport | None = None,
                  sleep: Callable[[float], None] = time.sleep, page_size: int = MODEL_PAGE_SIZE) -> None:
         check_api_key(api_key, "the admin key")
@@ -372,3 +374,12 @@ class LiteLLMClient:
             raise UnexpectedResponse("GET /router/settings: expected an object with 'current_values'",
                                      endpoint="GET /router/settings")
         return body
+
+
+def open_client(base_url: str | None, api_key: str | None, env_file: Path | None = None, *,
+                timeout: float = DEFAULT_TIMEOUT, retry: RetryPolicy | None = None
+                ) -> tuple[LiteLLMClient, Fingerprinter]:
+    """The one way commands connect: settings from flags > environment > .env, a client, and the
+    fingerprinter keyed by the admin key in use (``live.marker``)."""
+    conn = resolve_connection(base_url, api_key, env_file)
+    return LiteLLMClient(conn.base_url, conn.api_key, timeout=timeout, retry=retry), Fingerprinter(conn.api_key)

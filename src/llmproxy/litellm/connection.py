@@ -13,6 +13,8 @@ from dotenv import dotenv_values
 from llmproxy.errors import LLMProxyError
 from llmproxy.secrets import redactor
 
+#: Seconds per HTTP request unless --timeout says otherwise.
+DEFAULT_TIMEOUT = 30.0
 # A bearer token is sent in an HTTP header: visible ASCII only, no whitespace.
 _TOKEN = re.compile(r"[\x21-\x7e]+")
 

@@ -62,19 +62,26 @@ class LiveRouter:
 
 @dataclass(frozen=True)
 class Ledger:
-    """Which router entries an owner manages (router settings carry no per-entry metadata).
+    """Which entries of each ledger kind an owner manages (router settings carry no per-entry
+    metadata), e.g. ``Ledger({"aliases": frozenset({"fast"})})``.
 
     Stored in LiteLLM as the ``credential_info`` of a value-less credential named
     ``llmproxy-state.<owner>``: see ``live.ledger``.
     """
 
-    aliases: frozenset[str] = frozenset()
-    fallbacks: frozenset[str] = frozenset()
-    router_settings: frozenset[str] = frozenset()
+    by_kind: Mapping[str, frozenset[str]] = field(default_factory=dict)
 
     def entries(self, kind: str) -> frozenset[str]:
-        return {"aliases": self.aliases, "fallbacks": self.fallbacks,
-                "router_settings": self.router_settings}[kind]
+        return self.by_kind.get(kind, frozenset())
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Ledger):
+            return NotImplemented
+        kinds = set(self.by_kind) | set(other.by_kind)
+        return all(self.entries(k) == other.entries(k) for k in kinds)
+
+    def __hash__(self) -> int:
+        return hash(frozenset((k, v) for k, v in self.by_kind.items() if v))
 
 
 @dataclass(frozen=True)
@@ -89,6 +96,13 @@ class LiveState:
 
     def model_names(self) -> set[str]:
         return {d.model_name for d in self.deployments}
+
+
+def alias_target(value: Any) -> Any:
+    """LiteLLM accepts ``"target"`` or ``{"model": "target", "hidden": bool}`` as an alias value."""
+    if isinstance(value, Mapping) and "model" in value:
+        return value["model"] if not value.get("hidden") else dict(value)
+    return value
 
 
 def strip_marker(info: Mapping[str, Any] | None) -> dict[str, Any]:

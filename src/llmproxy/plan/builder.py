@@ -1,26 +1,17 @@
-"""Build the plan from the desired and the live state. Pure: no I/O."""
+"""Build the plan from the desired and the live state, kind by kind from the registry. Pure: no I/O."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from llmproxy.desired.model import KINDS, DesiredState
+from llmproxy.desired.model import DesiredState
+from llmproxy.kinds import KINDS, REGISTRY, kind
 from llmproxy.live.marker import Fingerprinter
 from llmproxy.live.model import LiveState
-from llmproxy.plan.context import DiffResult, PlanContext
-from llmproxy.plan.credentials import diff_credentials
+from llmproxy.plan.context import Capabilities, DiffResult, PlanContext
 from llmproxy.plan.model import Action, Change, Plan
-from llmproxy.plan.models import diff_models
-from llmproxy.plan.preflight import broken_references, unsafe_kinds
-from llmproxy.plan.router import diff_aliases, diff_fallbacks, diff_router_settings
-
-DIFFERS = {
-    "credentials": (diff_credentials, lambda d: d.credentials),
-    "models": (diff_models, lambda d: d.deployments),
-    "aliases": (diff_aliases, lambda d: d.aliases),
-    "fallbacks": (diff_fallbacks, lambda d: d.fallbacks),
-    "router_settings": (diff_router_settings, lambda d: d.router_settings),
-}
+from llmproxy.plan.preflight import broken_references
+from llmproxy.plan.safety import Thresholds, unsafe_kinds
 
 
 @dataclass(frozen=True)
@@ -28,6 +19,7 @@ class PlanOptions:
     only: frozenset[str] = frozenset(KINDS)
     prune: bool = False
     force: bool = False
+    thresholds: Thresholds = field(default_factory=Thresholds)
 
 
 def _referenced_credentials(live: LiveState, plan_changes: list[Change]) -> dict[str, int]:
@@ -44,25 +36,26 @@ def _referenced_credentials(live: LiveState, plan_changes: list[Change]) -> dict
 
 
 def build_plan(desired: DesiredState, live: LiveState, fingerprinter: Fingerprinter,
-               options: PlanOptions = PlanOptions()) -> Plan:
-    kinds = tuple(k for k in KINDS if k in options.only and DIFFERS[k][1](desired) is not None)
-    plan = Plan(owner=desired.owner, kinds=kinds, prune=options.prune)
-    ctx = PlanContext(owner=desired.owner, fingerprinter=fingerprinter, force=options.force)
+               options: PlanOptions = PlanOptions(), *,
+               capabilities: Capabilities = Capabilities()) -> Plan:
+    kinds = tuple(k.name for k in REGISTRY if k.name in options.only and k.section(desired) is not None)
+    plan = Plan(owner=desired.owner, kinds=kinds, prune=options.prune, forced=options.force)
+    ctx = PlanContext(owner=desired.owner, fingerprinter=fingerprinter, capabilities=capabilities,
+                      force=options.force)
     results: dict[str, DiffResult] = {}
-    for kind in kinds:
-        differ, _ = DIFFERS[kind]
-        results[kind] = res = differ(desired, live, ctx)
-        plan.counts[kind] = res.counts
+    for name in kinds:
+        results[name] = res = kind(name).diff(desired, live, ctx)
+        plan.counts[name] = res.counts
         plan.conflicts += res.conflicts
         plan.changes += res.changes
     omitted = [k for k in KINDS if k in options.only and k not in kinds]
     if omitted:
         plan.notes.append("not in the config, left alone: " + ", ".join(omitted))
 
-    # Deletions: models first so that credential references are known.
-    for kind in sorted(kinds, key=lambda k: k == "credentials"):
-        for change in results[kind].deletions:
-            if kind == "credentials":
+    # Deletions bottom-up (highest level first), so that what still refers to a credential is known.
+    for name in sorted(kinds, key=lambda n: -kind(n).level):
+        for change in results[name].deletions:
+            if name == "credentials":
                 refs = _referenced_credentials(live, plan.changes).get(change.key, 0)
                 if refs:
                     plan.notes.append(f"credential {change.key!r} is no longer in the config but is kept: "
@@ -71,5 +64,5 @@ def build_plan(desired: DesiredState, live: LiveState, fingerprinter: Fingerprin
             (plan.changes if options.prune else plan.pending_prune).append(change)
 
     plan.broken_refs = broken_references(plan.changes, live)
-    plan.unsafe = unsafe_kinds(plan)
+    plan.unsafe = unsafe_kinds(plan.changes, plan.counts, options.thresholds)
     return plan

@@ -1,7 +1,7 @@
 """Normalisation and field-level comparison rules shared by the per-kind differs.
 
 The rule that keeps plans free of perpetual diffs: compare only what llmproxy sets (plus what it
-set before, from its marker), treat server-added defaults and server-generated fields as absent,
+set before, from its marker), treat server-added defaults and server-generated fields (the target's ``Capabilities``) as absent,
 and never compare secrets with what LiteLLM shows (masked or removed) — compare fingerprints.
 """
 
@@ -13,14 +13,6 @@ from typing import Any
 from llmproxy.desired.model import thaw
 from llmproxy.plan.model import FieldChange
 from llmproxy.secrets import is_sensitive_key
-
-#: litellm_params LiteLLM adds to every deployment with a default value.
-SERVER_DEFAULT_PARAMS = frozenset({
-    "use_xai_oauth", "use_litellm_proxy", "use_in_pass_through",
-    "allow_client_keepalive_override", "merge_reasoning_content_in_choices",
-})
-#: model_info fields LiteLLM generates or derives itself.
-SERVER_INFO_FIELDS = frozenset({"id", "db_model", "member_auto_router", "blocked", "key"})
 
 
 def same(a: Any, b: Any) -> bool:

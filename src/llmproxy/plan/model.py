@@ -1,4 +1,5 @@
-"""What a plan holds. Plain dataclasses; rendering lives in ``plan.render``."""
+"""What a plan holds: actions, field changes, changes, per-kind counts and the plan itself.
+Plain dataclasses; rendering lives in ``plan.render``."""
 
 from __future__ import annotations
 
@@ -6,9 +7,12 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from llmproxy.desired.model import KINDS
+from llmproxy.plan.ownership import Owner
+
+if TYPE_CHECKING:
+    from llmproxy.plan.safety import UnsafePlan
 from llmproxy.secrets import REDACTED, redact_mapping
 
 
@@ -69,7 +73,7 @@ def _short(value: Any, limit: int = 80) -> str:
 class Change:
     """One write (or a group of writes to one resource) the apply step will perform."""
 
-    kind: str  # one of KINDS
+    kind: str  # a registered kind's name (llmproxy.kinds)
     action: Action
     key: str  # the resource's identity, for display and for the checksum
     fields: tuple[FieldChange, ...] = ()
@@ -97,6 +101,10 @@ class KindCounts:
     unmanaged: int = 0
     read_only: int = 0
 
+    def add(self, owner: Owner) -> None:
+        """Count one object under its ownership class."""
+        setattr(self, owner.value, getattr(self, owner.value) + 1)
+
     def to_json(self) -> dict[str, int]:
         return dict(self.__dict__)
 
@@ -106,10 +114,11 @@ class Plan:
     owner: str
     kinds: tuple[str, ...]  # kinds this plan covers (``--only``; omitted config sections excluded)
     prune: bool
+    forced: bool = False  # --force: re-push everything, and over the safety threshold
     changes: list[Change] = field(default_factory=list)
     pending_prune: list[Change] = field(default_factory=list)  # deletions held back without --prune
     counts: dict[str, KindCounts] = field(default_factory=dict)
-    unsafe: list[str] = field(default_factory=list)  # safety-threshold findings (need --force)
+    unsafe: list[UnsafePlan] = field(default_factory=list)  # over a safety threshold (needs --force)
     broken_refs: list[str] = field(default_factory=list)  # routing preflight failures
     conflicts: list[str] = field(default_factory=list)  # objects we may not touch (foreign, read-only)
     notes: list[str] = field(default_factory=list)
@@ -166,8 +175,8 @@ class Plan:
             "has_changes": self.has_changes,
             "changes": [c.to_json() for c in self.changes],
             "pending_prune": [c.to_json() for c in self.pending_prune],
-            "counts": {k: self.counts[k].to_json() for k in KINDS if k in self.counts},
-            "unsafe": self.unsafe,
+            "counts": {k: c.to_json() for k, c in self.counts.items()},
+            "unsafe": [str(u) for u in self.unsafe],
             "broken_refs": self.broken_refs,
             "conflicts": self.conflicts,
             "notes": self.notes,

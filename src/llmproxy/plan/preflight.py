@@ -1,10 +1,5 @@
-"""Routing preflight and the safety threshold.
-
-Preflight: after the planned changes, every alias target and every fallback source and target must
-still resolve to a model name or an alias. The threshold (octoDNS style): a plan that deletes or
-replaces more than 30 % of the managed objects of a kind (of at least 10) is unsafe and needs
-``--force``.
-"""
+"""Routing preflight: after the planned changes, every alias target and every fallback source and
+target must still resolve to a model name or an alias."""
 
 from __future__ import annotations
 
@@ -12,12 +7,8 @@ import fnmatch
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from llmproxy.live.model import LiveState
-from llmproxy.plan.model import Action, Change, Plan
-from llmproxy.plan.router import alias_target
-
-THRESHOLD_PCT = 30
-THRESHOLD_MIN = 10
+from llmproxy.live.model import LiveState, alias_target
+from llmproxy.plan.model import Action, Change
 
 
 def _after(changes: Iterable[Change], kind: str, live: Mapping[str, Any]) -> dict[str, Any]:
@@ -71,14 +62,3 @@ def broken_references(changes: list[Change], live: LiveState) -> list[str]:
             if not after_ok(name) and (mine or before_ok(name)):
                 broken.append(f"fallback rule {source!r}: {name!r} is not a model or alias")
     return broken
-
-
-def unsafe_kinds(plan: Plan) -> list[str]:
-    out = []
-    for kind, counts in plan.counts.items():
-        managed = counts.managed
-        risky = sum(1 for c in plan.changes if c.kind == kind and c.action in (Action.DELETE, Action.REPLACE))
-        if managed >= THRESHOLD_MIN and risky * 100 > THRESHOLD_PCT * managed:
-            out.append(f"{kind}: {risky} of {managed} managed objects would be deleted or replaced "
-                       f"(more than {THRESHOLD_PCT} %)")
-    return out

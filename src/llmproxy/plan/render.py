@@ -9,13 +9,11 @@ from io import StringIO
 from rich.console import Console
 from rich.text import Text
 
-from llmproxy.desired.model import KINDS
+from llmproxy.kinds import REGISTRY
 from llmproxy.plan.model import Action, Change, Plan
 
 STYLE = {Action.CREATE: "green", Action.UPDATE: "yellow", Action.ADOPT: "cyan",
          Action.REPLACE: "magenta", Action.DELETE: "red"}
-TITLE = {"credentials": "Credentials", "models": "Models", "aliases": "Aliases",
-         "fallbacks": "Fallbacks", "router_settings": "Router settings"}
 
 
 def _headline(c: Change) -> str:
@@ -23,12 +21,12 @@ def _headline(c: Change) -> str:
 
 
 def render_text(plan: Plan, console: Console) -> None:
-    for kind in KINDS:
-        changes = plan.by_kind(kind)
-        pending = [c for c in plan.pending_prune if c.kind == kind]
+    for k in REGISTRY:
+        changes = plan.by_kind(k.name)
+        pending = [c for c in plan.pending_prune if c.kind == k.name]
         if not changes and not pending:
             continue
-        console.print(Text(TITLE[kind], style="bold"))
+        console.print(Text(k.title, style="bold"))
         for c in changes:
             console.print(Text("  " + _headline(c), style=STYLE[c.action]))
             if c.reason:
@@ -58,14 +56,14 @@ def _footer_text(plan: Plan, console: Console) -> None:
 
 def _counts_line(plan: Plan) -> str:
     parts = []
-    for kind in KINDS:
-        c = plan.counts.get(kind)
+    for k in REGISTRY:
+        c = plan.counts.get(k.name)
         if c is None:
             continue
         others = {"foreign": c.foreign, "unmanaged": c.unmanaged, "read-only": c.read_only}
         shown = ", ".join(f"{n} {label}" for label, n in others.items() if n)
         if shown:
-            parts.append(f"{kind}: {shown}")
+            parts.append(f"{k.name}: {shown}")
     return ("left alone (not ours): " + "; ".join(parts)) if parts else ""
 
 
@@ -77,12 +75,12 @@ def render_text_string(plan: Plan) -> str:
 
 def render_markdown(plan: Plan) -> str:
     lines = ["### llmproxy plan", "", f"**{plan.summary_line()}**", ""]
-    for kind in KINDS:
-        changes = plan.by_kind(kind)
-        pending = [c for c in plan.pending_prune if c.kind == kind]
+    for k in REGISTRY:
+        changes = plan.by_kind(k.name)
+        pending = [c for c in plan.pending_prune if c.kind == k.name]
         if not changes and not pending:
             continue
-        lines += [f"#### {TITLE[kind]}", "", "```diff"]
+        lines += [f"#### {k.title}", "", "```diff"]
         for c in changes:
             sign = {"create": "+", "delete": "-"}.get(c.action.value, "!")
             lines.append(f"{sign} {c.action.value} {c.key}")

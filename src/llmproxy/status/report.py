@@ -9,7 +9,7 @@ from typing import Any
 from rich.console import Console
 from rich.text import Text
 
-from llmproxy.desired.model import KINDS
+from llmproxy.kinds import KINDS
 from llmproxy.plan.model import KindCounts, Plan
 
 OK, WARN, FAIL, SKIP, DRIFT = "ok", "warn", "fail", "skipped", "drift"

@@ -13,8 +13,9 @@ import respx
 from llmproxy.apply.executor import Applier
 from llmproxy.apply.report import FAILED, OK, SKIPPED, ApplyReport
 from llmproxy.desired.model import DesiredState, FallbackRule
+from llmproxy.litellm.api import CAPABILITIES, LiteLLMApi
 from llmproxy.litellm.client import LiteLLMClient, RetryPolicy
-from llmproxy.live.reader import read_live
+from llmproxy.litellm.read import read_live
 from llmproxy.plan.builder import PlanOptions, build_plan
 from llmproxy.plan.model import Action, Plan
 from tests.unit.apply.fake import BASE, MASTER, FakeAdmin, error
@@ -36,13 +37,13 @@ def client(fake: FakeAdmin) -> Iterator[LiteLLMClient]:
 
 
 def plan_of(client: LiteLLMClient, desired: DesiredState, **options: Any) -> Plan:
-    return build_plan(desired, read_live(client), FP, PlanOptions(**options))
+    return build_plan(desired, read_live(client), FP, PlanOptions(**options), capabilities=CAPABILITIES)
 
 
 def apply(client: LiteLLMClient, desired: DesiredState, **options: Any) -> tuple[Plan, ApplyReport]:
     live = read_live(client)
-    plan = build_plan(desired, live, FP, PlanOptions(**options))
-    return plan, Applier(client, desired, live, plan, FP, concurrency=2).run()
+    plan = build_plan(desired, live, FP, PlanOptions(**options), capabilities=CAPABILITIES)
+    return plan, Applier(LiteLLMApi(client, "llmproxy", FP), desired, live, plan, FP, concurrency=2).run()
 
 
 def statuses(report: ApplyReport) -> dict[tuple[str, str], str]:
@@ -78,7 +79,7 @@ def test_a_failed_credential_skips_its_models_and_the_router_entries_using_them(
         client: LiteLLMClient, fake: FakeAdmin) -> None:
     fake.fail["POST /credentials"] = [error(500, "database is locked")]  # the first credential only
     _, report = apply(client, DesiredState(credentials=(A,), deployments=(M1,), aliases={"fast": "m1"},
-                                           fallbacks=(FallbackRule("m1", ("m1x",)),),
+                                           fallbacks=(FallbackRule("m1", ("fast",)),),
                                            router_settings={"num_retries": 4}))
     got = statuses(report)
     assert got[("credentials", "prov-a")] == FAILED
@@ -103,6 +104,7 @@ def test_one_failed_model_does_not_stop_the_others(client: LiteLLMClient, fake: 
 
 def test_a_failed_router_write_fails_every_router_change_and_records_nothing(
         client: LiteLLMClient, fake: FakeAdmin) -> None:
+    fake.add_model("id0", "m0", {"model": "openai/m0"})
     fake.fail["POST /config/update"] = [error(500, "no")]
     _, report = apply(client, DesiredState(aliases={"fast": "m0"}, router_settings={"num_retries": 4}))
     assert set(statuses(report).values()) == {FAILED}
@@ -157,9 +159,9 @@ def test_a_credential_a_model_started_using_meanwhile_is_not_deleted(
         client: LiteLLMClient, fake: FakeAdmin) -> None:
     apply(client, DesiredState(credentials=(A,)))
     live = read_live(client)
-    plan = build_plan(DesiredState(credentials=()), live, FP, PlanOptions(prune=True))
+    plan = build_plan(DesiredState(credentials=()), live, FP, PlanOptions(prune=True), capabilities=CAPABILITIES)
     fake.add_model("late", "late", {"model": "openai/x", "litellm_credential_name": "prov-a"})
-    report = Applier(client, DesiredState(credentials=()), live, plan, FP).run()
+    report = Applier(LiteLLMApi(client, "llmproxy", FP), DesiredState(credentials=()), live, plan, FP).run()
     assert statuses(report) == {("credentials", "prov-a"): SKIPPED}
     assert "prov-a" in fake.credentials
 
@@ -168,9 +170,9 @@ def test_credential_deletion_is_skipped_when_the_models_cannot_be_read(
         client: LiteLLMClient, fake: FakeAdmin) -> None:
     apply(client, DesiredState(credentials=(A,)))
     live = read_live(client)
-    plan = build_plan(DesiredState(credentials=()), live, FP, PlanOptions(prune=True))
+    plan = build_plan(DesiredState(credentials=()), live, FP, PlanOptions(prune=True), capabilities=CAPABILITIES)
     fake.fail["GET /v2/model/info"] = [error(500, "down")]
-    report = Applier(client, DesiredState(credentials=()), live, plan, FP).run()
+    report = Applier(LiteLLMApi(client, "llmproxy", FP), DesiredState(credentials=()), live, plan, FP).run()
     assert statuses(report) == {("credentials", "prov-a"): SKIPPED}
     assert "could not check" in report.outcomes[0].detail
 
@@ -187,9 +189,9 @@ def test_verify_reports_what_litellm_did_not_keep(client: LiteLLMClient, fake: F
 def test_verify_failure_to_read_back_is_reported(client: LiteLLMClient, fake: FakeAdmin) -> None:
     live = read_live(client)
     desired = DesiredState(credentials=(A,))
-    plan = build_plan(desired, live, FP, PlanOptions())
+    plan = build_plan(desired, live, FP, PlanOptions(), capabilities=CAPABILITIES)
     fake.fail["GET /credentials"] = [error(500, "gone")] * 3
-    report = Applier(client, desired, live, plan, FP).run()
+    report = Applier(LiteLLMApi(client, "llmproxy", FP), desired, live, plan, FP).run()
     assert any("could not read LiteLLM back" in e for e in report.verify_errors)
 
 

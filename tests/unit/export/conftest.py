@@ -9,9 +9,11 @@ import pytest
 from llmproxy.config import load_config
 from llmproxy.desired.model import DesiredState
 from llmproxy.export import ExportResult, build_export
+from llmproxy.litellm.api import CAPABILITIES
 from llmproxy.live.marker import Fingerprinter
 from llmproxy.live.model import LiveState
-from llmproxy.plan import Action, Plan, PlanOptions, build_plan
+from llmproxy.plan.builder import PlanOptions, build_plan
+from llmproxy.plan.model import Action, Plan
 
 Export = Callable[..., ExportResult]
 RoundTrip = Callable[..., tuple[ExportResult, DesiredState, Plan]]
@@ -39,7 +41,7 @@ def round_trip(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> RoundTrip:
         for var in result.env_vars:
             monkeypatch.setenv(var.name, f"value-of-{var.name}")
         desired = load_config(tmp_path / "config.json").desired
-        plan = build_plan(desired, live, Fingerprinter("k"), PlanOptions())
+        plan = build_plan(desired, live, Fingerprinter("k"), PlanOptions(), capabilities=CAPABILITIES)
         for change in plan.changes:
             assert change.action is Action.ADOPT, change.to_json()
             assert all(f.sensitive for f in change.fields), change.to_json()

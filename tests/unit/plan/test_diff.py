@@ -3,22 +3,16 @@
 from __future__ import annotations
 
 from llmproxy.desired.model import FallbackRule
+from llmproxy.litellm.api import CAPABILITIES
 from llmproxy.live.model import Ledger
-from llmproxy.plan import Action, PlanOptions, build_plan
+from llmproxy.plan.builder import PlanOptions, build_plan
+from llmproxy.plan.model import Action
 from llmproxy.plan.render import render_json, render_markdown, render_text_string
-from tests.unit.plan.builders import (
-    FP,
-    cred,
-    dep,
-    desired,
-    live_cred_of,
-    live_dep_of,
-    live_state,
-)
+from tests.unit.plan.builders import FP, cred, dep, desired, live_cred_of, live_dep_of, live_state
 
 
 def plan_of(d, live, **opts):
-    return build_plan(d, live, FP, PlanOptions(**opts))
+    return build_plan(d, live, FP, PlanOptions(**opts), capabilities=CAPABILITIES)
 
 
 def test_everything_is_created_on_an_empty_proxy():
@@ -121,8 +115,8 @@ def test_foreign_credential_name_is_a_conflict():
 def test_aliases_ownership_by_ledger():
     live = live_state(aliases={"mine-old": "m1", "theirs": "m1", "hand": "m1", "keep": "m1"},
                       deployments=[live_dep_of(dep())],
-                      ledgers={"llmproxy": Ledger(aliases=frozenset({"mine-old", "keep"})),
-                               "team-b": Ledger(aliases=frozenset({"theirs"}))})
+                      ledgers={"llmproxy": Ledger({"aliases": frozenset({"mine-old", "keep"})}),
+                               "team-b": Ledger({"aliases": frozenset({"theirs"})})})
     plan = plan_of(desired(aliases={"keep": "m1", "new": "m1"}), live, prune=True)
     got = {(c.action, c.key) for c in plan.changes}
     assert got == {(Action.CREATE, "new"), (Action.DELETE, "mine-old")}
@@ -150,7 +144,8 @@ def test_safety_threshold_marks_mass_deletion_unsafe():
     assert plan_of(desired(deployments=keep), live_state(deployments=deps), prune=True).unsafe == []
     keep = keep[:6]
     unsafe = plan_of(desired(deployments=keep), live_state(deployments=deps), prune=True).unsafe
-    assert unsafe and "4 of 10" in unsafe[0]
+    assert unsafe and "4 of 10" in str(unsafe[0])
+    assert (unsafe[0].kind, unsafe[0].risky, unsafe[0].managed, unsafe[0].threshold) == ("models", 4, 10, 30)
 
 
 def test_force_repushes_unchanged_managed_objects():

@@ -9,7 +9,7 @@ references it, so it never affects routing.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from llmproxy.live.model import Ledger
@@ -32,23 +32,17 @@ def parse_ledger(info: Mapping[str, Any] | None) -> Ledger:
     if not isinstance(raw, Mapping):
         return Ledger()
 
-    def names(key: str) -> frozenset[str]:
-        value = raw.get(key)
-        return frozenset(str(v) for v in value) if isinstance(value, list) else frozenset()
-
-    return Ledger(aliases=names("aliases"), fallbacks=names("fallbacks"),
-                  router_settings=names("router_settings"))
+    return Ledger({str(kind): frozenset(str(v) for v in value)
+                   for kind, value in raw.items() if kind != "owner" and isinstance(value, list)})
 
 
-def ledger_body(owner: str, ledger: Ledger) -> dict[str, Any]:
-    """Request body for POST /credentials (create) or PATCH /credentials/{name} (update)."""
+def ledger_body(owner: str, ledger: Ledger, kinds: Sequence[str]) -> dict[str, Any]:
+    """Request body for POST /credentials (create) or PATCH /credentials/{name} (update):
+    the entries of every ledger kind in ``kinds`` (the registry's, so an empty kind is written
+    as ``[]`` and entries of a kind this version does not know are kept)."""
+    listed = {**{k: sorted(v) for k, v in ledger.by_kind.items()}, **{k: sorted(ledger.entries(k)) for k in kinds}}
     return {
         "credential_name": ledger_name(owner),
         "credential_values": {"note": LEDGER_NOTE},
-        "credential_info": {LEDGER_INFO_KEY: {
-            "owner": owner,
-            "aliases": sorted(ledger.aliases),
-            "fallbacks": sorted(ledger.fallbacks),
-            "router_settings": sorted(ledger.router_settings),
-        }},
+        "credential_info": {LEDGER_INFO_KEY: {"owner": owner, **listed}},
     }

@@ -12,16 +12,9 @@ from typing import Any
 
 from llmproxy.errors import ServerError, UnexpectedResponse
 from llmproxy.litellm.client import DB_HINT, LiteLLMClient
-from llmproxy.live.ledger import LEDGER_INFO_KEY, is_ledger, parse_ledger
+from llmproxy.litellm.ledger import LEDGER_INFO_KEY, is_ledger, parse_ledger
 from llmproxy.live.marker import Marker
-from llmproxy.live.model import (
-    Ledger,
-    LiveCredential,
-    LiveDeployment,
-    LiveRouter,
-    LiveState,
-    strip_marker,
-)
+from llmproxy.live.model import Ledger, LiveCredential, LiveDeployment, LiveRouter, LiveState, strip_marker
 
 
 def parse_credential(raw: Mapping[str, Any]) -> LiveCredential:

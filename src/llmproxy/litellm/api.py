@@ -1,24 +1,55 @@
-"""One function per kind of write: the exact LiteLLM request bodies, and how each write stays safe
-to repeat (deterministic ids, idempotent PATCH / set, "already gone" counts as deleted)."""
+"""``LiteLLMApi``: the LiteLLM admin API as a target. It reads the live state, performs the writes
+the resource kinds ask for (the exact request bodies, and how each write stays safe to repeat:
+deterministic ids, idempotent PATCH / set, "already gone" counts as deleted), and declares the
+server's capabilities and quirks for the planner."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from llmproxy.desired.model import Credential, Deployment, thaw
 from llmproxy.errors import Conflict, LLMProxyError, NotFound
 from llmproxy.litellm.client import LiteLLMClient
-from llmproxy.live.ledger import ledger_body, ledger_name
+from llmproxy.litellm.ledger import ledger_body, ledger_name
+from llmproxy.litellm.read import parse_credential, parse_deployment, read_live
+from llmproxy.litellm.router_payload import router_payload
 from llmproxy.live.marker import MARKER_KEY, Fingerprinter, Marker
-from llmproxy.live.model import Ledger, LiveCredential, LiveDeployment
-from llmproxy.live.reader import parse_credential, parse_deployment
+from llmproxy.live.model import Ledger, LiveCredential, LiveDeployment, LiveRouter, LiveState
+from llmproxy.plan.context import Capabilities
+from llmproxy.plan.model import Change
+
+#: LiteLLM 1.x: ``PATCH /model/{id}/update`` merges (an omitted or null key keeps its value), it
+#: adds five boolean params to every deployment, and it derives model_info fields of its own.
+CAPABILITIES = Capabilities(
+    name="LiteLLM",
+    update_removes_fields=False,
+    server_default_params=frozenset({
+        "use_xai_oauth", "use_litellm_proxy", "use_in_pass_through",
+        "allow_client_keepalive_override", "merge_reasoning_content_in_choices",
+    }),
+    server_info_fields=frozenset({
+        "id", "db_model", "member_auto_router", "blocked", "key", "pricing_overrides",
+        "created_at", "created_by", "updated_at", "updated_by",
+    }),
+)
 
 
-class Writer:
+class LiteLLMApi:
+    capabilities = CAPABILITIES
+
     def __init__(self, client: LiteLLMClient, owner: str, fingerprinter: Fingerprinter) -> None:
         self.client = client
         self.owner = owner
         self.fp = fingerprinter
+
+    # -- reading ----------------------------------------------------------------------------
+    def read(self) -> LiveState:
+        return read_live(self.client)
+
+    @property
+    def write_count(self) -> int:
+        return self.client.write_count
 
     # -- credentials ------------------------------------------------------------------------
     def _credential_info(self, cred: Credential) -> dict[str, Any]:
@@ -51,6 +82,11 @@ class Writer:
             self.client.request("DELETE", f"/credentials/{name}", retry=True)
         except NotFound:
             pass  # already gone (e.g. a retried delete whose first response was lost)
+
+    def credentials_in_use(self) -> set[str]:
+        """Credential names the live models refer to (read now, not from the plan's snapshot)."""
+        return {str(m.get("litellm_params", {}).get("litellm_credential_name"))
+                for m in self.client.get_all_models()}
 
     def get_credential(self, name: str) -> LiveCredential | None:
         try:
@@ -105,12 +141,15 @@ class Writer:
         return None
 
     # -- router settings and the ledger -------------------------------------------------------
-    def update_router(self, settings: dict[str, Any]) -> None:
-        """``/config/update`` replaces each top-level key sent and keeps the others."""
-        self.client.request("POST", "/config/update", json={"router_settings": settings}, retry=True)
+    def write_router(self, changes: Sequence[Change], live: LiveRouter) -> None:
+        """One ``/config/update``: it replaces each top-level key sent and keeps the others, so
+        each key is sent whole, with the entries llmproxy does not manage."""
+        settings = router_payload(live, changes)
+        if settings:
+            self.client.request("POST", "/config/update", json={"router_settings": settings}, retry=True)
 
-    def write_ledger(self, ledger: Ledger, exists: bool) -> None:
-        body = ledger_body(self.owner, ledger)
+    def write_ledger(self, ledger: Ledger, kinds: Sequence[str], exists: bool) -> None:
+        body = ledger_body(self.owner, ledger, kinds)
         if exists:
             del body["credential_name"]
             self.client.request("PATCH", f"/credentials/{ledger_name(self.owner)}", json=body, retry=True)
@@ -118,4 +157,4 @@ class Writer:
             try:
                 self.client.request("POST", "/credentials", json=body, retry=True)
             except Conflict:
-                self.write_ledger(ledger, exists=True)
+                self.write_ledger(ledger, kinds, exists=True)

@@ -1,0 +1,26 @@
+"""Kind ``aliases``: ``router_settings.model_group_alias`` entries. Identity: the alias name.
+Ownership: the ledger. Level 2: an alias points at a model."""
+
+from __future__ import annotations
+
+from llmproxy.desired.model import DesiredState
+from llmproxy.kinds.base import Ref
+from llmproxy.kinds.router_entries import RouterEntryKind, diff_entries
+from llmproxy.live.model import LiveState, alias_target
+from llmproxy.plan.context import DiffResult, PlanContext
+from llmproxy.plan.model import Change
+
+
+class Aliases(RouterEntryKind):
+    name = "aliases"
+    title = "Aliases"
+    aliases = ("alias",)
+    desired_field = "aliases"
+    empty = {}
+
+    def diff(self, desired: DesiredState, live: LiveState, ctx: PlanContext) -> DiffResult:
+        return diff_entries(self.name, desired.aliases or {}, live.router.aliases, live, ctx,
+                            label=lambda k: f"alias {k!r}", normalise=alias_target)
+
+    def requires(self, change: Change) -> set[Ref]:
+        return {("model", change.desired)} if isinstance(change.desired, str) else set()
