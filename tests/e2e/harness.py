@@ -17,6 +17,7 @@ import httpx
 REPO = Path(__file__).resolve().parents[2]
 HARNESS = Path(os.environ.get("LLMPROXY_HARNESS", REPO.parent / "shared" / "litellm-real"))
 MASTER_KEY = "sk-e2e-master-key-0123456789"
+SALT_KEY = "sk-salt-litellm-real-0000"  # encrypts stored credentials: every process on the DB needs the same
 CONFIG_FILE = Path(__file__).with_name("litellm-config.yaml")
 
 
@@ -52,6 +53,7 @@ def harness_env() -> dict[str, str]:
         "LITELLM_REAL_DIR": state,
         "LITELLM_PG_PORT": pg_port,
         "LITELLM_MASTER_KEY": MASTER_KEY,
+        "LITELLM_SALT_KEY": SALT_KEY,
         "LITELLM_CONFIG": str(CONFIG_FILE),
     })
     return env
