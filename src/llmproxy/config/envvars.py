@@ -63,7 +63,7 @@ def _substitute(text: str, env: Environment, report: Callable[[str], None]) -> s
         if value is None:
             report(f"environment variable {name} is not set (looked in {env.where()})")
             return whole
-        redactor.add(value)
+        redactor.add(value, name)
         return value
 
     return _REFERENCE.sub(replace, text)

@@ -20,7 +20,6 @@ What LiteLLM returns is more than what was sent to it:
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,7 +28,7 @@ from llmproxy.desired.model import DeploymentIdentity, thaw
 from llmproxy.litellm.api import CAPABILITIES
 from llmproxy.live.model import LiveCredential, LiveDeployment
 from llmproxy.plan.compare import same
-from llmproxy.secrets import is_env_reference, is_sensitive_key
+from llmproxy.secrets import env_var_name, is_env_reference, is_sensitive_key
 
 #: Cost-map fields whose names the rules in ``is_cost_map_field`` do not already cover.
 COST_MAP_FIELDS = frozenset({
@@ -63,12 +62,6 @@ def is_cost_map_field(name: str) -> bool:
 
 def is_secret(key: str, value: Any) -> bool:
     return isinstance(value, str) and is_sensitive_key(key) and not is_env_reference(value)
-
-
-def env_var_name(*parts: str) -> str:
-    """``("antigravity-manager", "api_key")`` -> ``ANTIGRAVITY_MANAGER_API_KEY``."""
-    name = re.sub(r"[^A-Za-z0-9]+", "_", "_".join(parts)).strip("_").upper()
-    return name if name and not name[0].isdigit() else f"LLMPROXY_{name}"
 
 
 def litellm_params_view(params: Mapping[str, Any], secret_var: Any) -> dict[str, Any]:
