@@ -38,6 +38,7 @@ from llmproxy.errors import (
     UnexpectedResponse,
 )
 from llmproxy.litellm.connection import DEFAULT_TIMEOUT, check_api_key, resolve_connection
+from llmproxy.litellm.pages import MODELS, read_all
 from llmproxy.live.marker import Fingerprinter
 from llmproxy.secrets import REDACTED, redactor
 
@@ -51,8 +52,6 @@ AUTH_HINT = ("the key was rejected — is it the master key? Set LITELLM_API_KEY
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 # Worth another try for a request that may be repeated (others, e.g. a bad URL scheme, are not).
 _TRANSIENT = (httpx.NetworkError, httpx.TimeoutException, httpx.RemoteProtocolError)
-_MAX_PAGES = 10_000
-_READ_PASSES = 3  # re-reads of a paginated listing that changed while it was being read
 # LiteLLM builds every /v2/model/info page by copying and enriching its *whole* model list and then
 # slicing it, so each page costs a pass over all models: fewer, larger pages read the inventory
 # faster (docs/performance.md). A model is ~7.5 KB on the wire.
@@ -298,66 +297,9 @@ class LiteLLMClient:
         return self.request("GET", path, params=params or None)
 
     def get_all_models(self) -> list[dict[str, Any]]:
-        """Every deployment from ``/v2/model/info``: all pages, deduplicated by ``model_info.id``.
-
-        LiteLLM paginates an in-memory list by offset, so a listing that changes while it is read
-        can shift items across pages. A pass whose totals disagree, or that holds fewer models than
-        the server counted, is read again; if that never settles, the read fails rather than
-        returning a partial inventory.
-        """
-        for _ in range(_READ_PASSES):
-            models, counts = self._models_pass()
-            if len(set(counts)) <= 1 and all(len(models) >= n for n in counts):
-                return models
-        if counts and len(models) < counts[-1]:
-            changed = f"; total_count changed across pages: {counts}" if len(set(counts)) > 1 else ""
-            raise UnexpectedResponse(
-                f"GET /v2/model/info: read {len(models)} models but LiteLLM counted {counts[-1]}"
-                f"{changed} ({_READ_PASSES} tries); refusing to use an incomplete list",
-                hint="if the model list was changing, retry when it is idle",
-                endpoint="GET /v2/model/info")
-        return models  # totals inconsistent, yet nothing is missing
-
-    def _models_pass(self) -> tuple[list[dict[str, Any]], list[int]]:
-        """One walk through the pages: the models, and every ``total_count`` the server named."""
-        endpoint = "GET /v2/model/info"
-
-        def unexpected(what: str) -> UnexpectedResponse:
-            return UnexpectedResponse(f"{endpoint} (page {page}): {what}", endpoint=endpoint)
-
-        seen: dict[str, dict[str, Any]] = {}
-        counts: list[int] = []
-        for page in range(1, _MAX_PAGES + 1):
-            body = self.get("/v2/model/info", page=page, size=self.page_size)
-            if not isinstance(body, dict) or not isinstance(body.get("data"), list):
-                raise unexpected("expected an object with a 'data' list")
-            data = body["data"]
-            new = 0
-            for item in data:
-                info = item.get("model_info") if isinstance(item, dict) else None
-                if not isinstance(info, dict) or not isinstance(info.get("id"), (str, int)):
-                    raise unexpected("a model without 'model_info.id'")
-                key = str(info["id"])
-                new += key not in seen
-                seen[key] = item
-            if data and not new:
-                raise unexpected("it only repeats models already read: LiteLLM seems to ignore the "
-                                 "'page' parameter (or the list changed a lot while it was read), "
-                                 "so the complete list cannot be read")
-            count, pages, size = (body.get(k) for k in ("total_count", "total_pages", "size"))
-            if isinstance(count, int):
-                counts.append(count)
-            size = size if isinstance(size, int) and size > 0 else self.page_size
-            # The end: an empty or short page, or the last page the server named once every
-            # model it counted has been read.
-            if len(data) < size:
-                break
-            missing = isinstance(count, int) and len(seen) < count
-            if isinstance(pages, int) and page >= pages and not missing:
-                break
-        else:
-            raise unexpected(f"pagination did not end after {_MAX_PAGES} pages")
-        return list(seen.values()), counts
+        """Every deployment from ``/v2/model/info``: all pages, deduplicated by ``model_info.id``,
+        complete or an error (``litellm.pages``)."""
+        return read_all(self, MODELS, page_size=self.page_size)
 
     def get_credentials(self) -> list[dict[str, Any]]:
         body = self.get("/credentials")

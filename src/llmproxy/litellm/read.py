@@ -10,9 +10,10 @@ from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from llmproxy.errors import ServerError, UnexpectedResponse
-from llmproxy.litellm.client import DB_HINT, LiteLLMClient
+from llmproxy.errors import UnexpectedResponse
+from llmproxy.litellm.client import LiteLLMClient
 from llmproxy.litellm.ledger import LEDGER_INFO_KEY, is_ledger, parse_ledger
+from llmproxy.litellm.probe import require_database
 from llmproxy.live.marker import Marker
 from llmproxy.live.model import Ledger, LiveCredential, LiveDeployment, LiveRouter, LiveState, strip_marker
 
@@ -65,20 +66,10 @@ def parse_router(raw: Mapping[str, Any]) -> LiveRouter:
     return LiveRouter(values=values, defaults=defaults)
 
 
-def check_database(client: LiteLLMClient) -> None:
-    """Without a database LiteLLM answers the inventory reads with empty lists (from memory) and
-    fails every write: refuse before planning against that."""
-    body = client.get("/health/readiness")
-    db = body.get("db") if isinstance(body, Mapping) else None
-    if db != "connected":
-        raise ServerError(f"LiteLLM at {client.base_url} has no database connected (readiness says db: {db!r})",
-                          hint=DB_HINT, endpoint="GET /health/readiness")
-
-
 def read_live(client: LiteLLMClient) -> LiveState:
     """One consistent-as-possible snapshot: the three inventories are read in parallel."""
     with ThreadPoolExecutor(max_workers=4) as pool:
-        db_f = pool.submit(check_database, client)
+        db_f = pool.submit(require_database, client)
         creds_f = pool.submit(client.get_credentials)
         models_f = pool.submit(client.get_all_models)
         router_f = pool.submit(client.get_router_settings)

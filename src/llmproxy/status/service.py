@@ -16,11 +16,12 @@ from llmproxy.export import read_router_sources
 from llmproxy.kinds import REGISTRY
 from llmproxy.litellm.api import CAPABILITIES
 from llmproxy.litellm.client import LiteLLMClient, RetryPolicy, open_client
+from llmproxy.litellm.probe import readiness, version
 from llmproxy.litellm.read import read_live
 from llmproxy.live.marker import Fingerprinter
 from llmproxy.live.model import LiveState
 from llmproxy.plan.builder import PlanOptions, build_plan
-from llmproxy.status.probe import check_database, check_key, check_store_model_in_db, readiness, version
+from llmproxy.status.probe import check_database, check_key, check_store_model_in_db
 from llmproxy.status.report import DRIFT, FAIL, OK, SKIP, StatusReport
 
 #: A status answers quickly: a few short retries, not sync's patience.
