@@ -14,12 +14,12 @@ llmproxy runs in-process exactly as ``llmproxy plan`` / ``llmproxy sync`` do (``
 (every attempt counts). The no-op plan and sync are also timed as real CLI subprocesses, which
 adds interpreter start-up and imports.
 
-    .venv/bin/python bench/run.py                 # N = 100, 500, 1000; starts the harness if needed
+    .venv/bin/python bench/run.py                 # N = 100, 500, 1000; starts the harness, stops it at the end
     .venv/bin/python bench/run.py --sizes 100 --json /tmp/bench.json
 
-The harness (../shared/litellm-real) runs on its own port, state directory and Postgres port
-(defaults below, or --port / --state-dir / --pg-port); stop it with
-``LITELLM_REAL_DIR=<state-dir> LITELLM_PG_PORT=<pg-port> ../shared/litellm-real/down``.
+The harness (tests/harness: LiteLLM without a config file, on a fresh database) runs on its own
+port, state directory and Postgres port (defaults below, or --port / --state-dir / --pg-port) and
+is stopped when the benchmark exits.
 """
 
 from __future__ import annotations
@@ -44,17 +44,18 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO / "src"), str(REPO)]
 
 import httpx  # noqa: E402
-
 from bench.configs import ENV, change_one, generate, remove_tenth  # noqa: E402
+from tests.e2e.harness import Harness, reset  # noqa: E402
+from tests.harness.run import harness_run  # noqa: E402
+
 from llmproxy.apply.executor import Applier  # noqa: E402
-from llmproxy.apply.writes import Writer  # noqa: E402
 from llmproxy.config import load_config  # noqa: E402
 from llmproxy.desired.model import DesiredState, thaw  # noqa: E402
+from llmproxy.litellm.api import LiteLLMApi  # noqa: E402
 from llmproxy.litellm.client import LiteLLMClient  # noqa: E402
 from llmproxy.live.marker import Fingerprinter  # noqa: E402
 from llmproxy.manager import Manager  # noqa: E402
 from llmproxy.plan.builder import PlanOptions  # noqa: E402
-from tests.e2e.harness import HARNESS, Harness, reset  # noqa: E402
 
 SCENARIOS = {
     "a": "initial sync (empty proxy)",
@@ -67,14 +68,19 @@ SCENARIOS = {
 
 # -- harness ---------------------------------------------------------------------------------
 def start_harness(args: argparse.Namespace) -> Harness:
-    env = {k: v for k, v in os.environ.items() if k != "LITELLM_CONFIG"}
-    env.update({"LITELLM_PORT": str(args.port), "LITELLM_REAL_DIR": args.state_dir,
-                "LITELLM_PG_PORT": str(args.pg_port), "LITELLM_MASTER_KEY": args.master_key})
-    proc = subprocess.run([str(HARNESS / "up")], env=env, capture_output=True, text=True, timeout=1200)
-    if proc.returncode != 0:
-        sys.exit(f"the LiteLLM harness did not start:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
-    return Harness(url=f"http://127.0.0.1:{args.port}", master_key=args.master_key,
-                   state_dir=Path(args.state_dir), env=env)
+    os.environ["LLMPROXY_E2E_DIR"] = args.state_dir
+    os.environ["LLMPROXY_E2E_PG_PORT"] = str(args.pg_port)
+    try:
+        run = harness_run()
+        env = run.proxy_env(run.fresh_database("litellm"), args.master_key)
+        proc = run.start_litellm(args.port, env)
+        url = f"http://127.0.0.1:{args.port}"
+        run.wait_ready(url, proc, args.port)
+    except RuntimeError as exc:
+        sys.exit(f"the LiteLLM harness did not start: {exc}")
+    env.update({"LITELLM_PORT": str(args.port), "LITELLM_PG_PORT": str(args.pg_port),
+                "LLMPROXY_PG_BIN": str(run.cluster.bin)})
+    return Harness(url=url, master_key=args.master_key, state_dir=run.state, env=env)
 
 
 def litellm_version(h: Harness) -> str:
@@ -124,14 +130,15 @@ def run_llmproxy(h: Harness, config: Path, *, apply: bool, prune: bool = False,
     started = time.perf_counter()
     loaded = load_config(config, None, None)
     client = LiteLLMClient(h.url, h.master_key)
-    manager = Manager(loaded.desired, client, Fingerprinter(h.master_key))
+    fingerprinter = Fingerprinter(h.master_key)
+    manager = Manager(loaded.desired, LiteLLMApi(client, loaded.desired.owner, fingerprinter), fingerprinter)
     problems: list[str] = []
     try:
         live, plan = manager.plan(PlanOptions(prune=prune))
         if plan.refused or plan.unsafe:
-            raise SystemExit(f"plan refused: {plan.conflicts + plan.broken_refs + plan.unsafe}")
+            raise SystemExit(f"plan refused: {plan.conflicts + plan.broken_refs + [str(u) for u in plan.unsafe]}")
         if apply and plan.has_changes:
-            report = Applier(client, loaded.desired, live, plan, manager.fingerprinter,
+            report = Applier(manager.target, loaded.desired, live, plan, manager.fingerprinter,
                              concurrency=concurrency).run()
             problems = [f"{o.change.kind} {o.change.key}: {o.status} {o.detail}"
                         for o in report.outcomes if o.status != "ok"] + report.verify_errors
@@ -162,7 +169,7 @@ def run_cli(h: Harness, config: Path, args: list[str]) -> float:
 
 def raw_loop(h: Harness, desired: DesiredState, concurrency: int) -> tuple[float, int]:
     """POST the same credential and model bodies llmproxy sends, concurrently, nothing else."""
-    writer = Writer(None, desired.owner, Fingerprinter(h.master_key))  # type: ignore[arg-type]
+    writer = LiteLLMApi(None, desired.owner, Fingerprinter(h.master_key))  # type: ignore[arg-type]
     creds = [{"credential_name": c.name, "credential_values": thaw(c.values),
               "credential_info": writer._credential_info(c)} for c in desired.credentials or ()]
     models = [{"model_name": d.model_name, "litellm_params": thaw(d.litellm_params),
@@ -238,7 +245,7 @@ def bench_size(h: Harness, n: int, workdir: Path, concurrency: int, repeat: int)
         if cli:
             res.cli_seconds = statistics.median(run_cli(h, config, cli) for _ in range(repeat))
         print(f"   ({key}) {SCENARIOS[key]}: {seconds:.2f} s, {res.total_requests} requests, "
-              f"{writes} writes{' (CLI %.2f s)' % res.cli_seconds if res.cli_seconds else ''}"
+              f"{writes} writes{f' (CLI {res.cli_seconds:.2f} s)' if res.cli_seconds else ''}"
               f"{'' if res.ok else ' PROBLEMS: ' + '; '.join(res.notes)}", flush=True)
         out.append(res)
         return res

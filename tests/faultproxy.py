@@ -30,6 +30,7 @@ counters ``received``, ``forwarded`` (by ``"METHOD /path"``) and ``injected`` (b
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import hashlib
 import io
@@ -157,7 +158,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.server.connections.discard(self.connection)
         super().finish()
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+    def log_message(self, format: str, *args: Any) -> None:
         pass
 
     def do_any(self) -> None:
@@ -220,10 +221,8 @@ class _Handler(BaseHTTPRequestHandler):
     def _reset(self) -> None:
         """Close the connection with a TCP RST, without a response."""
         self.close_connection = True
-        try:
+        with contextlib.suppress(OSError):
             self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-        except OSError:
-            pass
         self.wfile.close()
         self.rfile.close()
         self.connection.close()  # the last reference: the socket really closes, with an RST
@@ -292,10 +291,8 @@ class FaultProxy:
         self._thread.join()
         with server.conn_lock:
             for conn in list(server.connections):
-                try:
+                with contextlib.suppress(OSError):
                     conn.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
         server.server_close()  # joins the handler threads
         self._upstream.close()
         self._wake_r.close()

@@ -108,7 +108,7 @@ restart_netdata() {
 # One pass: returns non-zero when Docker could not be asked; the old file is then kept.
 generate() {
   if ! jobs=$(list_jobs); then
-    log "cannot list services (is this a Swarm manager with the Docker socket mounted?); keeping the current postgres.conf"
+    log "cannot list services (is this a Swarm manager, and is DOCKER_HOST's socket proxy up?); keeping the current postgres.conf"
     return 1
   fi
   warn_legacy || true

@@ -1,24 +1,30 @@
-"""Start and reset the real LiteLLM proxy (../shared/litellm-real) for end-to-end tests.
+"""The real LiteLLM proxy with a real PostgreSQL, for end-to-end tests (see tests/harness/).
 
-The harness is started once per test run on a port and state directory of its own
-(``LLMPROXY_E2E_PORT``, ``LLMPROXY_E2E_DIR``, ``LLMPROXY_E2E_PG_PORT``), so it never collides
-with a proxy a developer runs by hand. If it cannot start, the e2e tests fail: they never skip.
+``start()`` brings up the run's LiteLLM on a fresh database (``litellm``) of the run's own
+PostgreSQL; ports are free ones chosen at run time unless ``LLMPROXY_E2E_PORT`` /
+``LLMPROXY_E2E_PG_PORT`` say otherwise. Everything it starts is stopped at the end of the run.
+If it cannot start, the e2e tests fail: they never skip.
 """
 
 from __future__ import annotations
 
 import os
 import subprocess
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 
-REPO = Path(__file__).resolve().parents[2]
-HARNESS = Path(os.environ.get("LLMPROXY_HARNESS", REPO.parent / "shared" / "litellm-real"))
+from tests.harness.processes import free_port, stop_group
+from tests.harness.run import REPO, HarnessRun, harness_run
+
+__all__ = ["CONFIG_FILE", "MASTER_KEY", "REPO", "Harness", "reset", "start", "start_proxy",
+           "start_without_database", "stop_proxy", "wait_until_live"]
+
 MASTER_KEY = "sk-e2e-master-key-0123456789"
-SALT_KEY = "sk-salt-litellm-real-0000"  # encrypts stored credentials: every process on the DB needs the same
 CONFIG_FILE = Path(__file__).with_name("litellm-config.yaml")
+DATABASE = "litellm"
 
 
 @dataclass(frozen=True)
@@ -36,39 +42,40 @@ class Harness:
     @property
     def database_url(self) -> str:
         """The harness PostgreSQL database LiteLLM uses (trust auth on loopback)."""
-        return f"postgresql://postgres@127.0.0.1:{self.env['LITELLM_PG_PORT']}/litellm"
+        return f"postgresql://postgres@127.0.0.1:{self.env['LITELLM_PG_PORT']}/{DATABASE}"
+
+    @property
+    def psql(self) -> Path:
+        """``psql`` of the harness PostgreSQL (system or wheel)."""
+        return Path(self.env["LLMPROXY_PG_BIN"]) / "psql"
 
     def client(self, key: str | None = None) -> httpx.Client:
         return httpx.Client(base_url=self.url, timeout=60,
                             headers={"Authorization": f"Bearer {key or self.master_key}"})
 
 
-def harness_env() -> dict[str, str]:
-    port = os.environ.get("LLMPROXY_E2E_PORT", "4100")
-    state = os.environ.get("LLMPROXY_E2E_DIR", "/tmp/llmproxy-e2e-litellm")
-    pg_port = os.environ.get("LLMPROXY_E2E_PG_PORT", "55532")
-    env = dict(os.environ)
-    env.update({
-        "LITELLM_PORT": port,
-        "LITELLM_REAL_DIR": state,
-        "LITELLM_PG_PORT": pg_port,
-        "LITELLM_MASTER_KEY": MASTER_KEY,
-        "LITELLM_SALT_KEY": SALT_KEY,
-        "LITELLM_CONFIG": str(CONFIG_FILE),
-    })
-    return env
-
-
 def start() -> Harness:
-    env = harness_env()
-    up = HARNESS / "up"
-    if not up.exists():
-        raise RuntimeError(f"LiteLLM harness not found at {HARNESS} (set LLMPROXY_HARNESS)")
-    proc = subprocess.run([str(up)], env=env, capture_output=True, text=True, timeout=900)
-    if proc.returncode != 0:
-        raise RuntimeError(f"LiteLLM harness failed to start:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
-    return Harness(url=f"http://127.0.0.1:{env['LITELLM_PORT']}", master_key=MASTER_KEY,
-                   state_dir=Path(env["LITELLM_REAL_DIR"]), env=env)
+    """The run's LiteLLM (started on the first call, the same one afterwards)."""
+    run = harness_run()
+    if run.main is None:
+        run.main = run.once("LiteLLM start", lambda: _start_main(run))
+    return run.main  # type: ignore[no-any-return]
+
+
+def _start_main(run: HarnessRun) -> Harness:
+    database_url = run.fresh_database(DATABASE)
+    port = int(os.environ.get("LLMPROXY_E2E_PORT") or free_port())
+    env = run.proxy_env(database_url, MASTER_KEY)
+    proc = run.start_litellm(port, env, CONFIG_FILE)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        run.wait_ready(url, proc, port)
+    except BaseException:
+        stop_group(proc)
+        raise
+    env.update({"LITELLM_PORT": str(port), "LITELLM_PG_PORT": str(run.cluster.port),
+                "LLMPROXY_PG_BIN": str(run.cluster.bin)})
+    return Harness(url=url, master_key=MASTER_KEY, state_dir=run.state, env=env)
 
 
 def reset(h: Harness) -> None:
@@ -103,42 +110,19 @@ def reset(h: Harness) -> None:
 def start_proxy(h: Harness, port: int, *, config: Path | None = None,
                 extra_env: dict[str, str] | None = None, with_database: bool = True,
                 drop_env: tuple[str, ...] = ()) -> subprocess.Popen[bytes]:
-    """Another real LiteLLM process from the harness venv on ``port`` (the caller terminates it,
-    e.g. with ``stop_proxy``). By default it shares the harness database, as a second Swarm
-    replica would; ``with_database=False`` starts it without one (a misconfigured gateway)."""
-    env = {k: v for k, v in h.env.items() if k not in drop_env}
-    if not with_database:
-        env = {k: v for k, v in env.items() if k not in ("DATABASE_URL", "STORE_MODEL_IN_DB")}
-    else:
-        engine = h.state_dir / "engine"
-        env.update({"DATABASE_URL": h.database_url, "STORE_MODEL_IN_DB": "True",
-                    "DISABLE_SCHEMA_UPDATE": "true",
-                    "PRISMA_BINARY_CACHE_DIR": str(engine),
-                    "PRISMA_QUERY_ENGINE_BINARY": str(engine / "query-engine"),
-                    "PRISMA_SCHEMA_ENGINE_BINARY": str(engine / "schema-engine-unavailable"),
-                    "PRISMA_HIDE_UPDATE_MESSAGE": "1", "CHECKPOINT_DISABLE": "1",
-                    "PATH": f"{h.litellm_bin.parent}:{env.get('PATH', '')}"})
-    env.update({"LITELLM_MASTER_KEY": h.master_key, "LITELLM_LOCAL_MODEL_COST_MAP": "True"})
+    """Another real LiteLLM process from the harness venv on ``port`` (the caller stops it with
+    ``stop_proxy``; the end of the run stops it otherwise). By default it shares the harness
+    database, as a second Swarm replica would; ``with_database=False`` starts it without one (a
+    misconfigured gateway)."""
+    run = harness_run()
+    env = run.proxy_env(h.database_url if with_database else None, h.master_key, drop=drop_env)
     env.update(extra_env or {})
-    args = [str(h.litellm_bin), "--host", "127.0.0.1", "--port", str(port)]
-    if config is not None:
-        args += ["--config", str(config)]
-    log = open(h.state_dir / "run" / f"proxy-{port}.log", "ab")  # noqa: SIM115 - closed with the process
-    return subprocess.Popen(args, env=env, stdout=log, stderr=subprocess.STDOUT,
-                            stdin=subprocess.DEVNULL, start_new_session=True, cwd=h.state_dir / "run")
+    return run.start_litellm(port, env, config)
 
 
 def stop_proxy(proc: subprocess.Popen[bytes]) -> None:
     """Terminate a proxy from ``start_proxy`` and everything it spawned (its session)."""
-    import signal
-
-    if proc.poll() is None:
-        try:
-            os.killpg(proc.pid, signal.SIGTERM)
-            proc.wait(timeout=30)
-        except (ProcessLookupError, subprocess.TimeoutExpired):
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=30)
+    stop_group(proc)
 
 
 def start_without_database(h: Harness, port: int) -> subprocess.Popen[bytes]:
@@ -149,8 +133,6 @@ def start_without_database(h: Harness, port: int) -> subprocess.Popen[bytes]:
 
 def wait_until_live(url: str, proc: subprocess.Popen[bytes], timeout: float = 180) -> None:
     """Poll /health/liveliness until it answers (bounded); fail if the process exits."""
-    import time
-
     deadline = time.monotonic() + timeout
     with httpx.Client(timeout=2) as c:
         while time.monotonic() < deadline:

@@ -115,11 +115,11 @@ def test_replace_creates_before_it_deletes_and_writes_are_counted(litellm: Harne
     del cfg["providers"]["upstream"]["models"]["gpt-b"]["litellm_params"]["rpm"]
     write_config(tmp_path, cfg)
     with FaultProxy(litellm.url) as fp:
-        rc, body, err = sync_json(litellm, ["--yes"], tmp_path, env=ENV, url=fp.url)
+        rc, _body, err = sync_json(litellm, ["--yes"], tmp_path, env=ENV, url=fp.url)
         writes = [e.endpoint for e in fp.exchanges if e.method != "GET"]
     assert rc == 0, err
     # Exactly one create then one delete; the model group always had a deployment.
     assert writes == ["POST /model/new", "POST /model/delete"]
     with FaultProxy(litellm.url) as fp:  # and a second sync writes nothing at all
-        rc, body, err = sync_json(litellm, ["--yes"], tmp_path, env=ENV, url=fp.url)
+        rc, _body, err = sync_json(litellm, ["--yes"], tmp_path, env=ENV, url=fp.url)
         assert rc == 0 and [e for e in fp.exchanges if e.method != "GET"] == []

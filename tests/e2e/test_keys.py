@@ -135,7 +135,7 @@ def test_rotate_rejects_the_old_key_and_the_new_one_works(litellm: Harness, tmp_
     after = key_info(litellm, new)
     same = ("user_id", "models", "max_budget", "budget_duration", "rpm_limit", "metadata", "key_alias")
     assert {k: after[k] for k in same} == {k: before[k] for k in same}
-    assert abs((_ts(after["expires"]) - _ts(before["expires"]))) < 5
+    assert abs(_ts(after["expires"]) - _ts(before["expires"])) < 5
     assert not keys_with_alias(litellm, "ada.rotating-")  # no temporary alias left behind
 
 

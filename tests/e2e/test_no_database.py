@@ -3,16 +3,16 @@ clear message instead of planning to create everything (and then failing every w
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from tests.e2e.cli import llmproxy, write_config
 from tests.e2e.configs import ENV, base_config
-from tests.e2e.harness import Harness, start_without_database, wait_until_live
+from tests.e2e.harness import Harness, start_without_database, stop_proxy, wait_until_live
+from tests.harness.processes import free_port
 
 
 def test_litellm_without_database_is_a_clear_error(harness: Harness, tmp_path: Path) -> None:
-    port = int(os.environ.get("LLMPROXY_E2E_NODB_PORT", "4190"))
+    port = free_port()
     proc = start_without_database(harness, port)
     try:
         url = f"http://127.0.0.1:{port}"
@@ -25,5 +25,4 @@ def test_litellm_without_database_is_a_clear_error(harness: Harness, tmp_path: P
             assert "DATABASE_URL" in result.stderr and "STORE_MODEL_IN_DB" in result.stderr
             assert "Traceback" not in result.stderr
     finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+        stop_proxy(proc)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import glob
 import json
 import subprocess
 from pathlib import Path
@@ -16,12 +15,10 @@ MANAGED_TABLES = ('"LiteLLM_ProxyModelTable"', '"LiteLLM_CredentialsTable"', '"L
 
 def dump_tables(h: Harness) -> str:
     """Every row of the tables llmproxy could write to, as text, in a stable order."""
-    pg_bin = sorted(glob.glob("/usr/lib/postgresql/*/bin"))
-    psql = f"{pg_bin[-1]}/psql" if pg_bin else "psql"
     out = []
     for table in MANAGED_TABLES:
         sql = f"COPY (SELECT * FROM {table} ORDER BY 1) TO STDOUT"
-        out.append(subprocess.run([psql, "-X", "-h", "127.0.0.1", "-p", h.env["LITELLM_PG_PORT"],
+        out.append(subprocess.run([str(h.psql), "-X", "-h", "127.0.0.1", "-p", h.env["LITELLM_PG_PORT"],
                                    "-U", "postgres", "-d", "litellm", "-c", sql],
                                   check=True, capture_output=True, text=True).stdout)
     return "\n".join(out)

@@ -117,7 +117,7 @@ def test_removing_a_param_replaces_create_first(litellm: Harness, tmp_path: Path
     plan = json.loads(llmproxy(litellm, ["plan", "--output", "json"], cwd=tmp_path, env=ENV).stdout)
     [change] = [c for c in plan["changes"] if c["kind"] == "models"]
     assert change["action"] == "replace" and "litellm_params.rpm" in change["reason"]
-    rc, body, err = sync_json(litellm, ["--yes"], tmp_path, env=ENV)
+    rc, _body, err = sync_json(litellm, ["--yes"], tmp_path, env=ENV)
     assert rc == 0, err
     [dep] = _models_by_name(litellm)["openai/gpt-b"]
     assert "rpm" not in dep["litellm_params"] and dep["model_info"]["id"] != old_id
@@ -138,7 +138,7 @@ def test_two_owners_share_one_litellm(litellm: Harness, tmp_path: Path) -> None:
     # Team A empties its config and prunes: team B's objects are untouched.
     write_config(team_a, {"owner": "team-a", "providers": {}, "aliases": {}, "fallbacks": [],
                           "router_settings": {}})
-    rc, body, err = sync_json(litellm, ["--prune", "--yes"], team_a, env=ENV)
+    rc, _body, err = sync_json(litellm, ["--prune", "--yes"], team_a, env=ENV)
     assert rc == 0, err
     names = set(_models_by_name(litellm))
     assert "openai/gpt-z" in names and "openai/gpt-a" not in names

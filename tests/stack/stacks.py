@@ -45,6 +45,8 @@ SPECIAL_FILLS = {
     # an `htpasswd -nbB` line: its $ signs must reach Traefik unchanged
     "NETDATA_BASIC_AUTH": "admin:$2y$05$E4WQpCZZmSwgyjtJ2IFwIuKzcaxVXTbq2G6SMBnYFGUCb0b7fGjmG",
     "LETSENCRYPT_EMAIL": "ops@example.com",
+    # what Traefik's ipAllowList takes: comma-separated IPs and CIDR ranges
+    "ADMIN_ALLOWLIST": "203.0.113.7/32,198.51.100.0/24",
 }
 
 _VAR = re.compile(r"^([A-Z][A-Z0-9_]*)=(.*)$")

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.stack.postgres import Cluster
+from tests.harness.postgres import Cluster
 from tests.stack.stacks import REPO, STACKS, example_env, render
 
 SQL_FILE = REPO / "configs" / "db-cleanup.sql"
@@ -135,7 +135,7 @@ def test_the_job_mounts_the_sql_and_uses_the_retention_setting(job: dict) -> Non
     assert f"--set=retention_days={RETENTION}" in command
     assert f"--set=batch_size={BATCH}" in command
     assert "--set=ON_ERROR_STOP=1" in command
-    assert [c["target"] for c in job["configs"]] == ["/etc/llmproxy/db-cleanup.sql"]
+    assert [c["target"] for c in job["configs"]] == ["/etc/llmproxy/db-cleanup.sql", "/usr/local/bin/secret-env.sh"]
     thirty = render(STACKS["llmproxy"], {**example_env(STACKS["llmproxy"]), "DB_CLEANUP_RETENTION_DAYS": "30"})
     assert "--set=retention_days=30" in thirty["services"]["db-cleanup"]["command"]
 

@@ -50,6 +50,8 @@ def test_it_leaves_what_llmproxy_manages_to_llmproxy_and_secrets_to_the_environm
     general = config["general_settings"]
     assert general["store_model_in_db"] is True
     assert general["master_key"] == "os.environ/LITELLM_MASTER_KEY"
-    assert general["database_url"] == "os.environ/DATABASE_URL"
+    # LiteLLM builds DATABASE_URL from DATABASE_HOST/USERNAME/PASSWORD/NAME only without this
+    assert "database_url" not in general
+    assert all(v.startswith("os.environ/") for v in general["coordination_redis"].values())
     # retention has one owner, the db-cleanup job
     assert "maximum_spend_logs_retention_period" not in general

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tests.e2e.harness import HARNESS
+from tests.harness.install import HERE as HARNESS
 from tests.stack.stacks import (
     REPO,
     STACKS,
@@ -18,14 +18,14 @@ from tests.stack.stacks import (
 )
 
 EXPECTED_SERVICES = {
-    "portainer": {"traefik", "portainer", "agent", "swarm-cronjob"},
+    "portainer": {"traefik", "traefik-socket-proxy", "portainer", "agent", "swarm-cronjob", "cronjob-socket-proxy"},
     "llmproxy-data": {"db"},
-    "llmproxy": {"litellm", "antigravity-manager", "db-cleanup"},
-    "monitoring": {"netdata", "config-generator"},
+    "llmproxy": {"litellm", "redis", "antigravity-manager", "db-cleanup"},
+    "monitoring": {"netdata", "netdata-socket-proxy", "config-generator", "generator-socket-proxy"},
 }
-# Variables that hold secrets: no stack may give them a default.
-SECRETS = {"DB_PASSWORD", "LITELLM_MASTER_KEY", "LITELLM_SALT_KEY", "ANTIGRAVITY_MANAGER_API_KEY",
-           "ANTIGRAVITY_MANAGER_WEB_PASSWORD", "NETDATA_BASIC_AUTH"}
+# The one secret-bearing variable left (a password hash in Traefik's own format): required, never
+# defaulted. Every other secret is a Docker secret (test_hardening.py).
+SECRETS = {"NETDATA_BASIC_AUTH"}
 # A release tag: a version number, optionally a variant suffix (alpine, cli).
 RELEASE_TAG = re.compile(r"^v?\d+\.\d+(\.\d+)?(-(alpine|cli))?$")
 
@@ -51,7 +51,9 @@ def test_every_stack_renders_with_its_example_env(rendered: dict[str, dict], nam
 
 def test_images_are_pinned_to_release_tags(rendered: dict[str, dict]) -> None:
     for name, svc in services(rendered).items():
-        image = svc["image"]
+        # a tag, optionally followed by the digest it resolved to (docs/deploy.md, "Digests")
+        image, _, digest = svc["image"].partition("@")
+        assert not digest or re.fullmatch(r"sha256:[0-9a-f]{64}", digest), f"{name}: {svc['image']}"
         assert ":" in image.rsplit("/", 1)[-1], f"{name}: {image} has no tag"
         tag = image.rsplit(":", 1)[1]
         assert RELEASE_TAG.match(tag), f"{name}: {image} is not pinned to a release tag"
@@ -61,7 +63,7 @@ def test_images_are_pinned_to_release_tags(rendered: dict[str, dict]) -> None:
 def test_litellm_image_is_the_release_the_e2e_tests_run(rendered: dict[str, dict]) -> None:
     pinned = re.search(r"^litellm\[proxy\]==(\S+)$", (HARNESS / "requirements.txt").read_text(), re.M)
     assert pinned, "the e2e harness no longer pins litellm[proxy]"
-    image = rendered["llmproxy"]["services"]["litellm"]["image"]
+    image = rendered["llmproxy"]["services"]["litellm"]["image"].partition("@")[0]
     assert image == f"ghcr.io/berriai/litellm-database:v{pinned.group(1)}"
 
 
@@ -73,17 +75,18 @@ def test_db_cleanup_uses_the_database_image(rendered: dict[str, dict]) -> None:
 
 def test_the_internal_network_has_its_own_variable() -> None:
     env = {"INTERNAL_NETWORK": "net-internal-x", "PUBLIC_NETWORK": "net-public-y",
-           "MONITORING_NETWORK": "net-monitoring-z"}
+           "DB_MONITORING_NETWORK": "net-monitoring-z"}
     data = render(STACKS["llmproxy-data"], {**example_env(STACKS["llmproxy-data"]), **env})
     app = render(STACKS["llmproxy"], {**example_env(STACKS["llmproxy"]), **env})
-    assert data["networks"]["internal"] == {"name": "net-internal-x", "driver": "overlay", "attachable": True}
-    assert data["networks"]["monitoring"] == {"name": "net-monitoring-z", "external": True}
+    assert data["networks"]["internal"] == {"name": "net-internal-x", "driver": "overlay", "internal": True}
+    assert data["networks"]["monitoring"] == {"name": "net-monitoring-z", "driver": "overlay", "internal": True}
     assert app["networks"] == {"internal": {"name": "net-internal-x", "external": True},
                                "public": {"name": "net-public-y", "external": True}}
     svc = app["services"]
     assert set(svc["litellm"]["networks"]) == {"internal", "public"}
     assert set(svc["antigravity-manager"]["networks"]) == {"internal", "public"}
     assert set(svc["db-cleanup"]["networks"]) == {"internal"}  # no route to the internet needed
+    assert set(svc["redis"]["networks"]) == {"internal"}
     assert set(data["services"]["db"]["networks"]) == {"internal", "monitoring"}
 
 
@@ -93,8 +96,8 @@ def test_shared_networks_agree_across_stacks(rendered: dict[str, dict]) -> None:
     assert public["driver"] == "overlay" and public["attachable"] is True
     for stack in ("llmproxy", "monitoring"):
         assert rendered[stack]["networks"]["public"] == {"name": public["name"], "external": True}
-    assert (rendered["monitoring"]["networks"]["monitoring"]
-            == rendered["llmproxy-data"]["networks"]["monitoring"])
+    assert rendered["monitoring"]["networks"]["db-monitoring"] == {
+        "name": rendered["llmproxy-data"]["networks"]["monitoring"]["name"], "external": True}
     internal = rendered["llmproxy-data"]["networks"]["internal"]["name"]
     assert rendered["llmproxy"]["networks"]["internal"] == {"name": internal, "external": True}
 
@@ -108,6 +111,7 @@ def test_healthchecks(rendered: dict[str, dict]) -> None:
     assert "traefik healthcheck --ping" in checks["portainer_traefik"]
     assert "--ping=true" in svc["portainer_traefik"]["command"]
     assert "/output/postgres.conf" in checks["monitoring_config-generator"]
+    assert "valkey-cli ping" in checks["llmproxy_redis"] and "/run/secrets/redis-password" in checks["llmproxy_redis"]
     # LiteLLM runs its migrations at start: give it time before failures count
     assert svc["llmproxy_litellm"]["healthcheck"]["start_period"] == "2m0s"
 
@@ -143,21 +147,42 @@ def test_litellm_service(rendered: dict[str, dict]) -> None:
     env = example_env(STACKS["llmproxy"])
     svc = rendered["llmproxy"]["services"]["litellm"]
     assert svc["environment"] == {
-        "DATABASE_URL": f"postgresql://{env['DB_USER']}:{env['DB_PASSWORD']}@{env['DB_HOST']}:5432/{env['DB_NAME']}",
+        # LiteLLM builds DATABASE_URL from these (test_litellm_secrets.py runs it)
+        "DATABASE_HOST": f"{env['DB_HOST']}:5432",
+        "DATABASE_USERNAME": env["DB_USER"],
+        "DATABASE_NAME": env["DB_NAME"],
+        "DATABASE_PASSWORD_FILE": "/run/secrets/db-password",
         "STORE_MODEL_IN_DB": "True",
-        "LITELLM_MASTER_KEY": env["LITELLM_MASTER_KEY"],
-        "LITELLM_SALT_KEY": env["LITELLM_SALT_KEY"],
+        "LITELLM_MASTER_KEY_FILE": "/run/secrets/litellm-master-key",
+        "LITELLM_SALT_KEY_FILE": "/run/secrets/litellm-salt-key",
         # so that "api_key": "os.environ/ANTIGRAVITY_MANAGER_API_KEY" in llmproxy's config resolves
-        "ANTIGRAVITY_MANAGER_API_KEY": env["ANTIGRAVITY_MANAGER_API_KEY"],
+        "ANTIGRAVITY_MANAGER_API_KEY_FILE": "/run/secrets/antigravity-manager-api-key",
+        "REDIS_HOST": "redis",
+        "REDIS_PORT": "6379",
+        "REDIS_PASSWORD_FILE": "/run/secrets/redis-password",
+        "PROXY_CONFIG_RELOAD_INTERVAL_SECONDS": env["PROXY_CONFIG_RELOAD_INTERVAL_SECONDS"],
     }
     # DB_HOST's default is the database service's Swarm name
     assert env["DB_HOST"] == "llmproxy-data_db" and "db" in rendered["llmproxy-data"]["services"]
+    assert svc["entrypoint"] == ["/bin/sh", "/usr/local/bin/secret-env.sh", "/app/docker/prod_entrypoint.sh"]
     assert svc["command"][:2] == ["--config", "/app/config.yaml"]
-    assert svc["configs"] == [{"source": "litellm-config", "target": "/app/config.yaml"}]
+    assert svc["configs"][0] == {"source": "litellm-config", "target": "/app/config.yaml"}
     assert rendered["llmproxy"]["configs"]["litellm-config"] == {"name": env["LITELLM_CONFIG_NAME"], "external": True}
     data_env = rendered["llmproxy-data"]["services"]["db"]["environment"]
-    assert (data_env["POSTGRES_USER"], data_env["POSTGRES_PASSWORD"], data_env["POSTGRES_DB"]) == (
-        env["DB_USER"], env["DB_PASSWORD"], env["DB_NAME"])
+    assert data_env == {"POSTGRES_USER": env["DB_USER"], "POSTGRES_PASSWORD_FILE": "/run/secrets/db-password",
+                        "POSTGRES_DB": env["DB_NAME"]}
+    # the database and LiteLLM read the same secret
+    assert (rendered["llmproxy-data"]["secrets"]["db-password"]
+            == rendered["llmproxy"]["secrets"]["db-password"]
+            == {"name": env["DB_PASSWORD_SECRET"], "external": True})
+
+
+def test_litellm_replicas_and_reload_interval_are_variables() -> None:
+    env = {**example_env(STACKS["llmproxy"]), "LITELLM_REPLICAS": "3", "PROXY_CONFIG_RELOAD_INTERVAL_SECONDS": "10"}
+    svc = render(STACKS["llmproxy"], env)["services"]["litellm"]
+    assert svc["deploy"]["replicas"] == 3
+    assert svc["environment"]["PROXY_CONFIG_RELOAD_INTERVAL_SECONDS"] == "10"
+    assert read_env_example(REPO / ".env.example")["PROXY_CONFIG_RELOAD_INTERVAL_SECONDS"].value == "30"
 
 
 def test_antigravity_manager_is_where_llmproxy_configs_point(rendered: dict[str, dict]) -> None:
@@ -167,9 +192,12 @@ def test_antigravity_manager_is_where_llmproxy_configs_point(rendered: dict[str,
     assert "antigravity-manager" in rendered["llmproxy"]["services"]
     assert set(svc["networks"]) & set(rendered["llmproxy"]["services"]["litellm"]["networks"])
     assert labels(svc)["traefik.http.services.antigravity-manager.loadbalancer.server.port"] == "8045"
-    assert svc["environment"] == {"API_KEY": env["ANTIGRAVITY_MANAGER_API_KEY"],
-                                  "WEB_PASSWORD": env["ANTIGRAVITY_MANAGER_WEB_PASSWORD"],
+    assert svc["environment"] == {"API_KEY_FILE": "/run/secrets/antigravity-manager-api-key",
+                                  "WEB_PASSWORD_FILE": "/run/secrets/antigravity-manager-web-password",
                                   "ABV_MAX_BODY_SIZE": env["ANTIGRAVITY_MANAGER_MAX_BODY_SIZE"]}
+    # the image's own entrypoint, behind secret-env.sh
+    assert svc["entrypoint"] + svc["command"] == ["/bin/sh", "/usr/local/bin/secret-env.sh",
+                                                  "/app/antigravity-tools", "--headless"]
     assert [v["target"] for v in svc["volumes"]] == ["/root/.antigravity_tools"]
 
 
@@ -182,22 +210,27 @@ def test_traefik_routes(rendered: dict[str, dict]) -> None:
     public = rendered["portainer"]["networks"]["public"]["name"]
     assert f"--providers.swarm.network={public}" in command
     assert "--providers.swarm.exposedByDefault=false" in command
-    routes = {
-        "llmproxy_litellm": ("litellm", example_env(STACKS["llmproxy"])["LITELLM_HOST"], "4000"),
-        "llmproxy_antigravity-manager": ("antigravity-manager",
-                                         example_env(STACKS["llmproxy"])["ANTIGRAVITY_MANAGER_HOST"], "8045"),
-        "monitoring_netdata": ("netdata", example_env(STACKS["monitoring"])["NETDATA_HOST"], "19999"),
-        "portainer_portainer": ("portainer", example_env(STACKS["portainer"])["PORTAINER_HOST"], "9000"),
+    app_env = example_env(STACKS["llmproxy"])
+    routes = {  # service -> its routers, host, port
+        "llmproxy_litellm": (("litellm", "litellm-admin"), app_env["LITELLM_HOST"], "4000", "litellm"),
+        "llmproxy_antigravity-manager": (("antigravity-manager",), app_env["ANTIGRAVITY_MANAGER_HOST"], "8045",
+                                         "antigravity-manager"),
+        "monitoring_netdata": (("netdata",), example_env(STACKS["monitoring"])["NETDATA_HOST"], "19999", "netdata"),
+        "portainer_portainer": (("portainer",), example_env(STACKS["portainer"])["PORTAINER_HOST"], "9000",
+                                "portainer"),
     }
     svc = services(rendered)
-    for name, (router, host, port) in routes.items():
+    for name, (routers, host, port, service) in routes.items():
         lab = labels(svc[name])
         assert lab["traefik.enable"] == "true", name
         assert lab["traefik.swarm.network"] == public, name
-        assert lab[f"traefik.http.routers.{router}.rule"] == f"Host(`{host}`)", name
-        assert lab[f"traefik.http.routers.{router}.entrypoints"] in entrypoints - {"web"}, name
-        assert lab[f"traefik.http.routers.{router}.tls.certresolver"] in resolvers, name
-        assert lab[f"traefik.http.services.{router}.loadbalancer.server.port"] == port, name
+        assert lab[f"traefik.http.services.{service}.loadbalancer.server.port"] == port, name
+        assert {m.group(1) for k in lab if (m := re.match(r"traefik\.http\.routers\.([^.]+)\.", k))} == set(routers)
+        for router in routers:
+            assert lab[f"traefik.http.routers.{router}.rule"].startswith(f"Host(`{host}`)"), name
+            assert lab[f"traefik.http.routers.{router}.entrypoints"] in entrypoints - {"web"}, name
+            assert lab[f"traefik.http.routers.{router}.tls.certresolver"] in resolvers, name
+            assert lab.get(f"traefik.http.routers.{router}.service", service) == service, name
         assert "public" in svc[name]["networks"], name
     unrouted = {n for n, s in svc.items() if labels(s).get("traefik.enable") == "true"} - set(routes)
     assert not unrouted
@@ -215,7 +248,7 @@ def test_traefik_redirects_to_https_and_keeps_client_ips(rendered: dict[str, dic
 def test_netdata_basic_auth_hash_reaches_traefik_unchanged(rendered: dict[str, dict]) -> None:
     netdata = rendered["monitoring"]["services"]["netdata"]
     lab = labels(netdata)
-    assert lab["traefik.http.routers.netdata.middlewares"] == "netdata-auth"
+    assert lab["traefik.http.routers.netdata.middlewares"] == "netdata-allowlist,netdata-auth"
     assert (lab["traefik.http.middlewares.netdata-auth.basicauth.users"]
             == example_env(STACKS["monitoring"])["NETDATA_BASIC_AUTH"])
 
@@ -234,7 +267,8 @@ def test_the_swarm_cronjob_scheduler_is_deployed(rendered: dict[str, dict]) -> N
     assert svc["image"].startswith("crazymax/swarm-cronjob:")
     assert svc["deploy"]["replicas"] == 1
     assert "node.role == manager" in svc["deploy"]["placement"]["constraints"]
-    assert any(v["source"] == "/var/run/docker.sock" for v in svc["volumes"])
+    assert "volumes" not in svc  # the Docker API through its socket proxy (test_hardening.py)
+    assert svc["environment"]["DOCKER_HOST"] == "tcp://cronjob-socket-proxy:2375"
     assert svc["environment"]["TZ"] == example_env(STACKS["portainer"])["SWARM_CRONJOB_TZ"]
 
 
@@ -267,7 +301,7 @@ def test_secrets_are_required_and_never_defaulted() -> None:
             for use in re.findall(rf"\$\{{{name}([^}}]*)\}}", text):
                 assert use.startswith(":?"), f"{stack.file}: ${{{name}{use}}} is not required"
     required = set().union(*(required_variables(s) for s in STACKS.values()))
-    assert SECRETS <= required
+    assert required >= SECRETS
     for path in {s.env_example for s in STACKS.values()}:
         for var in read_env_example(path).values():
             if var.name in SECRETS:
@@ -276,9 +310,10 @@ def test_secrets_are_required_and_never_defaulted() -> None:
 
 def test_no_credentials_in_labels(rendered: dict[str, dict]) -> None:
     """Labels are readable by anyone who can inspect a service and end up in dashboards."""
-    secret_values = {v for s in STACKS.values() for k, v in example_env(s).items()
-                     if k in SECRETS - {"NETDATA_BASIC_AUTH"}}  # a hash, Traefik's own format
-    assert secret_values
+    # the CLI's secrets are in the environment of `docker stack deploy` too (set -a; . ./.env)
+    secret_values = {v for k, v in example_env(STACKS["llmproxy"]).items()
+                     if k in ("LITELLM_API_KEY", "ANTIGRAVITY_MANAGER_API_KEY")}
+    assert len(secret_values) == 2
     for name, svc in services(rendered).items():
         for key, value in labels(svc).items():
             assert not re.search(r"postgres(ql)?://", value, re.I), f"{name}: {key} holds a DSN"

@@ -177,9 +177,8 @@ def test_429_carries_retry_after(upstream: Upstream, http: httpx.Client, retry_a
 
 def test_reset_after_forwarding_applies_the_request_but_loses_the_answer(
         upstream: Upstream, http: httpx.Client) -> None:
-    with FaultProxy(upstream.url, rates=FaultRates(reset_after=1.0)) as fp:
-        with pytest.raises(httpx.TransportError):
-            http.post(fp.url + "/model/new", json={"model_name": "m"})
+    with FaultProxy(upstream.url, rates=FaultRates(reset_after=1.0)) as fp, pytest.raises(httpx.TransportError):
+        http.post(fp.url + "/model/new", json={"model_name": "m"})
     assert upstream.calls() == ["POST /model/new"]
     assert fp.forwarded == {"POST /model/new": 1} and fp.injected == {Fault.RESET_AFTER: 1}
     assert fp.exchanges[0].status is None
@@ -332,9 +331,9 @@ def test_the_client_reads_everything_through_a_faulty_proxy(upstream: Upstream) 
 
 def test_a_lost_write_answer_is_reported_not_repeated(upstream: Upstream) -> None:
     with FaultProxy(upstream.url, rates=FaultRates(reset_after=1.0)) as fp, \
-            LiteLLMClient(fp.url, KEY, sleep=lambda s: None) as client:
-        with pytest.raises(ConnectionFailed, match="may have been applied"):
-            client.request("POST", "/model/new", json={"model_name": "m"})
+            LiteLLMClient(fp.url, KEY, sleep=lambda s: None) as client, \
+            pytest.raises(ConnectionFailed, match="may have been applied"):
+        client.request("POST", "/model/new", json={"model_name": "m"})
     assert fp.forwarded == {"POST /model/new": 1} and fp.repeated_writes() == {}
 
 

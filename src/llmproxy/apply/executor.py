@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
+from functools import partial
 
 from llmproxy.apply.report import FAILED, OK, SKIPPED, ApplyReport, Outcome
 from llmproxy.desired.model import DesiredState
@@ -117,7 +118,7 @@ class Applier:
             if blocked := self._blocked(c):
                 self._skip(c, blocked)
                 continue
-            steps.append(_Step(c, lambda c=c: kind(c.kind).write(c, self.target)))
+            steps.append(_Step(c, partial(kind(c.kind).write, c, self.target)))
         for step, cleanup, error in self._run_all(steps):
             if error is not None:
                 self._failed(step.change)
@@ -176,7 +177,7 @@ class Applier:
                 if c.key in vetoed:
                     self._record(c, SKIPPED, vetoed[c.key])
                 else:
-                    steps.append(_Step(c, lambda c=c, k=k: k.delete(c, self.target)))
+                    steps.append(_Step(c, partial(k.delete, c, self.target)))
             for step, _, error in self._run_all(steps):
                 self._record(step.change, FAILED if error is not None else OK, error or "")
 

@@ -70,7 +70,7 @@ def run() -> None:
         try:  # typer >= 0.16 vendors click as typer._click (and does not install click)
             from typer._click.exceptions import ClickException
         except ImportError:  # pragma: no cover - older typer
-            from click import ClickException
+            from click import ClickException  # type: ignore[import-not-found,no-redef,unused-ignore]
 
         if isinstance(exc, ClickException):
             exc.show()

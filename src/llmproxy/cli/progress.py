@@ -22,7 +22,8 @@ class _Plain:
     def __enter__(self) -> _Plain:
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
         return None
 
     def outcome(self, o: Outcome) -> None:

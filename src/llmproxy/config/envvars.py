@@ -1,4 +1,4 @@
-"""``${NAME}`` substitution: process environment first, then the ``.env`` file (python-dotenv).
+"""``${NAME}`` substitution: process environment first, then the ``.env`` file (read as the shell does).
 
 ``os.environ/NAME`` is LiteLLM's own convention ("the proxy resolves it") and passes through
 unchanged. ``$${`` writes a literal ``${``. Every resolved value is registered with the redactor,
@@ -13,9 +13,8 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from dotenv import dotenv_values
-
 from llmproxy.config.paths import FileFor, format_path
+from llmproxy.dotenv_file import read_dotenv
 from llmproxy.errors import ConfigIssue
 from llmproxy.secrets import redactor
 
@@ -41,7 +40,7 @@ class Environment:
         if self.env_file is None:
             return None
         if self._file_values is None:
-            self._file_values = dict(dotenv_values(self.env_file))
+            self._file_values = read_dotenv(self.env_file)
         return self._file_values.get(name)
 
     def where(self) -> str:
@@ -77,7 +76,7 @@ def resolve_env(doc: Any, env: Environment, file_for: FileFor) -> tuple[Any, lis
     """
     issues: list[ConfigIssue] = []
 
-    def walk(value: Any, path: tuple) -> Any:
+    def walk(value: Any, path: tuple[str | int, ...]) -> Any:
         if isinstance(value, dict):
             return {k: walk(v, (*path, k)) for k, v in value.items()}
         if isinstance(value, list):

@@ -48,13 +48,13 @@ def resolve_extends(providers: dict[str, Any], file_for: FileFor
             if parent is None:
                 break
             if parent in chain:
-                cycle = chain[chain.index(parent):] + [parent]
+                cycle = [*chain[chain.index(parent):], parent]
                 report(parent, f"$extend cycle: {_chain(cycle)}")
                 broken.update(chain)
                 break
             if parent not in providers:
                 report(current, f"$extend target {parent!r} is not a provider "
-                                f"(chain: {_chain(chain + [parent])})")
+                                f"(chain: {_chain([*chain, parent])})")
                 broken.update(chain)
                 break
             chain.append(parent)

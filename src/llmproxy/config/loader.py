@@ -11,6 +11,7 @@ from llmproxy.config.envvars import Environment, resolve_env
 from llmproxy.config.extend import resolve_extends
 from llmproxy.config.files import ConfigPaths, locate, read_json
 from llmproxy.config.merge import Origins, merge, strip_directives
+from llmproxy.config.paths import FileFor, JsonPath
 from llmproxy.config.provider_models import expand_provider_models
 from llmproxy.config.references import check_references
 from llmproxy.config.schema_errors import check
@@ -31,6 +32,11 @@ class LoadedConfig:
     files: list[Path] = field(default_factory=list)
 
 
+def _always(file_name: str) -> FileFor:
+    """A ``file_for`` that names one file whatever the JSON path."""
+    return lambda _loc: file_name
+
+
 def _fail_if(issues: list[ConfigIssue]) -> None:
     if issues:
         raise ConfigError(issues)
@@ -47,7 +53,7 @@ def _read_documents(paths: ConfigPaths) -> tuple[dict[str, Any], dict[str, Any] 
         doc, read_issues = read_json(path)
         issues += read_issues
         if doc is not None:
-            issues += check(doc, lambda _loc, f=str(path): f)[1]
+            issues += check(doc, _always(str(path)))[1]
         docs.append(doc)
     _fail_if(issues)
     base, local = docs
@@ -56,7 +62,7 @@ def _read_documents(paths: ConfigPaths) -> tuple[dict[str, Any], dict[str, Any] 
 
 
 def _resolve_document(base: dict[str, Any], local: dict[str, Any] | None, origins: Origins,
-                      env: Environment) -> tuple[dict[str, Any], dict, list[ConfigIssue]]:
+                      env: Environment) -> tuple[dict[str, Any], dict[JsonPath, JsonPath], list[ConfigIssue]]:
     """Merged, ``${VAR}``-resolved, inheritance applied, models expanded, directives stripped.
 
     Missing variables are returned (they do not stop the other checks); a broken ``$extend``
@@ -64,7 +70,7 @@ def _resolve_document(base: dict[str, Any], local: dict[str, Any] | None, origin
     """
     merged = merge(base, local) if local is not None else base
     merged, env_issues = resolve_env(merged, env, origins.file_for)
-    sources: dict = {}
+    sources: dict[JsonPath, JsonPath] = {}
     if isinstance(merged.get("providers"), dict):
         providers = {k: v for k, v in merged["providers"].items() if isinstance(v, dict)}
         providers, extend_issues = resolve_extends(providers, origins.file_for)
@@ -97,7 +103,7 @@ def load_config(config: Path | None = None, local: Path | None = None,
         credentials=credentials,
         deployments=deployments,
         aliases=aliases,
-        fallbacks=fallbacks,
+        fallbacks=tuple(fallbacks) if fallbacks is not None else None,
         router_settings=router.model_dump(exclude_none=True) if router is not None else None,
     )
     key_defaults = validated.keys.model_dump(exclude_none=True) if validated.keys is not None else {}

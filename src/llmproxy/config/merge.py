@@ -23,7 +23,7 @@ DELETE = "$delete"
 SCHEMA = "$schema"
 
 
-def _delete_then_merge(merger: Merger, path: list, base: dict, nxt: dict) -> dict:
+def _delete_then_merge(merger: Merger, path: list[Any], base: dict[str, Any], nxt: dict[str, Any]) -> dict[str, Any]:
     deletes = nxt.get(DELETE)
     if isinstance(deletes, list):
         for key in deletes:
@@ -58,9 +58,9 @@ def lookup(doc: Any, path: Sequence[str | int]) -> tuple[bool, Any]:
     """``(True, value)`` when ``path`` exists in ``doc``."""
     node = doc
     for part in path:
-        if isinstance(node, dict) and isinstance(part, str) and part in node:
-            node = node[part]
-        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+        in_dict = isinstance(node, dict) and isinstance(part, str) and part in node
+        in_list = isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
+        if in_dict or in_list:
             node = node[part]
         else:
             return False, None

@@ -133,7 +133,7 @@ class Interfaces(ConfigObject):
     @model_validator(mode="wrap")
     @classmethod
     def _keep_order(cls, data: Any, handler: Any) -> Interfaces:
-        result = handler(data)
+        result: Interfaces = handler(data)
         if isinstance(data, dict):
             result._order = tuple(k for k in data if k in INTERFACES)
         return result

@@ -75,9 +75,9 @@ def verify(document: dict[str, Any], credentials: Mapping[str, Mapping[str, Any]
     compiled = {d.identity: d for d in desired.deployments or ()}
     for identity, view in models.items():
         dep = compiled.pop(identity, None)
-        got = None if dep is None else {"model_name": dep.model_name, "litellm_params": thaw(dep.litellm_params),
-                                        "model_info": thaw(dep.model_info)}
-        if got is None or not same(got, _expected_model(view)):
+        got_model = None if dep is None else {"model_name": dep.model_name, "litellm_params": thaw(dep.litellm_params),
+                                              "model_info": thaw(dep.model_info)}
+        if got_model is None or not same(got_model, _expected_model(view)):
             bad.models.add(view.id)
     if compiled:
         raise LLMProxyError("export made a config with deployments LiteLLM does not have (a bug, please "

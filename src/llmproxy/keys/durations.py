@@ -11,7 +11,7 @@ expiry makes a key that is dead on arrival).
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from llmproxy.errors import LLMProxyError
 
@@ -50,7 +50,7 @@ def seconds(duration: str) -> int:
 
 def remaining(expires: datetime, now: datetime | None = None) -> str | None:
     """The duration from ``now`` until ``expires`` in whole seconds, or None if already past."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     left = int((expires - now) / timedelta(seconds=1))
     return f"{left}s" if left > 0 else None
 
@@ -63,4 +63,4 @@ def parse_timestamp(value: object) -> datetime | None:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)

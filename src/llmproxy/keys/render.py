@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from llmproxy.keys.durations import parse_timestamp
@@ -41,8 +41,8 @@ def when(value: object, now: datetime | None = None) -> str:
     moment = parse_timestamp(value)
     if moment is None:
         return dash(value)
-    text = moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    return f"expired {text}" if moment < (now or datetime.now(timezone.utc)) else text
+    text = moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return f"expired {text}" if moment < (now or datetime.now(UTC)) else text
 
 
 def user_email(row: Mapping[str, Any]) -> str | None:

@@ -19,7 +19,7 @@ alias point at the leftover too.
 from __future__ import annotations
 
 import secrets
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from llmproxy.errors import AuthError, LLMProxyError, ServerError
@@ -76,7 +76,7 @@ def replacement_body(info: dict[str, Any], now: datetime | None = None) -> dict[
             body["object_permission"] = kept
     expires = parse_timestamp(info.get("expires"))
     if expires is not None:
-        left = remaining(expires, now or datetime.now(timezone.utc))
+        left = remaining(expires, now or datetime.now(UTC))
         name = info.get("key_alias") or short(info.get("token"))
         if left is None:
             raise LLMProxyError(f"key {name} expired at {info.get('expires')}; a rotated key would be expired too",

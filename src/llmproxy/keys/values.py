@@ -23,7 +23,7 @@ class _Clear:
         return "CLEAR"
 
 
-CLEAR: Any = _Clear()
+CLEAR = _Clear()
 NO_LIMIT_WORDS = frozenset({"none", "unlimited"})
 NO_EXPIRY_WORDS = frozenset({"never", "none"})
 

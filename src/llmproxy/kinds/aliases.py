@@ -3,6 +3,10 @@ Ownership: the ledger. Level 2: an alias points at a model."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Any, ClassVar
+
 from llmproxy.desired.model import DesiredState
 from llmproxy.kinds.base import Ref
 from llmproxy.kinds.router_entries import RouterEntryKind, diff_entries
@@ -16,7 +20,7 @@ class Aliases(RouterEntryKind):
     title = "Aliases"
     aliases = ("alias",)
     desired_field = "aliases"
-    empty = {}
+    empty: ClassVar[Mapping[str, Any]] = MappingProxyType({})
 
     def diff(self, desired: DesiredState, live: LiveState, ctx: PlanContext) -> DiffResult:
         return diff_entries(self.name, desired.aliases or {}, live.router.aliases, live, ctx,

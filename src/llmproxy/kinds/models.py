@@ -24,7 +24,8 @@ DesiredRecord = Deployment
 LiveRecord = LiveDeployment
 
 
-def _fields(dep: Deployment, live: LiveDeployment | None, ctx: PlanContext) -> tuple[list[FieldChange], list[FieldChange]]:
+def _fields(dep: Deployment, live: LiveDeployment | None,
+            ctx: PlanContext) -> tuple[list[FieldChange], list[FieldChange]]:
     """(changes expressible in place, removals)."""
     fps = ctx.fingerprinter.all(dep.litellm_params)
     marker = live.marker if live else None

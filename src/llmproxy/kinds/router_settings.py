@@ -3,6 +3,10 @@ Ownership: the ledger. Level 2. "Deleting" one restores the server's default for
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Any, ClassVar
+
 from llmproxy.desired.model import DesiredState
 from llmproxy.kinds.router_entries import RouterEntryKind, diff_entries
 from llmproxy.live.model import LiveState
@@ -15,7 +19,7 @@ class RouterSettings(RouterEntryKind):
     title = "Router settings"
     aliases = ("router", "router-settings")
     desired_field = "router_settings"
-    empty = {}
+    empty: ClassVar[Mapping[str, Any]] = MappingProxyType({})
 
     def diff(self, desired: DesiredState, live: LiveState, ctx: PlanContext) -> DiffResult:
         want = dict(desired.router_settings or {})

@@ -5,6 +5,7 @@ server's capabilities and quirks for the planner."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 from typing import Any
 
@@ -78,10 +79,9 @@ class LiteLLMApi:
         self.client.request("PATCH", f"/credentials/{cred.name}", json=body, retry=True)
 
     def delete_credential(self, name: str) -> None:
-        try:
+        # NotFound: already gone (e.g. a retried delete whose first response was lost)
+        with contextlib.suppress(NotFound):
             self.client.request("DELETE", f"/credentials/{name}", retry=True)
-        except NotFound:
-            pass  # already gone (e.g. a retried delete whose first response was lost)
 
     def credentials_in_use(self) -> set[str]:
         """Credential names the live models refer to (read now, not from the plan's snapshot)."""
@@ -127,10 +127,8 @@ class LiteLLMApi:
         self.client.request("PATCH", f"/model/{live.id}/update", json=body, retry=True)
 
     def delete_model(self, model_id: str) -> None:
-        try:
+        with contextlib.suppress(NotFound):
             self.client.request("POST", "/model/delete", json={"id": model_id}, retry=True)
-        except NotFound:
-            pass
 
     def get_model(self, model_id: str) -> LiveDeployment | None:
         body = self.client.get("/v2/model/info", modelId=model_id)

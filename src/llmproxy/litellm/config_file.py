@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import yaml
+import yaml  # type: ignore[import-untyped]
 
 from llmproxy.desired.model import DesiredState, thaw
 from llmproxy.secrets import env_var_name, is_env_reference, is_sensitive_key, redactor
@@ -36,7 +36,8 @@ class ConfigFileResult:
     def yaml(self) -> str:
         header = ("# LiteLLM config.yaml rendered by `llmproxy render --format litellm-config`.\n"
                   "# Holds no secrets: os.environ/ references are resolved by LiteLLM at start-up.\n")
-        return header + yaml.safe_dump(self.document, sort_keys=False, allow_unicode=True, width=120)
+        body: str = yaml.safe_dump(self.document, sort_keys=False, allow_unicode=True, width=120)
+        return header + body
 
 
 class _Secrets:

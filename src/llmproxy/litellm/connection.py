@@ -8,8 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from dotenv import dotenv_values
-
+from llmproxy.dotenv_file import read_dotenv
 from llmproxy.errors import LLMProxyError
 from llmproxy.secrets import redactor
 
@@ -46,7 +45,7 @@ def _read_env_file(env_file: Path | None) -> dict[str, str | None]:
                                 hint="pass an existing file to --env-file, or leave it out")
         return {}
     try:
-        return dotenv_values(path)
+        return read_dotenv(path)
     except (OSError, UnicodeDecodeError) as exc:
         raise LLMProxyError(f"cannot read env file {path}: {type(exc).__name__}") from None
 

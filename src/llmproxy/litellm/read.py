@@ -24,7 +24,7 @@ def parse_credential(raw: Mapping[str, Any]) -> LiveCredential:
         raise UnexpectedResponse("GET /credentials: a credential without 'credential_name'",
                                  endpoint="GET /credentials")
     info = raw.get("credential_info") if isinstance(raw.get("credential_info"), Mapping) else {}
-    values = raw.get("credential_values") if isinstance(raw.get("credential_values"), Mapping) else {}
+    values = raw_values if isinstance(raw_values := raw.get("credential_values"), Mapping) else {}
     return LiveCredential(name=name, values=dict(values), info=strip_marker(info),
                           marker=Marker.parse(info), source=str(raw.get("source") or "db"))
 
@@ -48,9 +48,9 @@ def parse_deployment(raw: Mapping[str, Any]) -> LiveDeployment:
 
 def _shaped_fallbacks(value: Any) -> bool:
     """``[{source: [targets...]}, ...]``, or absent (a string of targets must not become letters)."""
-    return value is None or isinstance(value, list) and all(
+    return value is None or (isinstance(value, list) and all(
         not isinstance(rule, Mapping) or all(t is None or isinstance(t, list) for t in rule.values())
-        for rule in value)
+        for rule in value))
 
 
 def parse_router(raw: Mapping[str, Any]) -> LiveRouter:

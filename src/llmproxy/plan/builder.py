@@ -13,6 +13,8 @@ from llmproxy.plan.model import Action, Change, Plan
 from llmproxy.plan.preflight import broken_references
 from llmproxy.plan.safety import Thresholds, unsafe_kinds
 
+GENERIC = Capabilities()  # a target that declares nothing special
+
 
 @dataclass(frozen=True)
 class PlanOptions:
@@ -37,7 +39,7 @@ def _referenced_credentials(live: LiveState, plan_changes: list[Change]) -> dict
 
 def build_plan(desired: DesiredState, live: LiveState, fingerprinter: Fingerprinter,
                options: PlanOptions = PlanOptions(), *,
-               capabilities: Capabilities = Capabilities()) -> Plan:
+               capabilities: Capabilities = GENERIC) -> Plan:
     kinds = tuple(k.name for k in REGISTRY if k.name in options.only and k.section(desired) is not None)
     plan = Plan(owner=desired.owner, kinds=kinds, prune=options.prune, forced=options.force)
     ctx = PlanContext(owner=desired.owner, fingerprinter=fingerprinter, capabilities=capabilities,

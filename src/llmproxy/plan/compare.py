@@ -1,8 +1,9 @@
 """Normalisation and field-level comparison rules shared by the per-kind differs.
 
 The rule that keeps plans free of perpetual diffs: compare only what llmproxy sets (plus what it
-set before, from its marker), treat server-added defaults and server-generated fields (the target's ``Capabilities``) as absent,
-and never compare secrets with what LiteLLM shows (masked or removed) — compare fingerprints.
+set before, from its marker), treat server-added defaults and server-generated fields (the
+target's ``Capabilities``) as absent, and never compare secrets with what the server shows (masked
+or removed) — compare fingerprints.
 """
 
 from __future__ import annotations

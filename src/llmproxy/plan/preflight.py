@@ -4,7 +4,7 @@ target must still resolve to a model name or an alias."""
 from __future__ import annotations
 
 import fnmatch
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from llmproxy.live.model import LiveState, alias_target
@@ -30,7 +30,7 @@ def _model_names_after(changes: Iterable[Change], live: LiveState) -> set[str]:
     return names
 
 
-def _resolver(models: set[str], aliases: Mapping[str, Any]):  # noqa: ANN202
+def _resolver(models: set[str], aliases: Mapping[str, Any]) -> Callable[[str], bool]:
     wildcards = [a for a in aliases if "*" in a]
 
     def resolves(name: str) -> bool:

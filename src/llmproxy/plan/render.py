@@ -48,8 +48,8 @@ def _footer_text(plan: Plan, console: Console) -> None:
         console.print(Text(f"conflict: {msg}", style="bold red"))
     for msg in plan.broken_refs:
         console.print(Text(f"broken reference: {msg}", style="bold red"))
-    for msg in plan.unsafe:
-        console.print(Text(f"unsafe (sync needs --force): {msg}", style="bold yellow"))
+    for unsafe in plan.unsafe:
+        console.print(Text(f"unsafe (sync needs --force): {unsafe}", style="bold yellow"))
     console.print(Text(plan.summary_line(), style="bold"))
     console.print(Text(f"Plan checksum: {plan.checksum()}", style="dim"))
 

@@ -210,7 +210,7 @@ def test_an_update_patches_in_place_and_an_adoption_stamps_the_marker(
 def test_a_lost_create_response_is_recovered_by_looking_the_object_up(
         client: LiteLLMClient, fake: FakeAdmin) -> None:
     # The first create lands but its answer is lost; the retry meets "already exists".
-    plan, report = apply(client, DesiredState(credentials=(A,), deployments=(M1,)))
+    apply(client, DesiredState(credentials=(A,), deployments=(M1,)))
     fake.models.clear()
     fake.credentials.clear()
     real_create = fake.create_model

@@ -4,6 +4,7 @@ apply and verify. Against the in-memory LiteLLM."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import respx
@@ -109,7 +110,7 @@ def test_thresholds_come_from_the_config_then_the_flags() -> None:
         Thresholds(max_delete_pct=60, min_managed=3)
 
 
-def test_the_config_sync_section_sets_the_thresholds(tmp_path, monkeypatch) -> None:  # noqa: ANN001
+def test_the_config_sync_section_sets_the_thresholds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import json
 
     from llmproxy.config import load_config
@@ -119,5 +120,5 @@ def test_the_config_sync_section_sets_the_thresholds(tmp_path, monkeypatch) -> N
     (tmp_path / "config.json").write_text(json.dumps({"sync": {"max_update_pct": 50, "min_managed": 4}}))
     assert thresholds_from(load_config().sync_policy) == Thresholds(max_update_pct=50, min_managed=4)
     (tmp_path / "config.json").write_text(json.dumps({"sync": {"max_delete_pct": 120}}))
-    with pytest.raises(ConfigError, match="sync.max_delete_pct"):
+    with pytest.raises(ConfigError, match=r"sync\.max_delete_pct"):
         load_config()

@@ -8,7 +8,7 @@ from llmproxy.secrets import redactor
 from tests.unit.config.conftest import Workspace, provider
 
 
-def _key(ws: Workspace, api_key: str, env: str | None = None, **kwargs) -> str:  # noqa: ANN003
+def _key(ws: Workspace, api_key: str, env: str | None = None, **kwargs) -> str:
     loaded = ws.load({"providers": {"p": provider(api_key=api_key)}}, env=env, **kwargs)
     return loaded.desired.credentials[0].values["api_key"]
 

@@ -6,7 +6,7 @@ from llmproxy.desired.model import thaw
 from tests.unit.config.conftest import Workspace, provider
 
 
-def _bases(loaded) -> dict[str, str]:  # noqa: ANN001 - LoadedConfig
+def _bases(loaded) -> dict[str, str]:
     return {c.name: c.values["api_base"] for c in loaded.desired.credentials}
 
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import ast
 import glob
-import os
 import typing
 from pathlib import Path
 
 import pytest
 
 from llmproxy.config.schema import RoutingStrategy
+from tests.harness.run import harness_run
 from tests.unit.config.conftest import Workspace, provider
 
 
@@ -88,12 +88,10 @@ def test_router_settings_are_passed_through(ws: Workspace) -> None:
 
 
 def _litellm_routing_strategies() -> set[str]:
-    """VALID_ROUTING_STRATEGIES from the LiteLLM the e2e harness installs, read from its source."""
-    dirs = [os.environ.get("LITELLM_REAL_DIR", "/tmp/litellm-real"), os.environ.get("LLMPROXY_E2E_DIR", "")]
-    found = [Path(p) for d in dirs if d for p in glob.glob(f"{d}/venv/lib/python3*/site-packages/litellm")]
-    if not found:
-        pytest.skip("LiteLLM (../shared/litellm-real) is not installed here")
-    package = found[0]
+    """VALID_ROUTING_STRATEGIES from the LiteLLM the test harness installs (tests/harness/, installed
+    on first use), read from its source."""
+    venv = harness_run().installed.venv
+    [package] = [Path(p) for p in glob.glob(f"{venv}/lib/python3*/site-packages/litellm")]
     groups = (package / "router_utils" / "routing_groups.py").read_text()
     assert 'VALID_ROUTING_STRATEGIES: Final = ("simple-shuffle", "lar1", *(s.value for s in RoutingStrategy))' in groups
     tree = ast.parse((package / "types" / "router.py").read_text())

@@ -11,7 +11,7 @@ import pytest
 from llmproxy.config import load_config
 from tests.unit.config.conftest import REPO
 
-SEEDS = REPO.parent / "shared" / "seeds"
+SEEDS = REPO / "tests" / "fixtures" / "seeds"
 SEED_LOCAL = {"providers": {"antigravity-manager": {"api_key": "os.environ/ANTIGRAVITY_MANAGER_API_KEY"}}}
 
 

@@ -7,7 +7,7 @@ from llmproxy.export.views import SecretRef, credential_view
 from tests.unit.export.livedata import credential
 
 
-def fold(*creds, skip=()):  # noqa: ANN001, ANN202
+def fold(*creds, skip=()):
     return fold_credentials([credential_view(c) for c in creds], set(skip))
 
 

@@ -9,13 +9,13 @@ from tests.unit.export.livedata import credential, model, sources, state
 OPENAI = "OpenAI_Compatible"
 
 
-def acme(*creds: str):  # noqa: ANN202
+def acme(*creds: str):
     kinds = {"openai": ("http://acme:8045/v1", OPENAI), "anthropic": ("http://acme:8045", "Anthropic"),
              "gemini": ("http://acme:8045/v1beta", "Google_AI_Studio")}
     return [credential(f"acme-{c}", *kinds[c]) for c in creds]
 
 
-def test_seed_style_provider_folds_into_compact_form(round_trip) -> None:  # noqa: ANN001
+def test_seed_style_provider_folds_into_compact_form(round_trip) -> None:
     live = state(acme("anthropic"), [
         model("anthropic/claude-sonnet-4-5", "anthropic/claude-sonnet-4-5-thinking", "acme-anthropic",
               info={"base_model": "claude-sonnet-4-5", "access_groups": ["General"]}),
@@ -24,7 +24,7 @@ def test_seed_style_provider_folds_into_compact_form(round_trip) -> None:  # noq
         model("anthropic/gemini-2.5-flash", "anthropic/gemini-2.5-flash", "acme-anthropic",
               {"mock_response": "x"}, {"base_model": "gemini-2.5-flash", "access_groups": ["General"]}),
     ])
-    result, desired, plan = round_trip(live)
+    result, _desired, plan = round_trip(live)
     provider = result.config["providers"]["acme"]
     assert provider["api_base"] == "http://acme:8045" and "api_key" not in provider
     assert provider["access_groups"] == ["General"]
@@ -40,7 +40,7 @@ def test_seed_style_provider_folds_into_compact_form(round_trip) -> None:  # noq
     assert len(plan.changes) == 4  # 1 credential + 3 models, all adoptions
 
 
-def test_models_the_compact_form_would_change_stay_literal(round_trip) -> None:  # noqa: ANN001
+def test_models_the_compact_form_would_change_stay_literal(round_trip) -> None:
     live = state(acme("openai"), [
         model("openai/a", "openai/a", "acme-openai", info={"base_model": "a"}),  # compact
         model("openai/b", "openai/b", "acme-openai", info={}),  # no base_model: the compiler would add one
@@ -58,7 +58,7 @@ def test_models_the_compact_form_would_change_stay_literal(round_trip) -> None: 
     assert result.counts["compact"] == 1 and result.counts["literal"] == 4
 
 
-def test_several_names_of_one_model_and_an_empty_prefix(round_trip) -> None:  # noqa: ANN001
+def test_several_names_of_one_model_and_an_empty_prefix(round_trip) -> None:
     live = state(acme("openai"), [
         model("fast", "openai/gpt-x", "acme-openai", info={"base_model": "fast"}),
         model("quick", "openai/gpt-x", "acme-openai", info={"base_model": "quick"}),
@@ -71,7 +71,7 @@ def test_several_names_of_one_model_and_an_empty_prefix(round_trip) -> None:  # 
                                   "gpt-y": {"model_info": {"base_model": "pricing-y"}}}
 
 
-def test_different_variants_of_one_model_id_go_literal(round_trip) -> None:  # noqa: ANN001
+def test_different_variants_of_one_model_id_go_literal(round_trip) -> None:
     live = state(acme("openai"), [
         model("openai/x", "openai/x", "acme-openai", {"rpm": 1}, {"base_model": "x"}),
         model("openai/x-slow", "openai/x", "acme-openai", {"rpm": 2}, {"base_model": "x-slow"}),
@@ -81,7 +81,7 @@ def test_different_variants_of_one_model_id_go_literal(round_trip) -> None:  # n
     assert [m["model_name"] for m in result.config["models"]] == ["openai/x-slow"]
 
 
-def test_models_on_every_interface_are_provider_level(round_trip) -> None:  # noqa: ANN001
+def test_models_on_every_interface_are_provider_level(round_trip) -> None:
     info = {"access_groups": ["G"]}
     live = state(acme("openai", "anthropic"), [
         model("openai/m", "openai/m", "acme-openai", info={**info, "base_model": "m"}),
@@ -97,18 +97,18 @@ def test_models_on_every_interface_are_provider_level(round_trip) -> None:  # no
     assert provider["interfaces"] == {"openai": {"models": {"only": {"access_groups": []}}}, "anthropic": {}}
 
 
-def test_credentials_without_provider_form_are_left_and_their_models_literal(round_trip) -> None:  # noqa: ANN001
+def test_credentials_without_provider_form_are_left_and_their_models_literal(round_trip) -> None:
     live = state([credential("azure-prod", "https://az", "Azure")], [
         model("gpt", "azure/gpt", "azure-prod", info={"base_model": "gpt"})])
-    result, desired, plan = round_trip(live)
+    result, _desired, plan = round_trip(live)
     assert "providers" not in result.config and result.local == {}
     assert result.config["models"][0]["litellm_params"]["litellm_credential_name"] == "azure-prod"
     assert any("azure-prod" in n for n in result.notes)
     assert plan.counts["models"].adoptable == 1
 
 
-def test_read_only_foreign_and_ledger_objects_are_left_out(round_trip) -> None:  # noqa: ANN001
-    live = state(acme("openai") + [credential("team-openai", "http://t/v1", OPENAI, owner="team-b")], [
+def test_read_only_foreign_and_ledger_objects_are_left_out(round_trip) -> None:
+    live = state([*acme("openai"), credential("team-openai", "http://t/v1", OPENAI, owner="team-b")], [
         model("config-file-model", "openai/gpt-4o-mini", None, db_model=False),
         model("openai/t", "openai/t", "team-openai", info={"base_model": "t"}, owner="team-b"),
         model("openai/mine", "openai/mine", "acme-openai", info={"base_model": "mine"}),
@@ -121,7 +121,7 @@ def test_read_only_foreign_and_ledger_objects_are_left_out(round_trip) -> None: 
     assert "config-file-model" in notes and "team-b" in notes and "'cfg'" in notes
 
 
-def test_managed_objects_keep_the_fields_their_marker_lists(round_trip) -> None:  # noqa: ANN001
+def test_managed_objects_keep_the_fields_their_marker_lists(round_trip) -> None:
     live = state(acme("anthropic"), [model(
         "anthropic/c", "anthropic/c", "acme-anthropic", info={"base_model": "c", "mode": "chat"},
         owner="llmproxy", info_fields=("base_model", "mode"))])
@@ -129,7 +129,7 @@ def test_managed_objects_keep_the_fields_their_marker_lists(round_trip) -> None:
     assert result.config["providers"]["acme"]["models"] == {"c": {"model_info": {"mode": "chat"}}}
 
 
-def test_aliases_fallbacks_and_router_settings(round_trip) -> None:  # noqa: ANN001
+def test_aliases_fallbacks_and_router_settings(round_trip) -> None:
     router = {"num_retries": 3, "routing_strategy": "simple-shuffle", "timeout": 30.0,
               "routing_strategy_args": {"ttl": 10}}
     live = state(acme("openai"), [
@@ -151,7 +151,7 @@ def test_aliases_fallbacks_and_router_settings(round_trip) -> None:  # noqa: ANN
     assert "secret-alias" in notes and "'gone'" in notes and "second rule" in notes
 
 
-def test_router_values_the_config_cannot_hold_are_left_out(export) -> None:  # noqa: ANN001
+def test_router_values_the_config_cannot_hold_are_left_out(export) -> None:
     router = {"routing_strategy": "made-up-strategy", "default_litellm_params": {"api_key": "sk-xyz-123"},
               "num_retries": 4}
     result = export(state(router=router), sources(router))
@@ -160,7 +160,7 @@ def test_router_values_the_config_cannot_hold_are_left_out(export) -> None:  # n
     assert "routing_strategy" in notes and "secret" in notes and "sk-xyz" not in notes
 
 
-def test_secrets_and_placeholders_in_literal_models(round_trip) -> None:  # noqa: ANN001
+def test_secrets_and_placeholders_in_literal_models(round_trip) -> None:
     live = state([], [model("bedrock", "bedrock/claude", None,
                             {"aws_secret_access_key": "AK****UE", "extra_body": {"note": "costs ${5}"}},
                             {"base_model": "claude"})])
@@ -173,7 +173,7 @@ def test_secrets_and_placeholders_in_literal_models(round_trip) -> None:  # noqa
     assert [v.name for v in result.env_vars] == ["BEDROCK_AWS_SECRET_ACCESS_KEY"]
 
 
-def test_duplicate_identities_export_one_copy(round_trip) -> None:  # noqa: ANN001
+def test_duplicate_identities_export_one_copy(round_trip) -> None:
     live = state(acme("openai"), [
         model("openai/a", "openai/a", "acme-openai", info={"base_model": "a"}, id="aaa"),
         model("openai/a", "openai/a", "acme-openai", info={"base_model": "a"}, id="bbb"),
@@ -183,7 +183,7 @@ def test_duplicate_identities_export_one_copy(round_trip) -> None:  # noqa: ANN0
     assert any("twice" in n for n in result.notes)
 
 
-def test_owner_is_written_and_selects_what_is_ours(export) -> None:  # noqa: ANN001
+def test_owner_is_written_and_selects_what_is_ours(export) -> None:
     live = state(acme("openai"), [model("openai/a", "openai/a", "acme-openai", info={"base_model": "a"},
                                         owner="llmproxy")])
     result = export(live, owner="team-a")
@@ -191,16 +191,16 @@ def test_owner_is_written_and_selects_what_is_ours(export) -> None:  # noqa: ANN
     assert "providers" in result.config and result.config["providers"]["acme"]["interfaces"] == {"openai": {}}
 
 
-def test_empty_gateway_exports_an_owner_only(export) -> None:  # noqa: ANN001
+def test_empty_gateway_exports_an_owner_only(export) -> None:
     result = export(state())
     assert result.config == {"owner": "llmproxy"} and result.local == {} and not result.env_vars
 
 
-def test_what_cannot_be_read_back_is_left_out_with_a_note(round_trip) -> None:  # noqa: ANN001
+def test_what_cannot_be_read_back_is_left_out_with_a_note(round_trip) -> None:
     # "$delete" is a directive of the config language: such a key cannot survive a load.
     live = state([], [model("odd", "openai/odd", None, info={"base_model": "odd", "$delete": ["x"]}),
                       model("fine", "openai/fine", None, info={"base_model": "fine"})])
-    result, desired, plan = round_trip(live)
+    result, _desired, plan = round_trip(live)
     assert [m["model_name"] for m in result.config["models"]] == ["fine"]
     assert any("'odd'" in n and "left out" in n for n in result.notes)
     assert plan.counts["models"].unmanaged == 1

@@ -10,10 +10,10 @@ import pytest
 
 from tests.unit.export.livedata import credential, model, sources, state
 
-SEED = Path(__file__).resolve().parents[3].parent / "shared" / "seeds" / "litellm_scripts-rendered.json"
+SEED = Path(__file__).resolve().parents[2] / "fixtures" / "seeds" / "litellm_scripts-rendered.json"
 
 
-def test_seed_gateway_round_trip(round_trip) -> None:  # noqa: ANN001
+def test_seed_gateway_round_trip(round_trip) -> None:
     if not SEED.is_file():
         pytest.fail(f"seed fixture missing: {SEED}")
     seed = json.loads(SEED.read_text())

@@ -135,7 +135,7 @@ def check_loaded_state(desired: DesiredState, doc: dict[str, Any]) -> None:
         assert not checkable or alias not in desired.model_names()
         seen, node = [alias], target
         while node in aliases:
-            assert node not in seen, f"alias cycle {seen + [node]}"
+            assert node not in seen, f"alias cycle {[*seen, node]}"
             seen.append(node)
             node = aliases[node]
     sources = [rule.source for rule in desired.fallbacks or ()]

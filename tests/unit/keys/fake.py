@@ -1,6 +1,6 @@
 """An in-memory stand-in for LiteLLM's key and user endpoints, served through respx.
 
-It mirrors the behaviour observed on the real proxy (see ../shared/litellm-real/OBSERVED-API.md and
+It mirrors the behaviour observed on the real proxy (see tests/harness/OBSERVED-API.md and
 the e2e tests): unique aliases (400 "already exists"), 100-item pages, substring email filter,
 Enterprise-only regenerate (500), 404 shapes. ``fail`` injects an error response for the next
 call(s) of an endpoint, e.g. ``fake.fail["POST /key/delete"] = [httpx.Response(500, ...)]``.

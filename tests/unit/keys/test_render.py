@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from llmproxy.keys import render
 
-NOW = datetime(2026, 11, 22, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 22, tzinfo=UTC)
 SECRET = "sk-e4uqRe8tNk8FHISc3-2VKA"
 TOKEN = "c44e485e909a9af6ab78ddd21e31658cdb4bf6affd8cc20f4b6f8feb85ae2ad2"
 ROW = {

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import httpx
 import pytest
@@ -115,7 +115,7 @@ def test_key_without_alias_is_rotated_by_hash(cli: Cli, fake: FakeLiteLLM) -> No
 
 
 def test_replacement_keeps_expiry_and_refuses_expired_keys() -> None:
-    now = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    now = datetime(2026, 1, 1, tzinfo=UTC)
     info = {"token": "a" * 64, "key_alias": "ada", "expires": "2026-01-02T00:00:00Z", "models": [],
             "metadata": {}, "max_budget": None, "budget_limits": [{"budget_duration": "1d", "max_budget": 1.0,
                                                                    "reset_at": "2026-01-02T00:00:00Z"}],

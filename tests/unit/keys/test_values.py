@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -58,7 +58,7 @@ def test_duration_error_names_the_setting() -> None:
 def test_seconds_and_remaining() -> None:
     assert seconds("2w") == 14 * 86400
     assert seconds("weekly") == 7 * 86400
-    now = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    now = datetime(2026, 1, 1, tzinfo=UTC)
     assert remaining(now + timedelta(hours=1, seconds=5), now) == "3605s"
     assert remaining(now - timedelta(seconds=1), now) is None
     assert remaining(now, now) is None
@@ -126,7 +126,7 @@ def test_invalid_aliases(alias: str) -> None:
 
 
 def test_settings_from_config_defaults_name_the_config_field() -> None:
-    with pytest.raises(LLMProxyError, match="invalid config keys.budget duration '30 days'"):
+    with pytest.raises(LLMProxyError, match=r"invalid config keys\.budget duration '30 days'"):
         KeySettings.from_defaults({"budget_duration": "30 days"})
     with pytest.raises(LLMProxyError, match="unknown field"):
         KeySettings.from_defaults({"max_budgett": 5})

@@ -2,7 +2,7 @@
 
 The LiteLLM bodies below are the ones LiteLLM 1.106 really sends (see its source:
 ``CommonProxyErrors.db_not_connected_error``, ``add_new_model``, ``user_api_key_auth``,
-``handle_exception_on_proxy``, and ``../shared/litellm-real/OBSERVED-API.md``).
+``handle_exception_on_proxy``, and ``tests/harness/OBSERVED-API.md``).
 """
 
 from __future__ import annotations
@@ -255,8 +255,8 @@ def test_a_key_that_cannot_be_a_header_is_refused_without_showing_it(key: str) -
 
 def test_connect_failure_is_connection_failed_not_a_traceback(sleeps: list[float]) -> None:
     # A real socket: nothing listens on port 9 of loopback.
-    with LiteLLMClient("http://127.0.0.1:9", MASTER_KEY, sleep=sleeps.append) as client:
-        with pytest.raises(ConnectionFailed) as err:
-            client.get("/credentials")
+    with LiteLLMClient("http://127.0.0.1:9", MASTER_KEY, sleep=sleeps.append) as client, \
+            pytest.raises(ConnectionFailed) as err:
+        client.get("/credentials")
     assert "cannot reach LiteLLM at http://127.0.0.1:9 after 5 attempts" in str(err.value)
     assert len(sleeps) == 4

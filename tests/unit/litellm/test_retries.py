@@ -48,9 +48,8 @@ def test_backoff_doubles_and_is_capped(make_client: MakeClient, mock: respx.Mock
                                        sleeps: list[float], worst_case_jitter: None) -> None:
     policy = RetryPolicy(attempts=7, base_delay=0.25, max_delay=1.0, total=100)
     mock.get("/x").mock(return_value=unavailable())
-    with make_client(retry=policy) as client:
-        with pytest.raises(ServerError):
-            client.get("/x")
+    with make_client(retry=policy) as client, pytest.raises(ServerError):
+        client.get("/x")
     assert sleeps == [0.25, 0.5, 1.0, 1.0, 1.0, 1.0]
 
 
@@ -71,9 +70,8 @@ def test_the_total_wait_is_bounded(make_client: MakeClient, mock: respx.MockRout
                                    sleeps: list[float], worst_case_jitter: None) -> None:
     policy = RetryPolicy(attempts=50, base_delay=1, max_delay=2, total=5)
     route = mock.get("/x").mock(return_value=unavailable())
-    with make_client(retry=policy) as client:
-        with pytest.raises(ServerError, match="after 4 attempts"):
-            client.get("/x")
+    with make_client(retry=policy) as client, pytest.raises(ServerError, match="after 4 attempts"):
+        client.get("/x")
     assert sleeps == [1, 2, 2]  # the budget of 5 s is spent exactly, never exceeded
     assert route.call_count == 4
 
@@ -145,9 +143,9 @@ def test_server_errors_other_than_502_503_504_are_not_retried(client: LiteLLMCli
 
 
 def test_a_bad_url_scheme_is_not_retried(sleeps: list[float]) -> None:
-    with LiteLLMClient("litellm.test:4000", MASTER_KEY, sleep=sleeps.append) as client:
-        with pytest.raises(ConnectionFailed):
-            client.get("/x")
+    with LiteLLMClient("litellm.test:4000", MASTER_KEY, sleep=sleeps.append) as client, \
+            pytest.raises(ConnectionFailed):
+        client.get("/x")
     assert sleeps == []
 
 
