@@ -8,6 +8,10 @@ before it, e.g. a credential a live model still uses); finally the ledger of the
 written. A failed write does not stop the others; a change that needs a name whose write failed
 (and that the server did not already serve) is skipped. Afterwards the target is read back and
 re-planned: anything reported as written must match.
+
+When LiteLLM cannot be reached several times in a row (the client's circuit breaker), the apply
+stops: nothing more is attempted, each change left is recorded as not attempted (without a line of
+its own), and the report says in one line what was applied and what was not.
 """
 
 from __future__ import annotations
@@ -18,12 +22,13 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from functools import partial
 
-from llmproxy.apply.report import FAILED, OK, SKIPPED, ApplyReport, Outcome
+from llmproxy.apply.report import FAILED, NOT_ATTEMPTED, OK, SKIPPED, ApplyReport, Outcome
 from llmproxy.desired.model import DesiredState
 from llmproxy.errors import LLMProxyError, PlanRefused
 from llmproxy.kinds import REGISTRY, ResourceKind, kind, ledger_kinds, levels
 from llmproxy.kinds.base import Batch, Cleanup, Ref
 from llmproxy.litellm.api import LiteLLMApi
+from llmproxy.litellm.client import CircuitOpen
 from llmproxy.live.marker import Fingerprinter
 from llmproxy.live.model import Ledger, LiveState
 from llmproxy.plan.builder import PlanOptions, build_plan
@@ -65,18 +70,29 @@ class Applier:
 
     # -- plumbing ---------------------------------------------------------------------------
     def _record(self, change: Change, status: str, detail: str = "") -> Outcome:
+        if status == FAILED and detail == NOT_ATTEMPTED:
+            status = SKIPPED  # the circuit opened: reported once, in the report's stop line
         outcome = Outcome(change, status, redactor.scrub(detail))
         self.report.outcomes.append(outcome)
-        self.on_outcome(outcome)
+        if detail != NOT_ATTEMPTED:
+            self.on_outcome(outcome)
         return outcome
+
+    @property
+    def _stopped(self) -> bool:
+        return self.target.circuit_open
 
     def _run_all(self, steps: Iterable[_Step]) -> list[tuple[_Step, Cleanup | None, str | None]]:
         """Run independent steps in parallel: (step, cleanup, error message or None)."""
         steps = list(steps)
 
         def one(step: _Step) -> tuple[_Step, Cleanup | None, str | None]:
+            if self._stopped:
+                return step, None, NOT_ATTEMPTED
             try:
                 return step, step.run(), None
+            except CircuitOpen:
+                return step, None, NOT_ATTEMPTED
             except LLMProxyError as exc:
                 return step, None, exc.message
         if not steps:
@@ -106,7 +122,10 @@ class Applier:
             self._delete_level(group)
         self._write_ledger()
         self.report.writes = self.target.write_count - writes_before
-        self._verify()
+        if self._stopped:
+            self._stop_line()
+        else:
+            self._verify()
         self.report.seconds = time.monotonic() - started
         return self.report
 
@@ -145,11 +164,14 @@ class Applier:
             else:
                 ready.append(c)
         try:
+            if self._stopped:
+                raise CircuitOpen(NOT_ATTEMPTED)
             batch.write(ready, self.live, self.target)
         except LLMProxyError as exc:
+            detail = NOT_ATTEMPTED if isinstance(exc, CircuitOpen) else exc.message
             for c in ready:
                 self._failed(c)
-                self._record(c, FAILED, exc.message)
+                self._record(c, FAILED, detail)
             return
         for c in ready:
             self._record(c, OK)
@@ -157,6 +179,8 @@ class Applier:
     def _delete_level(self, group: tuple[ResourceKind, ...]) -> None:
         for pending in self._pending.get(group[0].level, []):
             try:
+                if self._stopped:
+                    raise CircuitOpen(NOT_ATTEMPTED)
                 pending.cleanup()
             except LLMProxyError as exc:
                 # The replacement exists; only the old copy is left. Report, never hide.
@@ -171,7 +195,17 @@ class Applier:
             deletions = self._changes([k], deletions=True)
             if not deletions:
                 continue
-            vetoed = k.guard_deletions(deletions, self.target)
+            if self._stopped:
+                for c in deletions:
+                    self._record(c, SKIPPED, NOT_ATTEMPTED)
+                continue
+            try:
+                vetoed = k.guard_deletions(deletions, self.target)
+            except LLMProxyError as exc:  # the check could not be made: delete nothing
+                for c in deletions:
+                    self._record(c, SKIPPED, NOT_ATTEMPTED if isinstance(exc, CircuitOpen)
+                                 else f"not deleted: could not check that nothing uses it ({exc.message})")
+                continue
             steps = []
             for c in deletions:
                 if c.key in vetoed:
@@ -180,6 +214,16 @@ class Applier:
                     steps.append(_Step(c, partial(k.delete, c, self.target)))
             for step, _, error in self._run_all(steps):
                 self._record(step.change, FAILED if error is not None else OK, error or "")
+
+    def _stop_line(self) -> None:
+        done = sum(1 for o in self.report.outcomes if o.status == OK)
+        left = [o for o in self.report.outcomes if o.detail == NOT_ATTEMPTED]
+        failed = sum(1 for o in self.report.outcomes if o.status != OK) - len(left)
+        names = ", ".join(f"{o.change.kind} {o.change.key}" for o in left[:5]) + (" …" if len(left) > 5 else "")
+        self.report.stopped = (
+            f"stopped: LiteLLM could not be reached {self.target.breaker} times in a row. Applied {done} of "
+            f"{len(self.report.outcomes)} changes; {failed} failed or skipped; {len(left)} not attempted"
+            + (f" ({names})" if left else "") + ". Re-run sync when LiteLLM is back to converge.")
 
     def _write_ledger(self) -> None:
         kinds = ledger_kinds(self.plan.kinds)
@@ -194,7 +238,7 @@ class Applier:
                 else:
                     entries[o.change.kind].add(o.change.key)
         new = Ledger({**old.by_kind, **{k: frozenset(v) for k, v in entries.items()}})
-        if new == old:
+        if new == old or self._stopped:
             return
         try:
             self.target.write_ledger(new, ledger_kinds(), exists=self.desired.owner in self.live.ledgers)

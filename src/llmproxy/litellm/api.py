@@ -52,6 +52,15 @@ class LiteLLMApi:
     def write_count(self) -> int:
         return self.client.write_count
 
+    @property
+    def circuit_open(self) -> bool:
+        """LiteLLM could not be reached several times in a row: attempt nothing more."""
+        return self.client.circuit_open
+
+    @property
+    def breaker(self) -> int:
+        return self.client.retry.breaker
+
     # -- credentials ------------------------------------------------------------------------
     def _credential_info(self, cred: Credential) -> dict[str, Any]:
         marker = Marker(owner=self.owner, fields=tuple(sorted(cred.values)),

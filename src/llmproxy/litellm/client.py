@@ -1,9 +1,13 @@
 """HTTP client for LiteLLM's admin API.
 
 * explicit timeouts; bounded retries with exponential backoff and full jitter on transport errors,
-  429 (honouring ``Retry-After``) and 502/503/504. Reads always retry. Writes retry only what
+  429 (honouring ``Retry-After``) and 500/502/503/504. Reads always retry. Writes retry only what
   cannot have been applied (the connection was never made, or a 429 refusal) unless the caller
-  says a repeat cannot duplicate anything (``retry=True``). See docs/http.md.
+  says a repeat cannot duplicate anything (``retry=True``). Each retry is announced through
+  ``notify`` ("retrying (2/5)"). See docs/http.md.
+* a circuit breaker: after ``RetryPolicy.breaker`` requests in a row that could not reach LiteLLM
+  (each after its own retries), every further request fails at once with ``CircuitOpen`` instead
+  of trying each remaining object again.
 * complete reads: ``get_all_models`` walks every page of ``/v2/model/info`` and refuses to return
   a listing it cannot prove complete;
 * errors become ``llmproxy.errors`` types with one clear message naming the endpoint, with
@@ -16,6 +20,7 @@ import ast
 import email.utils
 import hashlib
 import random
+import sys
 import threading
 import time
 from collections import Counter
@@ -42,7 +47,9 @@ from llmproxy.litellm.pages import MODELS, read_all
 from llmproxy.live.marker import Fingerprinter
 from llmproxy.secrets import REDACTED, redactor
 
-RETRY_STATUSES = frozenset({429, 502, 503, 504})
+#: Statuses retried for a request that may be repeated (reads, idempotent writes). A write that
+#: may not be repeated is retried only on 429 (refused before processing).
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 DB_HINT = ("start LiteLLM with DATABASE_URL (a PostgreSQL URL) and STORE_MODEL_IN_DB=True; "
            "llmproxy manages models and credentials stored in LiteLLM's database")
 STORE_HINT = "set STORE_MODEL_IN_DB=True in the proxy's environment and restart it"
@@ -64,6 +71,7 @@ class RetryPolicy:
     base_delay: float = 0.25  # seconds; doubles each retry, full jitter
     max_delay: float = 8.0  # cap for one backoff wait (a Retry-After is honoured up to ``total``)
     total: float = 60.0  # cap for the sum of all waits of one request
+    breaker: int = 3  # requests in a row that cannot reach LiteLLM before the circuit opens
 
     def delay(self, attempt: int, retry_after: float | None) -> float:
         """Wait before retry number ``attempt + 1``: the server's Retry-After, else backoff."""
@@ -88,6 +96,18 @@ def _retry_after(response: httpx.Response, now: Callable[[], float] = time.time)
     if parsed.tzinfo is None:  # "-0000" parses naive; HTTP dates are always GMT
         parsed = parsed.replace(tzinfo=UTC)
     return max(0.0, parsed.timestamp() - now())
+
+
+#: A 500 with one of these reasons is a setup problem, not a passing fault: never retried.
+_PERMANENT_500 = ("db not connected", "no db connected", "no connected db", "database_url",
+                  "store_model_in_db", "only supported for db-stored models")
+
+
+def _permanent(response: httpx.Response) -> bool:
+    if response.status_code != 500:
+        return False
+    low = error_message(response).lower()
+    return any(p in low for p in _PERMANENT_500)
 
 
 def _unwrap(msg: Any) -> Any:
@@ -125,13 +145,22 @@ def error_message(response: httpx.Response) -> str:
     return redactor.scrub(str(msg)[:1000])
 
 
+class CircuitOpen(ConnectionFailed):
+    """Not sent: LiteLLM could not be reached by several requests in a row."""
+
+
+def _stderr_notice(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
 class LiteLLMClient:
     """Thread-safe; one instance per run. ``stats`` counts requests sent by ``METHOD path``
-    (every attempt counts)."""
+    (every attempt counts). ``notify`` receives one line per retry."""
 
     def __init__(self, base_url: str, api_key: str, *, timeout: float = DEFAULT_TIMEOUT,
                  retry: RetryPolicy | None = None, transport: httpx.BaseTransport | None = None,
-                 sleep: Callable[[float], None] = time.sleep, page_size: int = MODEL_PAGE_SIZE) -> None:
+                 sleep: Callable[[float], None] = time.sleep, page_size: int = MODEL_PAGE_SIZE,
+                 notify: Callable[[str], None] | None = None) -> None:
         check_api_key(api_key, "the admin key")
         redactor.add(api_key)
         # Forms in which LiteLLM echoes a rejected key: abbreviated, masked, and its sha256 hash.
@@ -150,6 +179,9 @@ class LiteLLMClient:
         )
         self.stats: Counter[str] = Counter()
         self._lock = threading.Lock()
+        self._notify = notify or (lambda _message: None)
+        self._unreachable = 0  # requests in a row that could not reach LiteLLM
+        self.circuit_open = False
 
     # -- lifecycle -------------------------------------------------------------------------
     def close(self) -> None:
@@ -183,6 +215,10 @@ class LiteLLMClient:
         method = method.upper()
         retry = (method == "GET") if retry is None else retry
         endpoint = f"{method} {path}"
+        if self.circuit_open:
+            raise CircuitOpen(f"{endpoint}: not sent: LiteLLM at {self.base_url} could not be reached "
+                              f"{self.retry.breaker} times in a row",
+                              hint="check that the proxy is running, then re-run to converge")
         waited = 0.0
         attempt = 0
         while True:
@@ -197,10 +233,14 @@ class LiteLLMClient:
                 delay = self._next_delay(attempt, None, waited) if may_repeat else None
                 if delay is None:
                     maybe_applied = sent and not retry and isinstance(exc, _TRANSIENT)
+                    self._unreached(exc)
                     raise self._transport_error(exc, endpoint, attempt, maybe_applied) from None
+                why = "timed out" if isinstance(exc, httpx.TimeoutException) else "connection failed"
             else:
+                with self._lock:
+                    self._unreachable = 0
                 status = response.status_code
-                if status not in RETRY_STATUSES or not (retry or status == 429):
+                if status not in RETRY_STATUSES or not (retry or status == 429) or _permanent(response):
                     return self._handle(response, endpoint, attempt)
                 retry_after = _retry_after(response)
                 delay = self._next_delay(attempt, retry_after, waited)
@@ -210,8 +250,20 @@ class LiteLLMClient:
                         note = (f"; LiteLLM asked to retry after {retry_after:.0f} s, more than the "
                                 f"remaining retry budget ({max(0.0, self.retry.total - waited):.0f} s)")
                     return self._handle(response, endpoint, attempt, note)
+                why = f"HTTP {status}"
+            self._notify(f"{endpoint}: {why}; retrying ({attempt + 1}/{self.retry.attempts}) "
+                         f"in {delay:.1f} s…")
             self._sleep(delay)
             waited += delay
+
+    def _unreached(self, exc: httpx.TransportError) -> None:
+        """Count a request that ended without reaching LiteLLM; open the circuit at the limit."""
+        if not isinstance(exc, (httpx.ConnectError, httpx.TimeoutException)) or isinstance(exc, httpx.PoolTimeout):
+            return  # a reset or a closed connection: LiteLLM is there
+        with self._lock:
+            self._unreachable += 1
+            if self._unreachable >= self.retry.breaker:
+                self.circuit_open = True
 
     def _next_delay(self, attempt: int, retry_after: float | None, waited: float) -> float | None:
         """The wait before the next attempt, or None to give up (attempts or budget spent)."""
@@ -321,7 +373,9 @@ class LiteLLMClient:
 def open_client(base_url: str | None, api_key: str | None, env_file: Path | None = None, *,
                 timeout: float = DEFAULT_TIMEOUT, retry: RetryPolicy | None = None
                 ) -> tuple[LiteLLMClient, Fingerprinter]:
-    """The one way commands connect: settings from flags > environment > .env, a client, and the
-    fingerprinter keyed by the admin key in use (``live.marker``)."""
+    """The one way commands connect: settings from flags > environment > .env, a client that
+    announces its retries on stderr, and the fingerprinter keyed by the admin key in use
+    (``live.marker``)."""
     conn = resolve_connection(base_url, api_key, env_file)
-    return LiteLLMClient(conn.base_url, conn.api_key, timeout=timeout, retry=retry), Fingerprinter(conn.api_key)
+    client = LiteLLMClient(conn.base_url, conn.api_key, timeout=timeout, retry=retry, notify=_stderr_notice)
+    return client, Fingerprinter(conn.api_key)

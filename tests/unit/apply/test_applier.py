@@ -221,3 +221,23 @@ def test_a_lost_create_response_is_recovered_by_looking_the_object_up(
     fake.create_model = landed_then_timeout  # type: ignore[method-assign]
     _, report = apply(client, DesiredState(credentials=(A,), deployments=(M1,)))
     assert report.ok, report.to_json()
+
+
+def test_litellm_going_away_stops_the_apply_with_one_line_saying_what_was_applied(fake: FakeAdmin) -> None:
+    models = tuple(dep(f"m{i}", credential="prov-a") for i in range(8))
+    printed: list[str] = []
+    with LiteLLMClient(BASE, MASTER, sleep=lambda _: None, retry=RetryPolicy(attempts=2, breaker=3)) as c:
+        live = read_live(c)
+        for endpoint in ("POST /model/new", "GET /v2/model/info"):  # LiteLLM is gone after the credential
+            fake.fail[endpoint] = [httpx.ConnectError("Connection refused")] * 20
+        desired = DesiredState(credentials=(A,), deployments=models, aliases={"fast": "m1"})
+        plan = build_plan(desired, live, FP, PlanOptions(), capabilities=CAPABILITIES)
+        report = Applier(LiteLLMApi(c, "llmproxy", FP), desired, live, plan, FP, concurrency=1,
+                         on_outcome=lambda o: printed.append(o.change.key)).run()
+    # two creates and their look-ups could not connect (2 tries each), then nothing more was sent;
+    # the alias to m1 is skipped (m1 failed)
+    assert fake.calls.count("POST /model/new") == 4
+    assert "Applied 1 of 10 changes; 3 failed or skipped; 6 not attempted" in report.stopped
+    assert not report.ok and not report.verify_errors
+    assert len(printed) == 4  # the credential, two failures, the skipped alias; the rest: the stop line
+    assert "llmproxy-state.llmproxy" not in fake.credentials  # no ledger write after the stop
