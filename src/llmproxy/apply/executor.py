@@ -27,6 +27,7 @@ from llmproxy.desired.model import DesiredState
 from llmproxy.errors import LLMProxyError, PlanRefused
 from llmproxy.kinds import REGISTRY, ResourceKind, kind, ledger_kinds, levels
 from llmproxy.kinds.base import Batch, Cleanup, Ref
+from llmproxy.kinds.router_entries import RouterEntryKind
 from llmproxy.litellm.api import LiteLLMApi
 from llmproxy.litellm.client import CircuitOpen
 from llmproxy.live.marker import Fingerprinter
@@ -226,19 +227,37 @@ class Applier:
             + (f" ({names})" if left else "") + ". Re-run sync when LiteLLM is back to converge.")
 
     def _write_ledger(self) -> None:
+        """Record what this owner now manages: the claims that still hold (the entry is in LiteLLM
+        with the value this owner last wrote), plus what was written now; minus what was deleted.
+        Only outcomes reported OK add a claim, so the ledger never claims what no write made."""
         kinds = ledger_kinds(self.plan.kinds)
-        if not kinds:
+        if not kinds or self._stopped:
             return
         old = self.live.ledger(self.desired.owner)
         entries = {k: set(old.entries(k)) for k in ledger_kinds()}
+        digests = {k: dict(v) for k, v in old.claimed_digests().items()}
+        for name in kinds:
+            k = kind(name)
+            assert isinstance(k, RouterEntryKind)
+            live = k.live_entries(self.live)
+            for key in sorted(entries[name]):
+                recorded, now = old.digest(name, key), k.digest(live[key]) if key in live else None
+                if now is None or (recorded is not None and recorded != now):
+                    entries[name].discard(key)  # gone, or changed by someone else: not ours any more
+                else:
+                    digests.setdefault(name, {})[key] = now
         for o in self.report.outcomes:
             if o.change.kind in kinds and o.status == OK:
                 if o.change.action is Action.DELETE:
                     entries[o.change.kind].discard(o.change.key)
                 else:
+                    entry_kind = kind(o.change.kind)
+                    assert isinstance(entry_kind, RouterEntryKind)
                     entries[o.change.kind].add(o.change.key)
-        new = Ledger({**old.by_kind, **{k: frozenset(v) for k, v in entries.items()}})
-        if new == old or self._stopped:
+                    digests.setdefault(o.change.kind, {})[o.change.key] = entry_kind.digest(o.change.desired)
+        new = Ledger({**old.by_kind, **{k: frozenset(v) for k, v in entries.items()}},
+                     {k: {e: d for e, d in v.items() if e in entries.get(k, set())} for k, v in digests.items()})
+        if new == old:
             return
         try:
             self.target.write_ledger(new, ledger_kinds(), exists=self.desired.owner in self.live.ledgers)

@@ -26,5 +26,11 @@ class Aliases(RouterEntryKind):
         return diff_entries(self.name, desired.aliases or {}, live.router.aliases, live, ctx,
                             label=lambda k: f"alias {k!r}", normalise=alias_target)
 
+    def live_entries(self, live: LiveState) -> dict[str, Any]:
+        return live.router.aliases
+
+    def normalise(self, value: Any) -> Any:
+        return alias_target(value)
+
     def requires(self, change: Change) -> set[Ref]:
         return {("model", change.desired)} if isinstance(change.desired, str) else set()

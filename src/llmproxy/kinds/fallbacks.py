@@ -21,10 +21,17 @@ class Fallbacks(RouterEntryKind):
 
     def diff(self, desired: DesiredState, live: LiveState, ctx: PlanContext) -> DiffResult:
         want = {r.source: list(r.targets) for r in desired.fallbacks or ()}
+        return diff_entries(self.name, want, self.live_entries(live), live, ctx,
+                            label=lambda k: f"fallback rule for {k!r}")
+
+    def live_entries(self, live: LiveState) -> dict[str, Any]:
         have: dict[str, Any] = {}
         for source, targets in live.router.fallbacks:
             have.setdefault(source, targets)  # the server uses the first rule for a source
-        return diff_entries(self.name, want, have, live, ctx, label=lambda k: f"fallback rule for {k!r}")
+        return have
+
+    def normalise(self, value: Any) -> Any:
+        return list(value)
 
     def requires(self, change: Change) -> set[Ref]:
         if not change.desired:

@@ -13,7 +13,7 @@ from typing import Any
 
 from llmproxy.desired.model import thaw
 from llmproxy.kinds.base import Batch, ResourceKind, Target
-from llmproxy.live.model import LiveState
+from llmproxy.live.model import LiveState, value_digest
 from llmproxy.plan.compare import same
 from llmproxy.plan.context import DiffResult, PlanContext
 from llmproxy.plan.model import Action, Change, FieldChange
@@ -30,9 +30,18 @@ def diff_entries(kind: str, desired: Mapping[str, Any], live: Mapping[str, Any],
                  ctx: PlanContext, label: Callable[[str], str],
                  normalise: Callable[[Any], Any] = lambda v: v, always_exists: bool = False) -> DiffResult:
     """``always_exists``: router keys always have a value (the server's default), so changing one
-    that is not yet ours is an update, not an adoption."""
+    that is not yet ours is an update, not an adoption.
+
+    The ledger's claims are checked against the live values: an entry is deleted (with --prune)
+    only while its value is the one this owner last wrote; a claim on an entry that is gone or was
+    changed by someone else, or one without a recorded value, is a ledger repair (the next sync
+    rewrites the ledger, so a lost ledger write never leaves a stale claim behind)."""
     res = DiffResult(kind)
-    mine = state.ledger(ctx.owner).entries(kind)
+    ledger = state.ledger(ctx.owner)
+    mine = ledger.entries(kind)
+    for key in sorted(mine - set(live) - set(desired)):
+        res.ledger_repairs.append(f"{label(key)} is recorded as managed but absent from LiteLLM: "
+                                  "drop the claim")
     for key, want in desired.items():
         want = thaw(want)
         owner = foreign_owner(state, ctx.owner, kind, key)
@@ -45,6 +54,8 @@ def diff_entries(kind: str, desired: Mapping[str, Any], live: Mapping[str, Any],
             continue
         have = normalise(live[key])
         fields = () if same(have, want) else (FieldChange(key, before=have, after=want),)
+        if key in mine and not fields and not ctx.force and ledger.digest(kind, key) != value_digest(have):
+            res.ledger_repairs.append(f"{label(key)}: record the value written in the ledger")
         if key not in mine and not (always_exists and fields):
             res.counts.adoptable += 1
             res.changes.append(Change(kind, Action.ADOPT, key, fields, desired=want, live=have,
@@ -57,6 +68,14 @@ def diff_entries(kind: str, desired: Mapping[str, Any], live: Mapping[str, Any],
         if key in desired:
             continue
         if key in mine:
+            recorded = ledger.digest(kind, key)
+            if recorded is None:
+                res.ledger_repairs.append(f"{label(key)}: record the value written in the ledger")
+            elif recorded != value_digest(normalise(have)):
+                res.counts.unmanaged += 1
+                res.ledger_repairs.append(f"{label(key)} was changed since this owner wrote it: no longer "
+                                          "ours, never deleted by us (drop the claim)")
+                continue
             res.counts.managed += 1
             res.deletions.append(Change(kind, Action.DELETE, key,
                                         (FieldChange(key, before=normalise(have), absent_after=True),),
@@ -82,6 +101,17 @@ class RouterEntryKind(ResourceKind):
     store = "ledger"
     level = 2
     batch = ROUTER
+
+    def live_entries(self, live: LiveState) -> dict[str, Any]:
+        """The kind's entries in LiteLLM, by key (values as LiteLLM holds them)."""
+        raise NotImplementedError
+
+    def normalise(self, value: Any) -> Any:
+        return value
+
+    def digest(self, value: Any) -> str:
+        """What the ledger records for a value written or read (``value_digest``)."""
+        return value_digest(self.normalise(thaw(value)))
 
     def blocked_reason(self, names: Sequence[str]) -> str:
         return "refers to a model that could not be written: " + ", ".join(names)

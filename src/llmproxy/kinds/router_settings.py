@@ -37,3 +37,6 @@ class RouterSettings(RouterEntryKind):
             for c in res.deletions
         ]
         return res
+
+    def live_entries(self, live: LiveState) -> dict[str, Any]:
+        return dict(live.router.values)

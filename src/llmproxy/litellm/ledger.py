@@ -17,6 +17,9 @@ from llmproxy.live.model import Ledger
 LEDGER_PREFIX = "llmproxy-state."
 LEDGER_INFO_KEY = "llmproxy_state"
 LEDGER_NOTE = "llmproxy state record: the router entries this owner manages. Holds no secret."
+#: Digests of the values this owner last wrote (kind -> entry -> digest): prune deletes an entry
+#: only while its live value is still the one recorded. Older versions ignore this key.
+DIGESTS = "digests"
 
 
 def ledger_name(owner: str) -> str:
@@ -32,8 +35,12 @@ def parse_ledger(info: Mapping[str, Any] | None) -> Ledger:
     if not isinstance(raw, Mapping):
         return Ledger()
 
+    raw_digests = raw.get(DIGESTS)
+    digests = {str(kind): {str(k): str(d) for k, d in values.items()}
+               for kind, values in (raw_digests.items() if isinstance(raw_digests, Mapping) else ())
+               if isinstance(values, Mapping)}
     return Ledger({str(kind): frozenset(str(v) for v in value)
-                   for kind, value in raw.items() if kind != "owner" and isinstance(value, list)})
+                   for kind, value in raw.items() if kind != "owner" and isinstance(value, list)}, digests)
 
 
 def ledger_body(owner: str, ledger: Ledger, kinds: Sequence[str]) -> dict[str, Any]:
@@ -44,5 +51,7 @@ def ledger_body(owner: str, ledger: Ledger, kinds: Sequence[str]) -> dict[str, A
     return {
         "credential_name": ledger_name(owner),
         "credential_values": {"note": LEDGER_NOTE},
-        "credential_info": {LEDGER_INFO_KEY: {"owner": owner, **listed}},
+        "credential_info": {LEDGER_INFO_KEY: {"owner": owner, **listed,
+                                              DIGESTS: {k: dict(sorted(v.items()))
+                                                        for k, v in sorted(ledger.claimed_digests().items())}}},
     }

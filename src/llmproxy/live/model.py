@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from llmproxy.desired.model import DeploymentFields
+from llmproxy.desired.model import DeploymentFields, canonical_json
 from llmproxy.live.marker import MARKER_KEY, Marker
 
 
@@ -70,18 +71,34 @@ class Ledger:
     """
 
     by_kind: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    #: kind -> entry -> digest of the value this owner last wrote (``value_digest``). An entry
+    #: without one was recorded by an older llmproxy.
+    digests: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
     def entries(self, kind: str) -> frozenset[str]:
         return self.by_kind.get(kind, frozenset())
+
+    def digest(self, kind: str, key: str) -> str | None:
+        return self.digests.get(kind, {}).get(key)
+
+    def claimed_digests(self) -> dict[str, dict[str, str]]:
+        return {k: {e: d for e, d in v.items() if e in self.entries(k)} for k, v in self.digests.items()
+                if any(e in self.entries(k) for e in v)}
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Ledger):
             return NotImplemented
         kinds = set(self.by_kind) | set(other.by_kind)
-        return all(self.entries(k) == other.entries(k) for k in kinds)
+        same_entries = all(self.entries(k) == other.entries(k) for k in kinds)
+        return same_entries and self.claimed_digests() == other.claimed_digests()
 
     def __hash__(self) -> int:
         return hash(frozenset((k, v) for k, v in self.by_kind.items() if v))
+
+
+def value_digest(value: Any) -> str:
+    """A short digest of a router entry's value, as recorded in the ledger."""
+    return hashlib.sha256(canonical_json(value).encode()).hexdigest()[:16]
 
 
 @dataclass(frozen=True)

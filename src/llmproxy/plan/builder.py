@@ -50,6 +50,7 @@ def build_plan(desired: DesiredState, live: LiveState, fingerprinter: Fingerprin
         plan.counts[name] = res.counts
         plan.conflicts += res.conflicts
         plan.changes += res.changes
+        plan.ledger_repairs += res.ledger_repairs
     omitted = [k for k in KINDS if k in options.only and k not in kinds]
     if omitted:
         plan.notes.append("not in the config, left alone: " + ", ".join(omitted))

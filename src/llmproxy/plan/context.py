@@ -37,3 +37,4 @@ class DiffResult:
     deletions: list[Change] = field(default_factory=list)  # candidates: applied only with --prune
     counts: KindCounts = field(default_factory=KindCounts)
     conflicts: list[str] = field(default_factory=list)
+    ledger_repairs: list[str] = field(default_factory=list)  # ledger claims to drop or complete

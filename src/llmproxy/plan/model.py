@@ -122,10 +122,13 @@ class Plan:
     broken_refs: list[str] = field(default_factory=list)  # routing preflight failures
     conflicts: list[str] = field(default_factory=list)  # objects we may not touch (foreign, read-only)
     notes: list[str] = field(default_factory=list)
+    #: The owner's ledger is out of step with LiteLLM (a lost ledger write, a hand edit): sync
+    #: rewrites it, though LiteLLM's routing does not change.
+    ledger_repairs: list[str] = field(default_factory=list)
 
     @property
     def has_changes(self) -> bool:
-        return bool(self.changes)
+        return bool(self.changes or self.ledger_repairs)
 
     @property
     def refused(self) -> bool:
@@ -141,6 +144,9 @@ class Plan:
     def summary_line(self) -> str:
         if not self.changes:
             extra = f" ({len(self.pending_prune)} would be pruned with --prune)" if self.pending_prune else ""
+            if self.ledger_repairs:
+                return (f"Plan: LiteLLM matches the config; the ledger of owner {self.owner!r} needs "
+                        f"{len(self.ledger_repairs)} repair(s) (sync rewrites it).{extra}")
             return f"No changes. LiteLLM matches the config.{extra}"
         create = self.count(Action.CREATE)
         update = self.count(Action.UPDATE, Action.ADOPT)
@@ -154,13 +160,15 @@ class Plan:
         tail = f" ({adopt} adopted)" if adopt else ""
         if self.pending_prune:
             tail += f"; {len(self.pending_prune)} would be pruned with --prune"
+        if self.ledger_repairs:
+            tail += f"; {len(self.ledger_repairs)} ledger repair(s)"
         return "Plan: " + ", ".join(parts) + "." + tail
 
     def checksum(self) -> str:
         """A short hash of what the plan would do (not of timestamps or display text)."""
         payload = json.dumps(
             {"owner": self.owner, "prune": self.prune,
-             "changes": [c.to_json() for c in self.changes]},
+             "changes": [c.to_json() for c in self.changes], "ledger_repairs": self.ledger_repairs},
             sort_keys=True, separators=(",", ":"), default=str,
         )
         return hashlib.sha256(payload.encode()).hexdigest()[:12]
@@ -180,4 +188,5 @@ class Plan:
             "broken_refs": self.broken_refs,
             "conflicts": self.conflicts,
             "notes": self.notes,
+            "ledger_repairs": self.ledger_repairs,
         }

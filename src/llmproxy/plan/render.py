@@ -44,6 +44,8 @@ def _footer_text(plan: Plan, console: Console) -> None:
         console.print(Text(counts, style="dim"))
     for note in plan.notes:
         console.print(Text(f"note: {note}", style="dim"))
+    for repair in plan.ledger_repairs:
+        console.print(Text(f"ledger repair: {repair}", style="yellow"))
     for msg in plan.conflicts:
         console.print(Text(f"conflict: {msg}", style="bold red"))
     for msg in plan.broken_refs:
@@ -90,7 +92,8 @@ def render_markdown(plan: Plan) -> str:
         lines += [f"# would be pruned with --prune: {c.key}" for c in pending]
         lines += ["```", ""]
     for title, items in (("Conflicts", plan.conflicts), ("Broken references", plan.broken_refs),
-                         ("Unsafe (needs --force)", plan.unsafe), ("Notes", plan.notes)):
+                         ("Unsafe (needs --force)", plan.unsafe), ("Notes", plan.notes),
+                         ("Ledger repairs", plan.ledger_repairs)):
         if items:
             lines += [f"**{title}**", ""] + [f"- {i}" for i in items] + [""]
     counts = _counts_line(plan)

@@ -241,3 +241,48 @@ def test_litellm_going_away_stops_the_apply_with_one_line_saying_what_was_applie
     assert not report.ok and not report.verify_errors
     assert len(printed) == 4  # the credential, two failures, the skipped alias; the rest: the stop line
     assert "llmproxy-state.llmproxy" not in fake.credentials  # no ledger write after the stop
+
+
+# -- the ledger claims only what this owner wrote, and repairs itself ------------------------------
+
+def test_a_lost_ledger_write_is_repaired_and_a_hand_made_alias_under_the_stale_name_survives_prune(
+        client: LiteLLMClient, fake: FakeAdmin) -> None:
+    fake.add_model("id0", "m0", {"model": "openai/m0"})
+    assert apply(client, DesiredState(aliases={"old": "m0"}))[1].ok
+    fake.fail["PATCH /credentials/llmproxy-state.llmproxy"] = [error(500, "lost")]
+    _, report = apply(client, DesiredState(aliases={}), prune=True)
+    assert "old" not in fake.router["model_group_alias"]
+    assert any("could not record" in e for e in report.verify_errors)
+    # the retry is not "nothing to do": the ledger still claims "old", which is gone
+    plan = plan_of(client, DesiredState(aliases={}))
+    assert plan.has_changes and not plan.changes
+    assert any("'old'" in r and "absent" in r for r in plan.ledger_repairs)
+    assert apply(client, DesiredState(aliases={}))[1].ok
+    ledger = fake.credentials["llmproxy-state.llmproxy"]["credential_info"]["llmproxy_state"]
+    assert ledger["aliases"] == [] and not plan_of(client, DesiredState(aliases={})).has_changes
+    # someone makes an alias by hand under that name: prune leaves it alone
+    fake.router["model_group_alias"]["old"] = "m0"
+    plan, report = apply(client, DesiredState(aliases={}), prune=True)
+    assert not plan.changes and fake.router["model_group_alias"] == {"old": "m0"}
+
+
+def test_prune_never_deletes_an_entry_whose_value_changed_since_this_owner_wrote_it(
+        client: LiteLLMClient, fake: FakeAdmin) -> None:
+    fake.add_model("id0", "m0", {"model": "openai/m0"})
+    fake.add_model("id1", "m1", {"model": "openai/m1"})
+    assert apply(client, DesiredState(aliases={"a": "m0", "b": "m0"}))[1].ok
+    fake.fail["POST /credentials"] = []
+    fake.router["model_group_alias"]["a"] = "m1"  # changed by hand (or a stale claim reused)
+    plan, report = apply(client, DesiredState(aliases={}), prune=True)
+    assert [c.key for c in plan.changes] == ["b"] and report.ok
+    assert fake.router["model_group_alias"] == {"a": "m1"}
+    assert any("'a' was changed since" in r for r in plan.ledger_repairs)
+    ledger = fake.credentials["llmproxy-state.llmproxy"]["credential_info"]["llmproxy_state"]
+    assert ledger["aliases"] == [] and ledger["digests"] == {}
+
+
+def test_the_ledger_records_the_value_written(client: LiteLLMClient, fake: FakeAdmin) -> None:
+    fake.add_model("id0", "m0", {"model": "openai/m0"})
+    assert apply(client, DesiredState(aliases={"a": "m0"}, fallbacks=(FallbackRule("m0", ("a",)),)))[1].ok
+    ledger = fake.credentials["llmproxy-state.llmproxy"]["credential_info"]["llmproxy_state"]
+    assert set(ledger["digests"]) == {"aliases", "fallbacks"} and set(ledger["digests"]["aliases"]) == {"a"}
