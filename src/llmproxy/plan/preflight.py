@@ -3,10 +3,10 @@ target must still resolve to a model name or an alias."""
 
 from __future__ import annotations
 
-import fnmatch
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
+from llmproxy.desired.names import Names
 from llmproxy.live.model import LiveState, alias_target
 from llmproxy.plan.model import Action, Change, Finding
 
@@ -31,14 +31,7 @@ def _model_names_after(changes: Iterable[Change], live: LiveState) -> set[str]:
 
 
 def _resolver(models: set[str], aliases: Mapping[str, Any]) -> Callable[[str], bool]:
-    wildcards = [a for a in aliases if "*" in a]
-
-    def resolves(name: str) -> bool:
-        if name in models or name in aliases:
-            return True
-        return any(fnmatch.fnmatchcase(name, pattern) for pattern in wildcards)
-
-    return resolves
+    return Names(models, aliases).known
 
 
 def broken_references(changes: Sequence[Change], live: LiveState) -> list[Finding]:
