@@ -16,7 +16,7 @@ from llmproxy.kinds.base import Batch, ResourceKind, Target
 from llmproxy.live.model import LiveState, value_digest
 from llmproxy.plan.compare import same
 from llmproxy.plan.context import DiffResult, PlanContext
-from llmproxy.plan.model import Action, Change, FieldChange
+from llmproxy.plan.model import Action, Change, FieldChange, Finding
 
 
 def foreign_owner(live: LiveState, owner: str, kind: str, key: str) -> str | None:
@@ -40,13 +40,14 @@ def diff_entries(kind: str, desired: Mapping[str, Any], live: Mapping[str, Any],
     ledger = state.ledger(ctx.owner)
     mine = ledger.entries(kind)
     for key in sorted(mine - set(live) - set(desired)):
-        res.ledger_repairs.append(f"{label(key)} is recorded as managed but absent from LiteLLM: "
-                                  "drop the claim")
+        res.ledger_repairs.append(Finding(kind, key, "ledger_stale", f"{label(key)} is recorded as managed "
+                                          "but absent from LiteLLM: drop the claim", "ledger_repair"))
     for key, want in desired.items():
         want = thaw(want)
         owner = foreign_owner(state, ctx.owner, kind, key)
         if owner is not None:
-            res.conflicts.append(f"{label(key)} is managed by owner {owner!r}; remove it from one of the configs")
+            res.conflicts.append(Finding(kind, key, "foreign", f"{label(key)} is managed by owner {owner!r}; "
+                                         "remove it from one of the configs", "conflict"))
             continue
         if key not in live:
             res.changes.append(Change(kind, Action.CREATE, key, (FieldChange(key, after=want, absent_before=True),),
@@ -55,7 +56,9 @@ def diff_entries(kind: str, desired: Mapping[str, Any], live: Mapping[str, Any],
         have = normalise(live[key])
         fields = () if same(have, want) else (FieldChange(key, before=have, after=want),)
         if key in mine and not fields and not ctx.force and ledger.digest(kind, key) != value_digest(have):
-            res.ledger_repairs.append(f"{label(key)}: record the value written in the ledger")
+            res.ledger_repairs.append(Finding(kind, key, "ledger_record",
+                                              f"{label(key)}: record the value written in the ledger",
+                                              "ledger_repair"))
         if key not in mine and not (always_exists and fields):
             res.counts.adoptable += 1
             res.changes.append(Change(kind, Action.ADOPT, key, fields, desired=want, live=have,
@@ -70,11 +73,14 @@ def diff_entries(kind: str, desired: Mapping[str, Any], live: Mapping[str, Any],
         if key in mine:
             recorded = ledger.digest(kind, key)
             if recorded is None:
-                res.ledger_repairs.append(f"{label(key)}: record the value written in the ledger")
+                res.ledger_repairs.append(Finding(kind, key, "ledger_record",
+                                              f"{label(key)}: record the value written in the ledger",
+                                              "ledger_repair"))
             elif recorded != value_digest(normalise(have)):
                 res.counts.unmanaged += 1
-                res.ledger_repairs.append(f"{label(key)} was changed since this owner wrote it: no longer "
-                                          "ours, never deleted by us (drop the claim)")
+                res.ledger_repairs.append(Finding(kind, key, "ledger_stale", f"{label(key)} was changed since "
+                                                  "this owner wrote it: no longer ours, never deleted by us "
+                                                  "(drop the claim)", "ledger_repair"))
                 continue
             res.counts.managed += 1
             res.deletions.append(Change(kind, Action.DELETE, key,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from llmproxy.live.marker import Fingerprinter
-from llmproxy.plan.model import Change, KindCounts
+from llmproxy.plan.model import Change, Finding, KindCounts
 
 
 @dataclass(frozen=True)
@@ -36,5 +36,5 @@ class DiffResult:
     changes: list[Change] = field(default_factory=list)  # creates, updates, adoptions, replacements
     deletions: list[Change] = field(default_factory=list)  # candidates: applied only with --prune
     counts: KindCounts = field(default_factory=KindCounts)
-    conflicts: list[str] = field(default_factory=list)
-    ledger_repairs: list[str] = field(default_factory=list)  # ledger claims to drop or complete
+    conflicts: list[Finding] = field(default_factory=list)
+    ledger_repairs: list[Finding] = field(default_factory=list)  # ledger claims to drop or complete
