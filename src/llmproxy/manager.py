@@ -21,6 +21,7 @@ from llmproxy.errors import PlanRefused
 from llmproxy.litellm.api import LiteLLMApi
 from llmproxy.litellm.client import LiteLLMClient, open_client
 from llmproxy.litellm.connection import DEFAULT_TIMEOUT
+from llmproxy.litellm.lease import DEFAULT_WAIT
 from llmproxy.live.marker import Fingerprinter
 from llmproxy.live.model import LiveState
 from llmproxy.plan.builder import PlanOptions, build_plan
@@ -115,24 +116,46 @@ class Manager:
                                 capabilities=self.target.capabilities)
 
     def sync(self, options: PlanOptions, *, checksum: str | None = None, dry_run: bool = False,
-             concurrency: int = 4, hooks: SyncHooks | None = None) -> SyncResult:
+             concurrency: int = 4, hooks: SyncHooks | None = None,
+             lease_wait: float = DEFAULT_WAIT) -> SyncResult:
         """Plan, then apply unless refused, not the reviewed plan, unsafe (and not forced), a dry
-        run, empty, or not confirmed; the report includes verify-after-apply."""
+        run, empty, or not confirmed; the report includes verify-after-apply.
+
+        Applying holds the gateway's lease (``litellm.lease``): a second sync waits up to
+        ``lease_wait`` seconds, then refuses. Under the lease LiteLLM is read and planned again, so
+        what is applied is never planned from a state another writer has changed since; a plan
+        that changed meanwhile is shown, checked and confirmed again."""
         hooks = hooks or SyncHooks()
         live, plan = self.plan(options)
+        if not self._approve(plan, options, checksum, dry_run, hooks):
+            return SyncResult(plan, None)
+        with self.target.lease(lease_wait).held():
+            live, again = self.plan(options)
+            if again.checksum() != plan.checksum():
+                self.client.notify("LiteLLM changed since the plan was made: this is the plan now")
+                plan = again
+                if not self._approve(plan, options, checksum, dry_run, hooks):
+                    return SyncResult(plan, None)
+            with hooks.applying(plan) as on_outcome:
+                report = Applier(self.target, self.desired, live, plan, self.fingerprinter,
+                                 concurrency=concurrency, on_outcome=on_outcome).run()
+        return SyncResult(plan, report)
+
+    @staticmethod
+    def _approve(plan: Plan, options: PlanOptions, checksum: str | None, dry_run: bool,
+                 hooks: SyncHooks) -> bool:
+        """Show the plan and check it: False when there is nothing to apply (or a dry run);
+        raises when it must not be applied."""
         hooks.planned(plan)
         refuse_if_inapplicable(plan)
         if checksum and checksum != plan.checksum():
             raise ChecksumMismatch(plan, checksum)
         if dry_run or not plan.has_changes:
-            return SyncResult(plan, None)
+            return False
         if plan.unsafe and not options.force:
             raise UnsafePlanRefused(plan.unsafe)
         hooks.confirm(plan)
-        with hooks.applying(plan) as on_outcome:
-            report = Applier(self.target, self.desired, live, plan, self.fingerprinter,
-                             concurrency=concurrency, on_outcome=on_outcome).run()
-        return SyncResult(plan, report)
+        return True
 
     def close(self) -> None:
         self.target.client.close()

@@ -26,6 +26,7 @@ from llmproxy.cli.progress import progress_reporter, render_report
 from llmproxy.errors import Aborted
 from llmproxy.kinds import only_help, parse_only
 from llmproxy.litellm.connection import DEFAULT_TIMEOUT
+from llmproxy.litellm.lease import DEFAULT_WAIT
 from llmproxy.manager import ChecksumMismatch, Manager, SyncHooks, refuse_if_inapplicable
 from llmproxy.plan.builder import PlanOptions
 from llmproxy.plan.model import Action, Plan
@@ -101,6 +102,9 @@ def sync_cmd(
         help="Refuse to update more than this % of a kind's managed objects "
              "[config: sync.max_update_pct; default: 30].")] = None,
     output: Annotated[SyncFormat, typer.Option("--output", "-o", help="text or json.")] = SyncFormat.text,
+    lock_wait: Annotated[float, typer.Option(
+        "--lock-wait", min=0.0,
+        help="Seconds to wait while another sync holds the gateway's lease, then refuse.")] = DEFAULT_WAIT,
     config: ConfigOpt = None, local: LocalOpt = None, env_file: EnvFileOpt = None,
     base_url: BaseUrlOpt = None, api_key: ApiKeyOpt = None, timeout: TimeoutOpt = DEFAULT_TIMEOUT,
 ) -> None:
@@ -115,7 +119,7 @@ def sync_cmd(
                                                 "max_update_pct": max_update_pct})
     try:
         result = manager.sync(PlanOptions(only=kinds, prune=prune, force=force), checksum=checksum,
-                              dry_run=dry_run, concurrency=concurrency, hooks=hooks)
+                              dry_run=dry_run, concurrency=concurrency, hooks=hooks, lease_wait=lock_wait)
     except ChecksumMismatch as exc:
         if as_json:
             _print_sync_json(exc.plan, None)

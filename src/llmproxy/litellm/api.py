@@ -12,8 +12,9 @@ from typing import Any
 from llmproxy.desired.model import Credential, Deployment, thaw
 from llmproxy.errors import Conflict, LLMProxyError, NotFound
 from llmproxy.litellm.client import LiteLLMClient
+from llmproxy.litellm.lease import Lease
 from llmproxy.litellm.ledger import ledger_body, ledger_name
-from llmproxy.litellm.read import parse_credential, parse_deployment, read_live
+from llmproxy.litellm.read import parse_credential, parse_deployment, parse_router, read_live
 from llmproxy.litellm.router_payload import router_payload
 from llmproxy.live.marker import MARKER_KEY, Fingerprinter, Marker
 from llmproxy.live.model import Ledger, LiveCredential, LiveDeployment, LiveRouter, LiveState
@@ -51,6 +52,10 @@ class LiteLLMApi:
     @property
     def write_count(self) -> int:
         return self.client.write_count
+
+    def lease(self, wait: float) -> Lease:
+        """The gateway-wide lease a sync holds while it plans and writes (``litellm.lease``)."""
+        return Lease(self.client, self.owner, wait=wait, notify=self.client.notify)
 
     @property
     def circuit_open(self) -> bool:
@@ -150,8 +155,12 @@ class LiteLLMApi:
     # -- router settings and the ledger -------------------------------------------------------
     def write_router(self, changes: Sequence[Change], live: LiveRouter) -> None:
         """One ``/config/update``: it replaces each top-level key sent and keeps the others, so
-        each key is sent whole, with the entries llmproxy does not manage."""
-        settings = router_payload(live, changes)
+        each key is sent whole, with the entries llmproxy does not manage. The changes are this
+        owner's delta, applied onto a fresh read taken just before the write (not onto the plan's
+        snapshot), so entries another writer made since the plan are kept; verify-after-apply then
+        checks the result."""
+        del live  # the plan's snapshot: possibly stale by now
+        settings = router_payload(parse_router(self.client.get_router_settings()), changes)
         if settings:
             self.client.request("POST", "/config/update", json={"router_settings": settings}, retry=True)
 

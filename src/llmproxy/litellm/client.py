@@ -179,7 +179,7 @@ class LiteLLMClient:
         )
         self.stats: Counter[str] = Counter()
         self._lock = threading.Lock()
-        self._notify = notify or (lambda _message: None)
+        self.notify: Callable[[str], None] = notify or (lambda _message: None)
         self._unreachable = 0  # requests in a row that could not reach LiteLLM
         self.circuit_open = False
 
@@ -251,7 +251,7 @@ class LiteLLMClient:
                                 f"remaining retry budget ({max(0.0, self.retry.total - waited):.0f} s)")
                     return self._handle(response, endpoint, attempt, note)
                 why = f"HTTP {status}"
-            self._notify(f"{endpoint}: {why}; retrying ({attempt + 1}/{self.retry.attempts}) "
+            self.notify(f"{endpoint}: {why}; retrying ({attempt + 1}/{self.retry.attempts}) "
                          f"in {delay:.1f} s…")
             self._sleep(delay)
             waited += delay

@@ -12,6 +12,7 @@ from typing import Any
 
 from llmproxy.errors import UnexpectedResponse
 from llmproxy.litellm.client import LiteLLMClient
+from llmproxy.litellm.lease import is_lock
 from llmproxy.litellm.ledger import LEDGER_INFO_KEY, is_ledger, parse_ledger
 from llmproxy.litellm.probe import require_database
 from llmproxy.live.marker import Marker
@@ -80,6 +81,8 @@ def read_live(client: LiteLLMClient) -> LiveState:
     ledgers: dict[str, Ledger] = {}
     for raw in raw_creds:
         cred = parse_credential(raw)
+        if is_lock(cred.name):
+            continue  # the sync lease (litellm.lease): not a provider credential
         if is_ledger(cred.name):
             state = cred.info.get(LEDGER_INFO_KEY) or {}  # cred.info: always a mapping
             owner = state.get("owner") if isinstance(state, Mapping) else None
