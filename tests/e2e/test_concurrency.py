@@ -3,6 +3,9 @@ against the real LiteLLM (with the fault-injecting proxy where a fault is needed
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -60,3 +63,36 @@ def test_lost_ledger_write_is_repaired_and_prune_spares_a_hand_made_alias_under_
     assert rc == 0, err
     assert router_values(litellm)["model_group_alias"]["team-*"] == "openai/gpt-b"
     assert llmproxy(litellm, ["plan", "--detailed-exitcode", "--prune"], cwd=tmp_path, env=ENV).returncode == 0
+
+
+def _start_sync(h: Harness, cwd: Path) -> subprocess.Popen[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("LITELLM_", "LLMPROXY_"))}
+    env.update({"LITELLM_BASE_URL": h.url, "LITELLM_API_KEY": h.master_key, "CI": "true", "NO_COLOR": "1",
+                **ENV})
+    return subprocess.Popen([sys.executable, "-m", "llmproxy", "sync", "--yes"], cwd=cwd, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True)
+
+
+def test_two_owners_syncing_at_once_never_lose_each_others_entries(litellm: Harness, tmp_path: Path) -> None:
+    a_cfg = base_config()
+    b_cfg = base_config("team-b")
+    del b_cfg["router_settings"], b_cfg["fallbacks"]  # shared keys would be a plan conflict
+    b_cfg["providers"] = {f"b-{name}": p for name, p in b_cfg["providers"].items()}  # credential names
+    a_dir, b_dir = tmp_path / "a", tmp_path / "b"
+    for rnd in range(5):
+        a_cfg["aliases"].update({f"a{rnd}-{i}": "openai/gpt-a" for i in range(3)})
+        b_cfg["aliases"] = {f"b{r}-{i}": "openai/gpt-b" for r in range(rnd + 1) for i in range(3)}
+        write_config(a_dir, a_cfg)
+        write_config(b_dir, b_cfg)
+        procs = [_start_sync(litellm, a_dir), _start_sync(litellm, b_dir)]
+        results = [(p.wait(timeout=240), *p.communicate()) for p in procs]
+        for rc, out, err in results:
+            assert "Traceback" not in err
+            # each either applied, or refused clearly because the other held the lease
+            assert rc == 0 or "the lease is held by owner" in err, (rc, out, err)
+        aliases = router_values(litellm)["model_group_alias"]
+        missing = [k for k in (*a_cfg["aliases"], *b_cfg["aliases"]) if k not in aliases]
+        refused = [rc for rc, _, _ in results if rc != 0]
+        assert not missing or refused, f"round {rnd}: lost {missing}"
+    assert llmproxy(litellm, ["plan", "--detailed-exitcode"], cwd=a_dir, env=ENV).returncode == 0
+    assert llmproxy(litellm, ["plan", "--detailed-exitcode"], cwd=b_dir, env=ENV).returncode == 0
