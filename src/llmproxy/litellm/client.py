@@ -265,6 +265,17 @@ class LiteLLMClient:
             if self._unreachable >= self.retry.breaker:
                 self.circuit_open = True
 
+    def send_once(self, method: str, path: str, *, json: Any = None, timeout: float | None = None) -> httpx.Response:
+        """One attempt, no retry, no error mapping, for callers that judge the answer themselves
+        (a probe reports LiteLLM's status as it is). Transport errors are raised as httpx's."""
+        with self._lock:
+            self.stats[f"{method.upper()} {path}"] += 1
+        return self._http.request(method, path, json=json, timeout=timeout)
+
+    def scrub(self, text: str) -> str:
+        """``text`` without any secret this process knows, nor the forms LiteLLM echoes keys in."""
+        return self._scrub(text)
+
     def _next_delay(self, attempt: int, retry_after: float | None, waited: float) -> float | None:
         """The wait before the next attempt, or None to give up (attempts or budget spent)."""
         remaining = self.retry.total - waited
