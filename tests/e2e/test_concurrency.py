@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from tests.e2e.cli import llmproxy, sync_json, write_config
+from tests.e2e.cli import live_models, llmproxy, sync_json, write_config
 from tests.e2e.configs import ENV, base_config, variant
 from tests.e2e.harness import Harness
 from tests.faultproxy import Fault, FaultProxy
@@ -96,3 +96,29 @@ def test_two_owners_syncing_at_once_never_lose_each_others_entries(litellm: Harn
         assert not missing or refused, f"round {rnd}: lost {missing}"
     assert llmproxy(litellm, ["plan", "--detailed-exitcode"], cwd=a_dir, env=ENV).returncode == 0
     assert llmproxy(litellm, ["plan", "--detailed-exitcode"], cwd=b_dir, env=ENV).returncode == 0
+
+
+def test_an_interrupted_replace_is_finished_by_the_next_sync(litellm: Harness, tmp_path: Path) -> None:
+    cfg = base_config()
+    write_config(tmp_path, cfg)
+    assert sync_json(litellm, ["--yes"], tmp_path, env=ENV)[0] == 0
+    without_rpm = variant(cfg)
+    del without_rpm["providers"]["upstream"]["models"]["gpt-b"]["litellm_params"]["rpm"]  # a replace
+    write_config(tmp_path, without_rpm)
+    with FaultProxy(litellm.url, always_fail={r"^POST /model/delete$": Fault.ERROR_500}) as fp:
+        rc, _, err = sync_json(litellm, ["--yes"], tmp_path, env=ENV, url=fp.url)
+        assert fp.injected[Fault.ERROR_500] > 0
+    assert rc == 1, err
+    assert len(deployments_of(litellm, "openai/gpt-b")) == 2  # the run stopped between create and delete
+
+    plan = llmproxy(litellm, ["plan", "--detailed-exitcode"], cwd=tmp_path, env=ENV)
+    assert plan.returncode == 2 and "interrupted replace" in plan.stdout, plan.stdout + plan.stderr
+    rc, _, err = sync_json(litellm, ["--yes"], tmp_path, env=ENV)  # no --prune
+    assert rc == 0, err
+    left = deployments_of(litellm, "openai/gpt-b")
+    assert len(left) == 1 and "rpm" not in left[0]["litellm_params"]
+    assert llmproxy(litellm, ["plan", "--detailed-exitcode"], cwd=tmp_path, env=ENV).returncode == 0
+
+
+def deployments_of(h: Harness, model_name: str) -> list[dict[str, Any]]:
+    return [m for m in live_models(h) if m["model_name"] == model_name and m["model_info"].get("db_model")]

@@ -49,7 +49,10 @@ def _fields(dep: Deployment, live: LiveDeployment | None,
 
 def _pick(candidates: list[LiveDeployment], dep: Deployment, owner: str) -> LiveDeployment | None:
     preferred_id = dep.content_id(owner)
-    ranked = sorted(candidates, key=lambda d: (d.id != preferred_id, d.id))
+    ids = {d.id for d in candidates}
+    # The replacement of another candidate first (an interrupted replace), then the id we would give it.
+    ranked = sorted(candidates, key=lambda d: (not (d.marker and d.marker.replaces in ids),
+                                               d.id != preferred_id, d.id))
     return ranked[0] if ranked else None
 
 
@@ -90,6 +93,18 @@ class Models(ResourceKind):
             if change is not None:
                 res.changes.append(change)
 
+        # A replace creates the new deployment first and deletes the old one after; if the run
+        # stopped in between, the new one names the old one: finish the replace (no --prune needed,
+        # the old copy is not a user's object).
+        superseded = {d.marker.replaces: d.id for group in ours.values() for d in group
+                      if d.id in matched and d.marker is not None and d.marker.replaces}
+        for d in live.deployments:
+            if d.id in superseded and d.id not in matched and not d.read_only and (
+                    d.marker is None or d.marker.owner == ctx.owner):
+                matched.add(d.id)
+                res.changes.append(Change(self.name, Action.DELETE, f"{d.identity} [id {d.id}]", live=d,
+                                          reason=f"left over from an interrupted replace: superseded by "
+                                                 f"{superseded[d.id]}"))
         for group in ours.values():
             for d in group:
                 if d.id not in matched:

@@ -118,10 +118,10 @@ class LiteLLMApi:
             return None
 
     # -- models -----------------------------------------------------------------------------
-    def _model_info(self, dep: Deployment, model_id: str) -> dict[str, Any]:
+    def _model_info(self, dep: Deployment, model_id: str, replaces: str | None = None) -> dict[str, Any]:
         marker = Marker(owner=self.owner, fields=tuple(sorted(dep.litellm_params)),
                         info_fields=tuple(sorted(dep.model_info)),
-                        secrets=self.fp.all(dep.litellm_params) or None)
+                        secrets=self.fp.all(dep.litellm_params) or None, replaces=replaces)
         return {**thaw(dep.model_info), "id": model_id, MARKER_KEY: marker.to_json()}
 
     def create_model(self, dep: Deployment, avoid_id: str | None = None) -> str:
@@ -131,7 +131,7 @@ class LiteLLMApi:
         if model_id == avoid_id:  # the replacement of an object that already holds this id
             model_id = dep.content_id(self.owner + "/replacement")
         body = {"model_name": dep.model_name, "litellm_params": thaw(dep.litellm_params),
-                "model_info": self._model_info(dep, model_id)}
+                "model_info": self._model_info(dep, model_id, replaces=avoid_id)}
         try:
             self.client.request("POST", "/model/new", json=body, retry=True)
         except LLMProxyError as failure:

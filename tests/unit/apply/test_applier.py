@@ -286,3 +286,20 @@ def test_the_ledger_records_the_value_written(client: LiteLLMClient, fake: FakeA
     assert apply(client, DesiredState(aliases={"a": "m0"}, fallbacks=(FallbackRule("m0", ("a",)),)))[1].ok
     ledger = fake.credentials["llmproxy-state.llmproxy"]["credential_info"]["llmproxy_state"]
     assert set(ledger["digests"]) == {"aliases", "fallbacks"} and set(ledger["digests"]["aliases"]) == {"a"}
+
+
+def test_an_interrupted_replace_is_finished_by_the_next_sync_without_prune(client: LiteLLMClient,
+                                                                           fake: FakeAdmin) -> None:
+    with_rpm = dep("m1", "openai/m1", "prov-a", rpm=10)
+    assert apply(client, DesiredState(credentials=(A,), deployments=(with_rpm,)))[1].ok
+    fake.fail["POST /model/delete"] = [error(500, "the run died here")]  # the old copy stays
+    plan, report = apply(client, DesiredState(credentials=(A,), deployments=(M1,)))
+    assert [c.action for c in plan.changes] == [Action.REPLACE] and not report.ok
+    assert len(fake.models) == 2
+    plan = plan_of(client, DesiredState(credentials=(A,), deployments=(M1,)))
+    assert [c.action for c in plan.changes] == [Action.DELETE] and not plan.pending_prune
+    assert "interrupted replace" in plan.changes[0].reason
+    assert apply(client, DesiredState(credentials=(A,), deployments=(M1,)))[1].ok
+    assert len(fake.models) == 1
+    assert "rpm" not in next(iter(fake.models.values()))["litellm_params"]
+    assert not plan_of(client, DesiredState(credentials=(A,), deployments=(M1,))).has_changes
