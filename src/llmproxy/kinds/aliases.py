@@ -24,7 +24,8 @@ class Aliases(RouterEntryKind):
 
     def diff(self, desired: DesiredState, live: LiveState, ctx: PlanContext) -> DiffResult:
         return diff_entries(self.name, desired.aliases or {}, live.router.aliases, live, ctx,
-                            label=lambda k: f"alias {k!r}", normalise=alias_target)
+                            label=lambda k: f"alias {k!r}", normalise=alias_target,
+                            top_key=lambda _k: "model_group_alias")
 
     def live_entries(self, live: LiveState) -> dict[str, Any]:
         return live.router.aliases

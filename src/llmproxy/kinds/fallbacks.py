@@ -22,7 +22,7 @@ class Fallbacks(RouterEntryKind):
     def diff(self, desired: DesiredState, live: LiveState, ctx: PlanContext) -> DiffResult:
         want = {r.source: list(r.targets) for r in desired.fallbacks or ()}
         return diff_entries(self.name, want, self.live_entries(live), live, ctx,
-                            label=lambda k: f"fallback rule for {k!r}")
+                            label=lambda k: f"fallback rule for {k!r}", top_key=lambda _k: "fallbacks")
 
     def live_entries(self, live: LiveState) -> dict[str, Any]:
         have: dict[str, Any] = {}

@@ -17,7 +17,7 @@ from llmproxy.kinds.base import Cleanup, Ref, ResourceKind, Target
 from llmproxy.live.model import LiveDeployment, LiveState
 from llmproxy.plan.compare import diff_fields, removed_fields
 from llmproxy.plan.context import DiffResult, PlanContext
-from llmproxy.plan.model import Action, Change, FieldChange
+from llmproxy.plan.model import Action, Change, FieldChange, Finding
 from llmproxy.plan.ownership import Owner, classify
 
 DesiredRecord = Deployment
@@ -45,6 +45,12 @@ def _fields(dep: Deployment, live: LiveDeployment | None,
                                previously_set=marker.info_fields if marker else (),
                                ignore=caps.server_info_fields, extras_count=False)
     return changes, removals
+
+
+def _config_file_twin(dep: Deployment, live: LiveState) -> LiveDeployment | None:
+    """A deployment from LiteLLM's config file serving the same model under the same name."""
+    return next((d for d in live.deployments if d.read_only and d.model_name == dep.model_name
+                 and d.model == dep.model), None)
 
 
 def _pick(candidates: list[LiveDeployment], dep: Deployment, owner: str) -> LiveDeployment | None:
@@ -83,6 +89,11 @@ class Models(ResourceKind):
             if current is None:
                 current = _pick(adoptable.get(dep.identity, []), dep, ctx.owner)
                 adopt = current is not None
+            if current is None and (twin := _config_file_twin(dep, live)) is not None:
+                res.conflicts.append(Finding(self.name, str(dep.identity), "read_only_identical", (
+                    f"model {dep.model_name!r} ({dep.model}) is already defined in LiteLLM's own config file "
+                    f"(id {twin.id}, read-only): not created again beside it")))
+                continue
             if current is not None:
                 matched.add(current.id)
                 if adopt:

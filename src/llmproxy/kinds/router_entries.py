@@ -28,9 +28,13 @@ def foreign_owner(live: LiveState, owner: str, kind: str, key: str) -> str | Non
 
 def diff_entries(kind: str, desired: Mapping[str, Any], live: Mapping[str, Any], state: LiveState,
                  ctx: PlanContext, label: Callable[[str], str],
-                 normalise: Callable[[Any], Any] = lambda v: v, always_exists: bool = False) -> DiffResult:
+                 normalise: Callable[[Any], Any] = lambda v: v, always_exists: bool = False,
+                 top_key: Callable[[str], str] = lambda k: k) -> DiffResult:
     """``always_exists``: router keys always have a value (the server's default), so changing one
-    that is not yet ours is an update, not an adoption.
+    that is not yet ours is an update, not an adoption. ``top_key``: the router_settings key an
+    entry lives in (``model_group_alias`` for an alias); when LiteLLM's own config file sets that
+    key, its entries are read-only: never planned as changes, a desired entry that differs is a
+    conflict, one that is identical is only reported.
 
     The ledger's claims are checked against the live values: an entry is deleted (with --prune)
     only while its value is the one this owner last wrote; a claim on an entry that is gone or was
@@ -39,11 +43,26 @@ def diff_entries(kind: str, desired: Mapping[str, Any], live: Mapping[str, Any],
     res = DiffResult(kind)
     ledger = state.ledger(ctx.owner)
     mine = ledger.entries(kind)
-    for key in sorted(mine - set(live) - set(desired)):
+    def read_only(key: str) -> bool:
+        return state.router.read_only(top_key(key))
+
+    for key in sorted(k for k in mine - set(live) - set(desired) if not read_only(k)):
         res.ledger_repairs.append(Finding(kind, key, "ledger_stale", f"{label(key)} is recorded as managed "
                                           "but absent from LiteLLM: drop the claim", "ledger_repair"))
     for key, want in desired.items():
         want = thaw(want)
+        if read_only(key):
+            where = f"router_settings.{top_key(key)} is set in LiteLLM's own config file"
+            if key in live and same(normalise(live[key]), want):
+                res.counts.read_only += 1
+                res.conflicts.append(Finding(kind, key, "read_only_identical", f"{label(key)}: already set "
+                                             f"identically in LiteLLM's config file ({where}); left to it"))
+            else:
+                res.conflicts.append(Finding(
+                    kind, key, "read_only", f"{label(key)} collides with LiteLLM's config file: {where} and "
+                    "cannot be changed through the API; remove it from this config or from LiteLLM's "
+                    "config.yaml", "conflict"))
+            continue
         owner = foreign_owner(state, ctx.owner, kind, key)
         if owner is not None:
             res.conflicts.append(Finding(kind, key, "foreign", f"{label(key)} is managed by owner {owner!r}; "
@@ -69,6 +88,9 @@ def diff_entries(kind: str, desired: Mapping[str, Any], live: Mapping[str, Any],
                 res.changes.append(Change(kind, Action.UPDATE, key, fields, desired=want, live=have))
     for key, have in live.items():
         if key in desired:
+            continue
+        if read_only(key):
+            res.counts.read_only += 1
             continue
         if key in mine:
             recorded = ledger.digest(kind, key)

@@ -64,7 +64,9 @@ def parse_router(raw: Mapping[str, Any]) -> LiveRouter:
     for f in fields:
         if isinstance(f, Mapping) and isinstance(f.get("field_name"), str):
             defaults[f["field_name"]] = f.get("field_default")
-    return LiveRouter(values=values, defaults=defaults)
+    raw_sources = raw.get("source")
+    sources = {str(k): str(v) for k, v in raw_sources.items()} if isinstance(raw_sources, Mapping) else {}
+    return LiveRouter(values=values, defaults=defaults, sources=sources)
 
 
 def read_live(client: LiteLLMClient) -> LiveState:

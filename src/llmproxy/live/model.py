@@ -44,6 +44,13 @@ class LiveRouter:
 
     values: Mapping[str, Any]  # current_values
     defaults: Mapping[str, Any] = field(default_factory=dict)  # field_name -> field_default
+    #: key -> where its value comes from: "config" (LiteLLM's config.yaml: read-only through the
+    #: API, ``/config/update`` answers 400), "db", "env", "default" or "unset".
+    sources: Mapping[str, str] = field(default_factory=dict)
+
+    def read_only(self, key: str) -> bool:
+        """A top-level router key set in LiteLLM's own config file: never written by llmproxy."""
+        return self.sources.get(key) == "config"
 
     @property
     def aliases(self) -> dict[str, Any]:
