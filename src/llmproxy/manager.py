@@ -30,6 +30,8 @@ from llmproxy.plan.model import Finding, Plan
 from llmproxy.plan.safety import Thresholds, UnsafePlan
 from llmproxy.pricing import has_explicit_price, map_problems
 
+#: Seconds verify waits for a change to show on every replica (see ``Manager.settle``).
+SETTLE = 45.0
 
 class ChecksumMismatch(PlanRefused):
     """The plan is not the one that was reviewed (``--checksum``)."""
@@ -89,6 +91,9 @@ class Manager:
     target: LiteLLMApi
     fingerprinter: Fingerprinter
     thresholds: Thresholds = field(default_factory=Thresholds)
+    #: Seconds verify waits for changes to show on every replica before a mismatch counts
+    #: (LiteLLM's PROXY_CONFIG_RELOAD_INTERVAL_SECONDS is 30 by default).
+    settle: float = SETTLE
 
     @classmethod
     def open(cls, *, config: Path | None, local: Path | None, env_file: Path | None,
@@ -146,7 +151,8 @@ class Manager:
                     return SyncResult(plan, None)
             with hooks.applying(plan) as on_outcome:
                 report = Applier(self.target, self.desired, live, plan, self.fingerprinter,
-                                 concurrency=concurrency, on_outcome=on_outcome).run()
+                                 concurrency=concurrency, on_outcome=on_outcome, settle=self.settle,
+                                 notify=self.client.notify).run()
         return SyncResult(plan, report)
 
     @staticmethod

@@ -3,6 +3,7 @@ against the real LiteLLM (with the fault-injecting proxy where a fault is needed
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -11,8 +12,10 @@ from typing import Any
 
 from tests.e2e.cli import live_models, llmproxy, sync_json, write_config
 from tests.e2e.configs import ENV, base_config, variant
-from tests.e2e.harness import Harness
+from tests.e2e.dataplane import start_gateway
+from tests.e2e.harness import Harness, stop_proxy
 from tests.faultproxy import Fault, FaultProxy
+from tests.harness.processes import free_port
 
 
 def router_values(h: Harness) -> dict[str, Any]:
@@ -122,3 +125,54 @@ def test_an_interrupted_replace_is_finished_by_the_next_sync(litellm: Harness, t
 
 def deployments_of(h: Harness, model_name: str) -> list[dict[str, Any]]:
     return [m for m in live_models(h) if m["model_name"] == model_name and m["model_info"].get("db_model")]
+
+
+CONFIG_FILE_ROUTER = """\
+model_list:
+  - model_name: openai/cfg-model
+    litellm_params:
+      model: openai/cfg-model
+      api_key: sk-config-file-not-a-real-key
+      mock_response: "hello from the config file"
+    model_info:
+      id: cfg-model-1
+router_settings:
+  model_group_alias:
+    cfg-alias: openai/cfg-model
+  num_retries: 3
+"""
+
+
+def test_config_file_router_entries_are_read_only_and_plan_converges(litellm: Harness, tmp_path: Path) -> None:
+    config = tmp_path / "litellm.yaml"
+    config.write_text(CONFIG_FILE_ROUTER)
+    proxy, proc = start_gateway(litellm, free_port(), config=config)
+    try:
+        cfg = base_config()
+        cfg["providers"]["cfgfile"] = {"api_base": "http://127.0.0.1:9", "api_key": "${E2E_PROVIDER_KEY}",
+                                       "interfaces": {"openai": {}},
+                                       "models": {"cfg-model": {"litellm_params": {}}}}
+        del cfg["aliases"], cfg["fallbacks"]  # model_group_alias belongs to the config file
+        cfg["router_settings"] = {"num_retries": 3}  # identical to the config file's
+        work = tmp_path / "work"
+        write_config(work, cfg)
+        rc, body, err = sync_json(proxy, ["--yes"], work, env=ENV)
+        assert rc == 0, err
+        assert "HTTP 400" not in err + json.dumps(body)
+        assert llmproxy(proxy, ["plan", "--detailed-exitcode", "--prune"], cwd=work, env=ENV).returncode == 0
+        # the config-file model is reported, not duplicated; the config-file alias untouched
+        notes = " ".join(body["plan"]["notes"])
+        assert "already defined in LiteLLM's own config file" in notes and "num_retries" in notes
+        with proxy.client() as c:
+            models = c.get("/v2/model/info", params={"size": 500}).raise_for_status().json()["data"]
+        assert [m["model_info"]["id"] for m in models if m["model_name"] == "openai/cfg-model"] == ["cfg-model-1"]
+        assert router_values(proxy)["model_group_alias"] == {"cfg-alias": "openai/cfg-model"}
+        # a desired alias colliding with the config file's alias map: refused at plan time, no 400
+        cfg["aliases"] = {"fast": "openai/gpt-a"}
+        write_config(work, cfg)
+        plan = llmproxy(proxy, ["plan"], cwd=work, env=ENV)
+        assert plan.returncode == 0 and "collides with LiteLLM's config file" in plan.stdout, plan.stdout
+        rc, _, err = sync_json(proxy, ["--yes"], work, env=ENV)
+        assert rc == 1 and "HTTP 400" not in err and "collides with LiteLLM's config file" in err
+    finally:
+        stop_proxy(proc)

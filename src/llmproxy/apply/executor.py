@@ -54,7 +54,9 @@ class _Pending:
 class Applier:
     def __init__(self, target: LiteLLMApi, desired: DesiredState, live: LiveState, plan: Plan,
                  fingerprinter: Fingerprinter, *, concurrency: int = 4,
-                 on_outcome: Callable[[Outcome], None] | None = None) -> None:
+                 on_outcome: Callable[[Outcome], None] | None = None, settle: float = 0.0,
+                 notify: Callable[[str], None] | None = None,
+                 sleep: Callable[[float], None] = time.sleep, poll: float = 2.0) -> None:
         if plan.refused or (plan.unsafe and not plan.forced):
             raise PlanRefused("refusing to apply a plan with conflicts, broken references or over the "
                               "safety threshold (Manager.sync says why)")
@@ -65,6 +67,8 @@ class Applier:
         self.fp = fingerprinter
         self.concurrency = max(1, concurrency)
         self.on_outcome = on_outcome or (lambda o: None)
+        self.settle, self.sleep, self.poll = settle, sleep, poll
+        self.notify = notify or (lambda _m: None)
         self.report = ApplyReport()
         self._missing: set[Ref] = set()  # names whose write failed and that were not served before
         self._pending: dict[int, list[_Pending]] = {}  # level -> replacements awaiting cleanup
@@ -265,22 +269,47 @@ class Applier:
             self.report.verify_errors.append(f"could not record managed router entries: {exc.message}")
 
     def _verify(self) -> None:
-        """Read the target back; anything we wrote successfully must now match the config."""
+        """Read the target back; anything we wrote successfully must now match the config.
+
+        Behind a load balancer a replica may serve some objects (credentials, router settings)
+        from memory it refreshes from the database every ``PROXY_CONFIG_RELOAD_INTERVAL_SECONDS``
+        (30 s by default): a mismatch is read again until ``settle`` seconds have passed, with a
+        progress line, before it counts."""
+        deadline = time.monotonic() + self.settle
+        first = True
+        while True:
+            mismatches = self._mismatches()
+            if not mismatches or time.monotonic() >= deadline or self._stopped:
+                break
+            if first:
+                self.notify(f"verify: {len(mismatches)} change(s) not visible yet; waiting up to "
+                            f"{self.settle:.0f} s for LiteLLM (replicas reload from the database)…")
+                first = False
+            else:
+                self.notify(f"verify: still waiting for {len(mismatches)} change(s) to show "
+                            f"({self.settle - (deadline - time.monotonic()):.0f}/{self.settle:.0f} s)…")
+            self.sleep(min(self.poll, max(0.0, deadline - time.monotonic())))
+        if mismatches and not first:
+            mismatches = [m + f" (still, after waiting {self.settle:.0f} s)" for m in mismatches]
+        self.report.verify_errors += mismatches
+
+    def _mismatches(self) -> list[str]:
         try:
             after = self.target.read()
         except LLMProxyError as exc:
-            self.report.verify_errors.append(f"could not read LiteLLM back to verify: {exc.message}")
-            return
+            return [f"could not read LiteLLM back to verify: {exc.message}"]
         check = build_plan(self.desired, after, self.fp,
                            PlanOptions(only=frozenset(self.plan.kinds), prune=self.plan.prune),
                            capabilities=self.target.capabilities)
         done = {(o.change.kind, o.change.key) for o in self.report.outcomes if o.status == OK}
         all_ok = all(o.status == OK for o in self.report.outcomes)
+        found = []
         for c in check.changes:
             # After a clean apply any remaining change is a mismatch; after a partial one, only
             # changes to objects reported as written are (the rest were reported as failed).
             if all_ok or (c.kind, c.key) in done:
                 detail = "; ".join(f.describe() for f in c.fields) or c.reason
-                self.report.verify_errors.append(
+                found.append(
                     f"{c.kind} {c.key}: LiteLLM does not match the config after apply ({c.action.value}"
                     f"{': ' + detail if detail else ''})")
+        return found

@@ -303,3 +303,35 @@ def test_an_interrupted_replace_is_finished_by_the_next_sync_without_prune(clien
     assert len(fake.models) == 1
     assert "rpm" not in next(iter(fake.models.values()))["litellm_params"]
     assert not plan_of(client, DesiredState(credentials=(A,), deployments=(M1,))).has_changes
+
+
+def test_verify_waits_for_a_change_to_show_before_it_counts_as_a_mismatch(client: LiteLLMClient,
+                                                                           fake: FakeAdmin) -> None:
+    """A replica that has not reloaded yet: the first read-back is stale, a later one is not."""
+    fake.after_model_write = lambda row: row["litellm_params"].pop("rpm", None)
+    desired = DesiredState(credentials=(A,), deployments=(dep("m1", "openai/m1", "prov-a", rpm=5),))
+    live = read_live(client)
+    plan = build_plan(desired, live, FP, PlanOptions(), capabilities=CAPABILITIES)
+    lines: list[str] = []
+
+    def reloaded(_seconds: float) -> None:  # the replica catches up while verify waits
+        for row in fake.models.values():
+            row["litellm_params"]["rpm"] = 5
+
+    report = Applier(LiteLLMApi(client, "llmproxy", FP), desired, live, plan, FP, settle=30, notify=lines.append,
+                     sleep=reloaded).run()
+    assert report.ok, report.verify_errors
+    assert len(lines) == 1 and "not visible yet; waiting up to 30 s" in lines[0]
+
+
+def test_verify_gives_up_after_the_settle_deadline(client: LiteLLMClient, fake: FakeAdmin) -> None:
+    fake.after_model_write = lambda row: row["litellm_params"].pop("rpm", None)
+    desired = DesiredState(credentials=(A,), deployments=(dep("m1", "openai/m1", "prov-a", rpm=5),))
+    live = read_live(client)
+    plan = build_plan(desired, live, FP, PlanOptions(), capabilities=CAPABILITIES)
+    lines: list[str] = []
+    report = Applier(LiteLLMApi(client, "llmproxy", FP), desired, live, plan, FP, settle=0.2, poll=0.05,
+                     notify=lines.append).run()
+    [problem] = report.verify_errors
+    assert "litellm_params.rpm" in problem and "still, after waiting" in problem
+    assert 1 <= len(lines) <= 6
