@@ -17,7 +17,6 @@ from tests.e2e.harness import Harness, start_proxy, stop_proxy, wait_until_live
 from tests.harness.processes import free_port
 
 
-
 def render(h: Harness, cwd: Path) -> tuple[str, str]:
     result = llmproxy(h, ["render", "--format", "litellm-config"], cwd=cwd, env=ENV)
     assert result.returncode == 0, result.stderr
