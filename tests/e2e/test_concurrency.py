@@ -171,7 +171,7 @@ def test_config_file_router_entries_are_read_only_and_plan_converges(litellm: Ha
         cfg["aliases"] = {"fast": "openai/gpt-a"}
         write_config(work, cfg)
         plan = llmproxy(proxy, ["plan"], cwd=work, env=ENV)
-        assert plan.returncode == 0 and "collides with LiteLLM's config file" in plan.stdout, plan.stdout
+        assert plan.returncode == 1 and "collides with LiteLLM's config file" in plan.stdout, plan.stdout
         rc, _, err = sync_json(proxy, ["--yes"], work, env=ENV)
         assert rc == 1 and "HTTP 400" not in err and "collides with LiteLLM's config file" in err
     finally:
