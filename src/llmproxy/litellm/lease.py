@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import httpx
+
 from llmproxy.errors import Conflict, LLMProxyError, NotFound
 from llmproxy.litellm.client import LiteLLMClient
 from llmproxy.live.marker import actor
@@ -124,7 +126,16 @@ class Lease:
             self.client.request("DELETE", f"/credentials/{LOCK_NAME}", retry=True)
 
     def release(self) -> None:
-        """Delete the lease if it is still ours (best effort: an expired lease is harmless)."""
+        """Delete the lease if it is still ours (best effort: an expired lease is harmless).
+        After the circuit breaker stopped the run, one plain attempt each, so that a LiteLLM that
+        is back does not keep the next sync waiting for this lease to expire."""
+        if self.client.circuit_open:
+            with contextlib.suppress(httpx.HTTPError, ValueError):
+                answer = self.client.send_once("GET", f"/credentials/by_name/{LOCK_NAME}", timeout=5)
+                held = Holder.parse(answer.json()) if answer.status_code == 200 else None
+                if held is not None and held.token == self.token:
+                    self.client.send_once("DELETE", f"/credentials/{LOCK_NAME}", timeout=5)
+            return
         with contextlib.suppress(LLMProxyError):
             held = self.holder()
             if held is not None and held.token == self.token:

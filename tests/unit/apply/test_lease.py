@@ -82,3 +82,12 @@ def test_release_never_deletes_a_lease_that_is_no_longer_ours(client: LiteLLMCli
 def test_the_lease_is_not_a_credential_the_plan_sees(client: LiteLLMClient, fake: FakeAdmin) -> None:
     lease(client, "team-a", Clock()).acquire()
     assert LOCK_NAME in fake.credentials and LOCK_NAME not in read_live(client).credentials
+
+
+def test_the_lease_is_released_even_after_the_circuit_breaker_stopped_the_run(client: LiteLLMClient,
+                                                                              fake: FakeAdmin) -> None:
+    mine = lease(client, "team-a", Clock())
+    mine.acquire()
+    client.circuit_open = True  # LiteLLM went away mid-run, and is back now
+    mine.release()
+    assert LOCK_NAME not in fake.credentials
