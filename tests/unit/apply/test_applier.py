@@ -335,3 +335,18 @@ def test_verify_gives_up_after_the_settle_deadline(client: LiteLLMClient, fake: 
     [problem] = report.verify_errors
     assert "litellm_params.rpm" in problem and "still, after waiting" in problem
     assert 1 <= len(lines) <= 6
+
+
+def test_the_router_write_applies_our_delta_onto_a_fresh_read_not_the_plans_snapshot(
+        client: LiteLLMClient, fake: FakeAdmin) -> None:
+    fake.add_model("id0", "m0", {"model": "openai/m0"})
+    desired = DesiredState(aliases={"ours": "m0"}, fallbacks=(FallbackRule("m0", ("ours",)),))
+    live = read_live(client)
+    plan = build_plan(desired, live, FP, PlanOptions(), capabilities=CAPABILITIES)
+    # another writer adds entries between our plan and our write
+    fake.router["model_group_alias"]["theirs"] = "m0"
+    fake.router["fallbacks"] = [{"theirs": ["m0"]}]
+    report = Applier(LiteLLMApi(client, "llmproxy", FP), desired, live, plan, FP).run()
+    assert report.ok, report.verify_errors
+    assert fake.router["model_group_alias"] == {"theirs": "m0", "ours": "m0"}
+    assert fake.router["fallbacks"] == [{"theirs": ["m0"]}, {"m0": ["ours"]}]
