@@ -45,7 +45,7 @@ from llmproxy.errors import (
 from llmproxy.litellm.connection import DEFAULT_TIMEOUT, check_api_key, resolve_connection
 from llmproxy.litellm.pages import MODELS, read_all
 from llmproxy.live.marker import Fingerprinter
-from llmproxy.secrets import REDACTED, redactor
+from llmproxy.redaction import REDACTED, redactor
 
 #: Statuses retried for a request that may be repeated (reads, idempotent writes). A write that
 #: may not be repeated is retried only on 429 (refused before processing).

@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from llmproxy.desired.model import canonical_json
-from llmproxy.secrets import is_sensitive_key
+from llmproxy.redaction import is_sensitive_key
 
 MARKER_KEY = "llmproxy"
 #: Marker fields that change on every write and never count as drift.

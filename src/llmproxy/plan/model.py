@@ -16,7 +16,7 @@ from llmproxy.plan.ownership import Owner
 
 if TYPE_CHECKING:
     from llmproxy.plan.safety import UnsafePlan
-from llmproxy.secrets import REDACTED, redact_mapping
+from llmproxy.redaction import REDACTED, redact_mapping
 
 
 class Action(str, Enum):
