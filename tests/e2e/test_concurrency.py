@@ -39,32 +39,33 @@ def ledger_of(h: Harness, owner: str) -> dict[str, Any]:
 def test_lost_ledger_write_is_repaired_and_prune_spares_a_hand_made_alias_under_the_stale_name(
         litellm: Harness, tmp_path: Path) -> None:
     cfg = base_config()
+    cfg["aliases"]["extra"] = "openai/gpt-a"
     write_config(tmp_path, cfg)
     assert sync_json(litellm, ["--yes"], tmp_path, env=ENV)[0] == 0
-    assert "team-*" in ledger_of(litellm, "llmproxy")["aliases"]
+    assert "extra" in ledger_of(litellm, "llmproxy")["aliases"]
 
     smaller = variant(cfg)
-    del smaller["aliases"]["team-*"]
+    del smaller["aliases"]["extra"]
     write_config(tmp_path, smaller)
     with FaultProxy(litellm.url, always_fail={r"^PATCH /credentials/llmproxy-state": Fault.ERROR_500}) as fp:
         rc, body, err = sync_json(litellm, ["--prune", "--yes"], tmp_path, env=ENV, url=fp.url)
         assert fp.injected[Fault.ERROR_500] > 0
     assert rc == 1 and "could not record managed router entries" in err + str(body)
-    assert "team-*" not in router_values(litellm)["model_group_alias"]
-    assert "team-*" in ledger_of(litellm, "llmproxy")["aliases"]  # the stale claim
+    assert "extra" not in router_values(litellm)["model_group_alias"]
+    assert "extra" in ledger_of(litellm, "llmproxy")["aliases"]  # the stale claim
 
     # the retry is not "nothing to do": it repairs the ledger
     plan = llmproxy(litellm, ["plan", "--detailed-exitcode"], cwd=tmp_path, env=ENV)
     assert plan.returncode == 2 and "ledger repair" in plan.stdout, plan.stdout + plan.stderr
     assert sync_json(litellm, ["--yes"], tmp_path, env=ENV)[0] == 0
-    assert "team-*" not in ledger_of(litellm, "llmproxy")["aliases"]
+    assert "extra" not in ledger_of(litellm, "llmproxy")["aliases"]
 
     # a hand-made alias under the stale name survives a prune
     aliases = router_values(litellm)["model_group_alias"]
-    set_aliases_by_hand(litellm, {**aliases, "team-*": "openai/gpt-b"})
+    set_aliases_by_hand(litellm, {**aliases, "extra": "openai/gpt-b"})
     rc, _, err = sync_json(litellm, ["--prune", "--yes"], tmp_path, env=ENV)
     assert rc == 0, err
-    assert router_values(litellm)["model_group_alias"]["team-*"] == "openai/gpt-b"
+    assert router_values(litellm)["model_group_alias"]["extra"] == "openai/gpt-b"
     assert llmproxy(litellm, ["plan", "--detailed-exitcode", "--prune"], cwd=tmp_path, env=ENV).returncode == 0
 
 
