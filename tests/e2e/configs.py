@@ -32,6 +32,7 @@ def base_config(owner: str | None = None) -> dict[str, Any]:
                 },
             },
         },
+        # team-* is a wildcard alias: llmproxy makes it a pattern deployment mirroring openai/gpt-a.
         "aliases": {"fast": "openai/gpt-a", "smart": "openai/gpt-b", "team-*": "openai/gpt-a"},
         "fallbacks": [{"fast,smart": ["anthropic/claude-c"]}],
         "router_settings": {"num_retries": 1},

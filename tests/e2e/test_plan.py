@@ -35,8 +35,8 @@ def test_plan_on_empty_proxy_lists_everything_as_create(litellm: Harness, tmp_pa
         assert c["action"] == ("update" if c["kind"] == "router_settings" else "create")
         by_kind.setdefault(c["kind"], set()).add(c["key"])
     assert by_kind["credentials"] == {"upstream-openai", "backup-anthropic"}
-    assert len(by_kind["models"]) == 3
-    assert by_kind["aliases"] == {"fast", "smart", "team-*"}
+    assert len(by_kind["models"]) == 4  # with the pattern deployment team-* (a wildcard alias)
+    assert by_kind["aliases"] == {"fast", "smart"}
     assert by_kind["fallbacks"] == {"fast", "smart"}
     assert plan["counts"]["models"]["read_only"] == 1  # the config-file model
     assert PROVIDER_KEY not in proc.stdout + proc.stderr
@@ -58,7 +58,7 @@ def test_plan_classifies_objects_made_outside_llmproxy(litellm: Harness, tmp_pat
     plan = json.loads(proc.stdout)
     models = {c["key"]: c["action"] for c in plan["changes"] if c["kind"] == "models"}
     assert models["openai/gpt-a (openai/gpt-a via upstream-openai)"] == "adopt"
-    assert list(models.values()).count("create") == 2
+    assert list(models.values()).count("create") == 3  # gpt-b, claude-c, team-*
     counts = plan["counts"]["models"]
     assert (counts["adoptable"], counts["unmanaged"], counts["read_only"], counts["managed"]) == (1, 1, 1, 0)
     # Unmanaged / read-only objects are never deletions, even with --prune.

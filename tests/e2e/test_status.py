@@ -33,8 +33,8 @@ def test_healthy_and_in_sync_then_drifting(litellm: Harness, tmp_path: Path) -> 
                              "config": "ok", "in sync": "ok"}
     assert body["url"] == litellm.url and body["litellm_version"].startswith("1.")
     assert body["in_sync"] is True and body["plan"]["summary"].startswith("No changes")
-    assert body["counts"]["models"] == {"managed": 3, "adoptable": 0, "foreign": 0, "unmanaged": 0, "read_only": 1}
-    assert body["counts"]["credentials"]["managed"] == 2 and body["counts"]["aliases"]["managed"] == 3
+    assert body["counts"]["models"] == {"managed": 4, "adoptable": 0, "foreign": 0, "unmanaged": 0, "read_only": 1}
+    assert body["counts"]["credentials"]["managed"] == 2 and body["counts"]["aliases"]["managed"] == 2
 
     text = llmproxy(litellm, ["status"], cwd=tmp_path, env=ENV)
     assert text.returncode == 0 and "Healthy and in sync." in text.stdout

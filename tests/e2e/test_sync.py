@@ -23,7 +23,7 @@ def test_sync_from_empty_then_routes_and_converges(litellm: Harness, tmp_path: P
     assert rc == 0, err
     assert body["applied"]["ok"] and not body["applied"]["verify_errors"]
     models = _models_by_name(litellm)
-    assert set(models) == {"openai/gpt-a", "openai/gpt-b", "anthropic/claude-c", "config-file-model"}
+    assert set(models) == {"openai/gpt-a", "openai/gpt-b", "anthropic/claude-c", "team-*", "config-file-model"}
     gpt_b = models["openai/gpt-b"][0]
     assert gpt_b["litellm_params"]["rpm"] == 100
     assert gpt_b["litellm_params"]["litellm_credential_name"] == "upstream-openai"
@@ -33,13 +33,14 @@ def test_sync_from_empty_then_routes_and_converges(litellm: Harness, tmp_path: P
         creds = {x["credential_name"] for x in c.get("/credentials").json()["credentials"]}
         router = c.get("/router/settings").json()["current_values"]
     assert {"upstream-openai", "backup-anthropic"} <= creds
-    assert router["model_group_alias"] == {"fast": "openai/gpt-a", "smart": "openai/gpt-b",
-                                           "team-*": "openai/gpt-a"}
+    # The wildcard alias team-* is a pattern deployment, not a model_group_alias entry.
+    assert router["model_group_alias"] == {"fast": "openai/gpt-a", "smart": "openai/gpt-b"}
     assert {"fast": ["anthropic/claude-c"]} in router["fallbacks"]
     assert router["num_retries"] == 1
     # A request through an alias reaches the right deployment.
     assert chat(litellm, "fast") == (200, "reply from gpt-a")
     assert chat(litellm, "smart") == (200, "reply from gpt-b")
+    assert chat(litellm, "team-blue") == (200, "reply from gpt-a")  # through the wildcard alias
     # Converged: plan is clean, and a second sync makes zero writes.
     assert llmproxy(litellm, ["plan", "--detailed-exitcode"], cwd=tmp_path, env=ENV).returncode == 0
     rc, body, err = sync_json(litellm, [], tmp_path, env=ENV)

@@ -118,6 +118,11 @@ class ModelView:
 
 def model_view(dep: LiveDeployment) -> ModelView:
     params = litellm_params_view(dep.litellm_params, lambda key: env_var_name(dep.model_name, key))
+    # LiteLLM removes some secrets from what it shows (api_key, ...); the marker says llmproxy set
+    # them (e.g. a provider's os.environ/ key, which goes on every deployment). Leaving them out
+    # would make the exported config drop the key: they become variables like any secret.
+    for key in sorted((dep.marker.secrets or {}) if dep.marker else ()):
+        params.setdefault(key, SecretRef(env_var_name(dep.model_name, key)))
     marked = dep.marker.info_fields if dep.marker else ()
     return ModelView(dep.id, dep.identity, params, model_info_view(dep.model_info, dep.litellm_params, marked))
 

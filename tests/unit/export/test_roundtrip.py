@@ -231,3 +231,32 @@ def test_pattern_deployments_of_a_wildcard_alias_round_trip(round_trip) -> None:
     ])
     _, desired, _ = round_trip(live)
     assert sorted(d.model_name for d in desired.deployments) == ["anthropic/opus", "claude-opus-*"]
+
+
+def test_a_key_litellm_hides_but_the_marker_lists_is_exported_as_a_variable(export, tmp_path, monkeypatch) -> None:
+    """A provider's os.environ/ key sits on each deployment, and LiteLLM never shows a deployment's
+    api_key. Left out, the exported config would replace the deployments without a key (401s)."""
+    import json
+
+    from llmproxy.config import load_config
+    from llmproxy.live.marker import Fingerprinter, Marker
+    from llmproxy.live.model import LiveCredential, LiveDeployment
+    from llmproxy.plan import Action, PlanOptions, build_plan
+    from tests.unit.export.livedata import SERVER_PARAMS
+
+    fp = Fingerprinter("k")
+    cred = LiveCredential("acme-anthropic", {"api_base": "http://acme:8045"}, {"custom_llm_provider": "Anthropic"},
+                          Marker("llmproxy", fields=("api_base",)))
+    marker = Marker("llmproxy", fields=("api_key", "litellm_credential_name", "model"), info_fields=("base_model",),
+                    secrets=fp.all({"api_key": "os.environ/ACME_KEY"}))
+    params = {"model": "anthropic/m", "litellm_credential_name": "acme-anthropic", **SERVER_PARAMS}
+    live = state([cred], [LiveDeployment("id1", "anthropic/m", params,
+                                         {"id": "id1", "db_model": True, "base_model": "m"}, marker, True)])
+    result = export(live)
+    [exported] = result.config["models"]
+    assert exported["litellm_params"]["api_key"] == "${ANTHROPIC_M_API_KEY}"
+    (tmp_path / "config.json").write_text(json.dumps(result.config))
+    monkeypatch.setenv("ANTHROPIC_M_API_KEY", "sk-the-upstream-key")
+    plan = build_plan(load_config(tmp_path / "config.json").desired, live, fp, PlanOptions())
+    assert [(c.action, [f.path for f in c.fields]) for c in plan.changes] == [
+        (Action.UPDATE, ["litellm_params.api_key"])]  # in place, never a replace without the key

@@ -143,3 +143,20 @@ def test_changed_names_after_a_sync_plan() -> None:
 
 def test_an_empty_report() -> None:
     assert ProbeReport().summary_line() == "Probe: nothing to probe." and ProbeReport().ok
+
+
+def test_probe_model_values_are_split_and_deduplicated() -> None:
+    from llmproxy.cli.probe_cmds import probe_names
+
+    assert probe_names(["a,b", " c ", "a", ""]) == ["a", "b", "c"]
+    assert probe_names(None) == []
+
+
+def test_json_result_carries_status_latency_reason_and_deployment(client: LiteLLMClient,
+                                                                  mock: respx.MockRouter) -> None:
+    mock.post("/chat/completions").mock(return_value=litellm_error(401, "litellm.AuthenticationError: bad key"))
+    body = run_probe(client, ["g"]).to_json()
+    assert body["ok"] is False and "costs tokens" in body["note"]
+    [result] = body["results"]
+    assert result["name"] == "g" and result["outcome"] == "HTTP 401" and result["http_status"] == 401
+    assert result["reason"] == "litellm.AuthenticationError: bad key" and isinstance(result["latency_ms"], int)
