@@ -3,7 +3,8 @@
 whose providers point at the upstream, and clients from the official ``openai``/``anthropic`` SDKs.
 
 The gateway is a second LiteLLM process on the harness database (``start_proxy``), on
-``LLMPROXY_E2E_GATEWAY_PORT`` (default: the harness port + 1). ``llmproxy`` talks to the gateway
+``LLMPROXY_E2E_GATEWAY_PORT`` (default: a free port), with the run's Valkey as its coordination
+Redis (``configs/litellm.yaml`` needs one). ``llmproxy`` talks to the gateway
 itself, so its router sees every change at once (no wait for a DB poll).
 """
 
@@ -32,6 +33,8 @@ from tests.e2e.harness import (
     stop_proxy,
     wait_until_live,
 )
+from tests.harness.processes import free_port
+from tests.harness.run import harness_run
 from tests.upstream import Upstream
 
 #: The project's own LiteLLM config (master key and DATABASE_URL read from the environment).
@@ -48,15 +51,14 @@ LLMPROXY_ENV = {UPSTREAM_KEY_VAR: UPSTREAM_KEY}
 
 
 def gateway_port() -> int:
-    default = int(os.environ.get("LLMPROXY_E2E_PORT", "4100")) + 1
-    return int(os.environ.get("LLMPROXY_E2E_GATEWAY_PORT", str(default)))
+    return int(os.environ.get("LLMPROXY_E2E_GATEWAY_PORT") or free_port())
 
 
 def start_gateway(h: Harness, port: int, *, config: Path = GATEWAY_CONFIG,
                   extra_env: dict[str, str] | None = None) -> tuple[Harness, subprocess.Popen[bytes]]:
     """A real LiteLLM with ``config`` and the server-side provider key in its environment; the
     returned Harness addresses it (same master key and database)."""
-    env = {SERVER_KEY_VAR: SERVER_KEY, **(extra_env or {})}
+    env = {SERVER_KEY_VAR: SERVER_KEY, **harness_run().valkey.env(), **(extra_env or {})}
     proc = start_proxy(h, port, config=config, extra_env=env)
     gateway = replace(h, url=f"http://127.0.0.1:{port}")
     try:

@@ -30,6 +30,7 @@ from tests.harness.install import Installed, install
 from tests.harness.migrations import apply_migrations, build_request_log_indexes
 from tests.harness.postgres import Cluster, find_binaries, start_cluster, stop_cluster
 from tests.harness.processes import die_with_parent, free_port, port_in_use, stop_group
+from tests.harness.valkey import Valkey, start_valkey
 
 REPO = Path(__file__).resolve().parents[2]
 TEMPLATE_DB = "litellm_template"
@@ -61,6 +62,7 @@ class HarnessRun:
         self._cluster: Cluster | None = None
         self._failed: dict[str, str] = {}
         self.proxies: list[subprocess.Popen[bytes]] = []
+        self._valkey: Valkey | None = None
         self.main: Any = None  # tests.e2e.harness.Harness of the run's main LiteLLM, once started
 
     # -- install and database -------------------------------------------------------------
@@ -80,6 +82,14 @@ class HarnessRun:
         except Exception as exc:
             self._failed[step] = f"{type(exc).__name__}: {exc}"
             raise
+
+    @property
+    def valkey(self) -> Valkey:
+        """The run's Valkey (LiteLLM's coordination Redis in configs/litellm.yaml), started once."""
+        if self._valkey is None:
+            (self.state / "run").mkdir(exist_ok=True)
+            self._valkey = self.once("Valkey start", lambda: start_valkey(self.state / "run" / "valkey.log"))
+        return self._valkey
 
     @property
     def cluster(self) -> Cluster:
@@ -172,6 +182,9 @@ class HarnessRun:
             stop_group(proc)
         self.proxies.clear()
         self.main = None
+        if self._valkey is not None:
+            stop_group(self._valkey.proc)
+            self._valkey = None
         if self._cluster is not None:
             stop_cluster(self._cluster)
             self._cluster = None

