@@ -1,4 +1,4 @@
-"""The planner on random live states, read through the real client checks and ``live/reader.py``.
+"""The planner on random live states, read through the real client checks and ``litellm/read.py``.
 
 LiteLLM's answers (``/v2/model/info`` pages, ``/credentials``, ``/router/settings``,
 ``/health/readiness``) are random JSON shaped like the real ones, with missing keys, wrong types
