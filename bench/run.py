@@ -49,9 +49,9 @@ from tests.e2e.harness import Harness, reset  # noqa: E402
 from tests.harness.run import harness_run  # noqa: E402
 
 from llmproxy.apply.executor import Applier  # noqa: E402
-from llmproxy.apply.writes import Writer  # noqa: E402
 from llmproxy.config import load_config  # noqa: E402
 from llmproxy.desired.model import DesiredState, thaw  # noqa: E402
+from llmproxy.litellm.api import LiteLLMApi  # noqa: E402
 from llmproxy.litellm.client import LiteLLMClient  # noqa: E402
 from llmproxy.live.marker import Fingerprinter  # noqa: E402
 from llmproxy.manager import Manager  # noqa: E402
@@ -130,14 +130,15 @@ def run_llmproxy(h: Harness, config: Path, *, apply: bool, prune: bool = False,
     started = time.perf_counter()
     loaded = load_config(config, None, None)
     client = LiteLLMClient(h.url, h.master_key)
-    manager = Manager(loaded.desired, client, Fingerprinter(h.master_key))
+    fingerprinter = Fingerprinter(h.master_key)
+    manager = Manager(loaded.desired, LiteLLMApi(client, loaded.desired.owner, fingerprinter), fingerprinter)
     problems: list[str] = []
     try:
         live, plan = manager.plan(PlanOptions(prune=prune))
         if plan.refused or plan.unsafe:
-            raise SystemExit(f"plan refused: {plan.conflicts + plan.broken_refs + plan.unsafe}")
+            raise SystemExit(f"plan refused: {plan.conflicts + plan.broken_refs + [str(u) for u in plan.unsafe]}")
         if apply and plan.has_changes:
-            report = Applier(client, loaded.desired, live, plan, manager.fingerprinter,
+            report = Applier(manager.target, loaded.desired, live, plan, manager.fingerprinter,
                              concurrency=concurrency).run()
             problems = [f"{o.change.kind} {o.change.key}: {o.status} {o.detail}"
                         for o in report.outcomes if o.status != "ok"] + report.verify_errors
@@ -168,7 +169,7 @@ def run_cli(h: Harness, config: Path, args: list[str]) -> float:
 
 def raw_loop(h: Harness, desired: DesiredState, concurrency: int) -> tuple[float, int]:
     """POST the same credential and model bodies llmproxy sends, concurrently, nothing else."""
-    writer = Writer(None, desired.owner, Fingerprinter(h.master_key))  # type: ignore[arg-type]
+    writer = LiteLLMApi(None, desired.owner, Fingerprinter(h.master_key))  # type: ignore[arg-type]
     creds = [{"credential_name": c.name, "credential_values": thaw(c.values),
               "credential_info": writer._credential_info(c)} for c in desired.credentials or ()]
     models = [{"model_name": d.model_name, "litellm_params": thaw(d.litellm_params),

@@ -10,12 +10,16 @@
 Every request the proxy receives gets one decision, made in arrival order from a seeded random
 stream (so a sequential client sees the same faults on every run):
 
-* ``ERROR_503`` / ``ERROR_429``: answer at once with a LiteLLM-shaped error; the upstream never
-  sees the request. 429s carry ``Retry-After: <rates.retry_after>`` when it is set.
+* ``ERROR_500`` / ``ERROR_503`` / ``ERROR_429``: answer at once with a LiteLLM-shaped error; the
+  upstream never sees the request. 429s carry ``Retry-After: <rates.retry_after>`` when it is set.
 * ``RESET``: close the connection with a TCP reset before forwarding (nothing was applied).
 * ``RESET_AFTER``: forward, let the upstream apply it, then reset instead of answering
   ("applied but the response was lost").
-* otherwise: forward and relay the answer (after ``rates.latency`` seconds).
+* otherwise: forward and relay the answer (after ``rates.latency`` seconds, or a random latency up
+  to ``rates.latency_max`` when that is set).
+
+Several upstreams (``FaultProxy([url_a, url_b])``) are used round-robin, one request each in turn,
+as a load balancer in front of replicas does (Docker Swarm's ingress with ``replicas: 2``).
 
 Targeting: ``only_writes`` and ``path_regex`` restrict which requests can be faulted (and
 delayed); ``fail_nth={3: Fault.RESET}`` faults the 3rd targeted request (1-based);
@@ -43,7 +47,7 @@ import struct
 import sys
 import threading
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -60,6 +64,7 @@ _NOT_RELAYED = _HOP | {"server", "date"}  # the proxy's own server sets these
 
 
 class Fault(str, enum.Enum):
+    ERROR_500 = "500"
     ERROR_503 = "503"
     ERROR_429 = "429"
     RESET = "reset"  # connection reset before forwarding: not applied
@@ -76,16 +81,20 @@ class FaultRates:
     reset_after: float = 0.0
     retry_after: float | str | None = None  # Retry-After sent with injected 429s (seconds or HTTP-date)
     latency: float = 0.0
+    error_500: float = 0.0
+    latency_max: float | None = None  # latency drawn uniformly from [latency, latency_max]
 
     def __post_init__(self) -> None:
-        rates = (self.error_503, self.error_429, self.reset, self.reset_after)
-        if any(r < 0 for r in rates) or sum(rates) > 1 + 1e-9 or self.latency < 0:
+        rates = (self.error_500, self.error_503, self.error_429, self.reset, self.reset_after)
+        if any(r < 0 for r in rates) or sum(rates) > 1 + 1e-9 or self.latency < 0 or (
+                self.latency_max is not None and self.latency_max < self.latency):
             raise ValueError(f"fault rates must be >= 0 and sum to at most 1: {self}")
 
     def pick(self, draw: float) -> Fault | None:
         edge = 0.0
         for fault, rate in ((Fault.ERROR_503, self.error_503), (Fault.ERROR_429, self.error_429),
-                            (Fault.RESET, self.reset), (Fault.RESET_AFTER, self.reset_after)):
+                            (Fault.RESET, self.reset), (Fault.RESET_AFTER, self.reset_after),
+                            (Fault.ERROR_500, self.error_500)):
             edge += rate
             if draw < edge:
                 return fault
@@ -176,7 +185,7 @@ class _Handler(BaseHTTPRequestHandler):
             record(False, None)
             return self._reset()
         fault = decision.fault
-        if fault in (Fault.ERROR_503, Fault.ERROR_429):
+        if fault in (Fault.ERROR_500, Fault.ERROR_503, Fault.ERROR_429):
             status = int(fault.value)
             headers = {"Retry-After": str(decision.retry_after)} if (
                 fault is Fault.ERROR_429 and decision.retry_after is not None) else {}
@@ -238,12 +247,14 @@ def _error_body(status: int, message: str) -> bytes:
 class FaultProxy:
     """A fault-injecting reverse proxy for ``upstream_url`` on ``127.0.0.1:<free port>``."""
 
-    def __init__(self, upstream_url: str, rates: FaultRates | None = None, seed: int | None = 0, *,
+    def __init__(self, upstream_url: str | Sequence[str], rates: FaultRates | None = None,
+                 seed: int | None = 0, *,
                  only_writes: bool = False, path_regex: str | None = None,
                  fail_nth: Mapping[int, Fault | str] | None = None,
                  always_fail: Mapping[str, Fault | str] | None = None,
                  upstream_timeout: float = 30.0) -> None:
-        self.upstream_url = upstream_url.rstrip("/")
+        urls = [upstream_url] if isinstance(upstream_url, str) else list(upstream_url)
+        self.upstream_url = urls[0].rstrip("/")
         self.rates = rates or FaultRates()
         self.only_writes = only_writes
         self.path_regex = path_regex
@@ -260,8 +271,9 @@ class FaultProxy:
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self._wake_r, self._wake_w = socket.socketpair()
-        self._upstream = httpx.Client(base_url=self.upstream_url, timeout=upstream_timeout,
-                                      headers={"Accept-Encoding": "identity"})
+        self._upstreams = [httpx.Client(base_url=u.rstrip("/"), timeout=upstream_timeout,
+                                        headers={"Accept-Encoding": "identity"}) for u in urls]
+        self._turn = 0
 
     # -- lifecycle -------------------------------------------------------------------------
     @property
@@ -294,7 +306,8 @@ class FaultProxy:
                 with contextlib.suppress(OSError):
                     conn.shutdown(socket.SHUT_RDWR)
         server.server_close()  # joins the handler threads
-        self._upstream.close()
+        for upstream in self._upstreams:
+            upstream.close()
         self._wake_r.close()
         self._wake_w.close()
 
@@ -327,13 +340,19 @@ class FaultProxy:
                 draw = self._random.random()  # one draw per targeted request keeps the stream stable
                 nth = self.fail_nth.get(self._targeted)
                 fault = fault or (Fault(nth) if nth is not None else rates.pick(draw))
-            return _Decision(self._seq, fault, rates.latency if targeted else 0.0, rates.retry_after)
+            latency = rates.latency
+            if rates.latency_max is not None:
+                latency = self._random.uniform(rates.latency, rates.latency_max)
+            return _Decision(self._seq, fault, latency if targeted else 0.0, rates.retry_after)
 
     def _forward(self, method: str, target: str, headers: Any,
                  body: bytes) -> tuple[httpx.Response | None, bool]:
         """The upstream's answer (None if it failed), and whether the upstream may have got it."""
+        with self._lock:
+            upstream = self._upstreams[self._turn % len(self._upstreams)]
+            self._turn += 1
         try:
-            return self._upstream.request(method, target, content=body, headers=[
+            return upstream.request(method, target, content=body, headers=[
                 (k, v) for k, v in headers if k.lower() not in _HOP]), True
         except (httpx.ConnectError, httpx.ConnectTimeout):
             return None, False

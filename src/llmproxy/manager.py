@@ -1,92 +1,184 @@
-"""The pipeline in one place (octoDNS calls this the Manager): config → desired state,
-LiteLLM → live state, both → plan, plan → apply. The CLI commands are thin wrappers around it."""
+"""The pipeline and its policy in one place (octoDNS calls this the Manager).
+
+config -> desired state; the target (LiteLLM's admin API) -> live state; both -> plan; and
+``sync``: refuse a plan that cannot be applied, check the reviewed checksum, apply the safety
+thresholds, ask for confirmation, apply through the target, verify. The CLI commands only parse
+flags, prompt and print (through ``SyncHooks``).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from llmproxy.desired.model import KINDS, Deployment, DesiredState
-from llmproxy.errors import LLMProxyError
-from llmproxy.litellm.client import LiteLLMClient
-from llmproxy.litellm.connection import resolve_connection
+from llmproxy.apply.executor import Applier
+from llmproxy.apply.report import ApplyReport, Outcome
+from llmproxy.desired.model import Deployment, DesiredState
+from llmproxy.errors import PlanRefused
+from llmproxy.litellm.api import LiteLLMApi
+from llmproxy.litellm.client import LiteLLMClient, open_client
+from llmproxy.litellm.connection import DEFAULT_TIMEOUT
+from llmproxy.litellm.lease import DEFAULT_WAIT
 from llmproxy.live.marker import Fingerprinter
 from llmproxy.live.model import LiveState
-from llmproxy.live.reader import read_live
 from llmproxy.plan.builder import PlanOptions, build_plan
-from llmproxy.plan.model import Plan
+from llmproxy.plan.model import Finding, Plan
+from llmproxy.plan.safety import Thresholds, UnsafePlan
 from llmproxy.pricing import has_explicit_price, map_problems
+
+#: Seconds verify waits for a change to show on every replica (see ``Manager.settle``).
+SETTLE = 45.0
+
+class ChecksumMismatch(PlanRefused):
+    """The plan is not the one that was reviewed (``--checksum``)."""
+
+    def __init__(self, plan: Plan, reviewed: str) -> None:
+        super().__init__(
+            f"the plan's checksum is {plan.checksum()}, not the reviewed {reviewed}: the gateway or "
+            "the config changed since that plan was made (the plan above is the current one)",
+            hint="review the new plan and run sync with its checksum")
+        self.plan = plan
+
+
+class UnsafePlanRefused(PlanRefused):
+    """The plan is over a safety threshold and was not forced."""
+
+    def __init__(self, unsafe: Sequence[UnsafePlan]) -> None:
+        super().__init__("the plan is over the safety threshold: " + "; ".join(map(str, unsafe)),
+                         hint="re-run with --force if that is intended (or raise --max-delete-pct / "
+                              "--max-update-pct)")
+        self.unsafe = tuple(unsafe)
+
+
+def refuse_if_inapplicable(plan: Plan) -> None:
+    """A plan with conflicts or broken references is never applied, not even with --force."""
+    if plan.refused:
+        raise PlanRefused("the plan cannot be applied: " + "; ".join(plan.conflicts + plan.broken_refs),
+                          hint="fix the config (or the objects named) and run plan again")
+
+
+@contextmanager
+def _silent(_plan: Plan) -> Iterator[Callable[[Outcome], None]]:
+    yield lambda _outcome: None
+
+
+@dataclass
+class SyncHooks:
+    """How a front end takes part in a sync: show the plan, confirm, watch progress."""
+
+    planned: Callable[[Plan], None] = lambda _plan: None
+    confirm: Callable[[Plan], None] = lambda _plan: None  # raise (e.g. Aborted) to stop
+    applying: Callable[[Plan], AbstractContextManager[Callable[[Outcome], None]]] = _silent
+
+
+@dataclass(frozen=True)
+class SyncResult:
+    plan: Plan
+    report: ApplyReport | None  # None: nothing applied (dry run, or no changes)
+def thresholds_from(policy: Mapping[str, Any], overrides: Mapping[str, Any] | None = None) -> Thresholds:
+    """The config's "sync" section, then flags (None = not given)."""
+    values = {**policy, **{k: v for k, v in (overrides or {}).items() if v is not None}}
+    return Thresholds(**values)
 
 
 @dataclass
 class Manager:
     desired: DesiredState
-    client: LiteLLMClient
+    target: LiteLLMApi
     fingerprinter: Fingerprinter
+    thresholds: Thresholds = field(default_factory=Thresholds)
+    #: Seconds verify waits for changes to show on every replica before a mismatch counts
+    #: (LiteLLM's PROXY_CONFIG_RELOAD_INTERVAL_SECONDS is 30 by default).
+    settle: float = SETTLE
 
     @classmethod
     def open(cls, *, config: Path | None, local: Path | None, env_file: Path | None,
-             base_url: str | None, api_key: str | None, timeout: float = 30.0) -> Manager:
+             base_url: str | None, api_key: str | None, timeout: float = DEFAULT_TIMEOUT,
+             threshold_overrides: Mapping[str, Any] | None = None) -> Manager:
         from llmproxy.config import load_config
 
         loaded = load_config(config, local, env_file)
-        conn = resolve_connection(base_url, api_key, env_file)
-        client = LiteLLMClient(conn.base_url, conn.api_key, timeout=timeout)
-        return cls(desired=loaded.desired, client=client, fingerprinter=Fingerprinter(conn.api_key))
+        client, fingerprinter = open_client(base_url, api_key, env_file, timeout=timeout)
+        return cls(desired=loaded.desired, target=LiteLLMApi(client, loaded.desired.owner, fingerprinter),
+                   fingerprinter=fingerprinter,
+                   thresholds=thresholds_from(loaded.sync_policy, threshold_overrides))
+
+    @property
+    def client(self) -> LiteLLMClient:
+        return self.target.client
 
     def read(self) -> LiveState:
-        return read_live(self.client)
+        return self.target.read()
 
     def plan(self, options: PlanOptions) -> tuple[LiveState, Plan]:
         deployments = self.desired.deployments or ()
         check_prices = "models" in options.only and any(not has_explicit_price(d.litellm_params)
                                                         for d in deployments)
+        options = replace(options, thresholds=self.thresholds)
         with ThreadPoolExecutor(max_workers=1) as pool:  # the cost map is read beside the live state
-            cost_map = pool.submit(read_cost_map, self.client) if check_prices else None
+            cost_map = pool.submit(self.target.read_cost_map) if check_prices else None
             live = self.read()
-            plan = build_plan(self.desired, live, self.fingerprinter, options)
+            plan = build_plan(self.desired, live, self.fingerprinter, options,
+                              capabilities=self.target.capabilities)
             if cost_map is not None:
-                plan.notes += pricing_notes(cost_map.result(), deployments)
+                plan = replace(plan, findings=plan.findings + pricing_notes(cost_map.result(), deployments))
         return live, plan
 
+    def sync(self, options: PlanOptions, *, checksum: str | None = None, dry_run: bool = False,
+             concurrency: int = 4, hooks: SyncHooks | None = None,
+             lease_wait: float = DEFAULT_WAIT) -> SyncResult:
+        """Plan, then apply unless refused, not the reviewed plan, unsafe (and not forced), a dry
+        run, empty, or not confirmed; the report includes verify-after-apply.
+
+        Applying holds the gateway's lease (``litellm.lease``): a second sync waits up to
+        ``lease_wait`` seconds, then refuses. Under the lease LiteLLM is read and planned again, so
+        what is applied is never planned from a state another writer has changed since; a plan
+        that changed meanwhile is shown, checked and confirmed again."""
+        hooks = hooks or SyncHooks()
+        live, plan = self.plan(options)
+        if not self._approve(plan, options, checksum, dry_run, hooks):
+            return SyncResult(plan, None)
+        with self.target.lease(lease_wait).held():
+            live, again = self.plan(options)
+            if again.checksum() != plan.checksum():
+                self.client.notify("LiteLLM changed since the plan was made: this is the plan now")
+                plan = again
+                if not self._approve(plan, options, checksum, dry_run, hooks):
+                    return SyncResult(plan, None)
+            with hooks.applying(plan) as on_outcome:
+                report = Applier(self.target, self.desired, live, plan, self.fingerprinter,
+                                 concurrency=concurrency, on_outcome=on_outcome, settle=self.settle,
+                                 notify=self.client.notify).run()
+        return SyncResult(plan, report)
+
+    @staticmethod
+    def _approve(plan: Plan, options: PlanOptions, checksum: str | None, dry_run: bool,
+                 hooks: SyncHooks) -> bool:
+        """Show the plan and check it: False when there is nothing to apply (or a dry run);
+        raises when it must not be applied."""
+        hooks.planned(plan)
+        refuse_if_inapplicable(plan)
+        if checksum and checksum != plan.checksum():
+            raise ChecksumMismatch(plan, checksum)
+        if dry_run or not plan.has_changes:
+            return False
+        if plan.unsafe and not options.force:
+            raise UnsafePlanRefused(plan.unsafe)
+        hooks.confirm(plan)
+        return True
+
     def close(self) -> None:
-        self.client.close()
+        self.target.client.close()
 
 
-def read_cost_map(client: LiteLLMClient) -> dict[str, Any] | str:
-    """The cost map the proxy loaded (``/public/litellm_model_cost_map``, the catalog without the
-    entries it registers per deployment), or why it could not be read."""
-    try:
-        cost_map = client.get("/public/litellm_model_cost_map", catalog_only="true")
-    except LLMProxyError as exc:
-        return exc.message
-    return cost_map if isinstance(cost_map, dict) else "not a JSON object"
-
-
-def pricing_notes(cost_map: dict[str, Any] | str, deployments: tuple[Deployment, ...]) -> list[str]:
+def pricing_notes(cost_map: dict[str, Any] | str, deployments: Sequence[Deployment]) -> tuple[Finding, ...]:
     """A note per deployment the proxy's own cost map cannot price (or one saying it was not read)."""
     if isinstance(cost_map, str):
-        return [f"pricing not checked: LiteLLM's cost map could not be read ({cost_map})"]
-    return [f"unpriced: {problem}" for problem in map_problems(deployments, cost_map)]
-
-
-def parse_only(values: list[str] | None) -> frozenset[str]:
-    """``--only credentials,models`` (comma-separated, repeatable) → kinds; all when absent."""
-    if not values:
-        return frozenset(KINDS)
-    kinds = {part.strip() for value in values for part in value.split(",") if part.strip()}
-    aliases = {"router": "router_settings", "router-settings": "router_settings",
-               "model": "models", "credential": "credentials", "alias": "aliases",
-               "fallback": "fallbacks"}
-    kinds = {aliases.get(k, k) for k in kinds}
-    unknown = sorted(kinds - set(KINDS))
-    if unknown:
-        import difflib
-
-        hints = [difflib.get_close_matches(u, KINDS, n=1) for u in unknown]
-        extra = "; ".join(f"did you mean {h[0]!r}?" for h in hints if h)
-        raise LLMProxyError(f"--only: unknown kind(s) {', '.join(unknown)}. Kinds: {', '.join(KINDS)}"
-                            + (f" ({extra})" if extra else ""))
-    return frozenset(kinds)
+        return (Finding("models", "", "pricing_not_checked",
+                        f"pricing not checked: LiteLLM's cost map could not be read ({cost_map})"),)
+    return tuple(Finding("models", "", "unpriced", f"unpriced: {problem}")
+                 for problem in map_problems(tuple(deployments), cost_map))

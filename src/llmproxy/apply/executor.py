@@ -1,231 +1,315 @@
-"""Apply a plan to LiteLLM, in dependency order, with bounded parallelism, then verify.
+"""Apply a plan through a target, level by level, with bounded parallelism, then verify.
 
-Order: credentials → models (creates, updates, adoptions, replacement creates) → router settings
-(aliases, fallbacks, other keys: one write that keeps unmanaged keys) → old deployments of
-replacements → pruned models → pruned credentials (never one a live model still uses) → ledger.
-A failed object does not stop the others; what depends on it is skipped. Afterwards LiteLLM is
-read back and compared with the desired state.
+The levels come from the kind registry (``llmproxy.kinds``): creates, updates, adoptions and
+replacement creates run top-down (level 0 first: credentials, then models, then the router
+entries, which one batched write covers, deletions included); deletions run bottom-up (old copies
+of replacements and pruned objects of the highest level first; a kind may veto a deletion just
+before it, e.g. a credential a live model still uses); finally the ledger of the ledger kinds is
+written. A failed write does not stop the others; a change that needs a name whose write failed
+(and that the server did not already serve) is skipped. Afterwards the target is read back and
+re-planned: anything reported as written must match.
+
+When LiteLLM cannot be reached several times in a row (the client's circuit breaker), the apply
+stops: nothing more is attempted, each change left is recorded as not attempted (without a line of
+its own), and the report says in one line what was applied and what was not.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
+from functools import partial
 
-from llmproxy.apply.report import FAILED, OK, SKIPPED, ApplyReport, Outcome
-from llmproxy.apply.router_write import router_payload
-from llmproxy.apply.writes import Writer
+from llmproxy.apply.report import FAILED, NOT_ATTEMPTED, OK, SKIPPED, ApplyReport, Outcome
 from llmproxy.desired.model import DesiredState
-from llmproxy.errors import LLMProxyError
-from llmproxy.litellm.client import LiteLLMClient
+from llmproxy.errors import LLMProxyError, PlanRefused
+from llmproxy.kinds import REGISTRY, ResourceKind, kind, ledger_kinds, levels
+from llmproxy.kinds.base import Batch, Cleanup, Ref
+from llmproxy.kinds.router_entries import RouterEntryKind
+from llmproxy.litellm.api import LiteLLMApi
+from llmproxy.litellm.client import CircuitOpen
 from llmproxy.live.marker import Fingerprinter
 from llmproxy.live.model import Ledger, LiveState
-from llmproxy.live.reader import read_live
 from llmproxy.plan.builder import PlanOptions, build_plan
 from llmproxy.plan.model import Action, Change, Plan
-from llmproxy.secrets import redactor
-
-ROUTER_KINDS = ("aliases", "fallbacks", "router_settings")
+from llmproxy.redaction import redactor
 
 
 @dataclass
 class _Step:
     change: Change
-    run: Callable[[Change], object]  # called with ``change``
+    run: Callable[[], Cleanup | None]
+
+
+@dataclass
+class _Pending:
+    """A replacement whose old copy is deleted in the deletion phase; reported once, after it."""
+
+    change: Change
+    cleanup: Cleanup
 
 
 class Applier:
-    def __init__(self, client: LiteLLMClient, desired: DesiredState, live: LiveState, plan: Plan,
+    def __init__(self, target: LiteLLMApi, desired: DesiredState, live: LiveState, plan: Plan,
                  fingerprinter: Fingerprinter, *, concurrency: int = 4,
-                 on_outcome: Callable[[Outcome], None] | None = None) -> None:
-        self.client = client
+                 on_outcome: Callable[[Outcome], None] | None = None, settle: float = 0.0,
+                 notify: Callable[[str], None] | None = None,
+                 sleep: Callable[[float], None] = time.sleep, poll: float = 2.0) -> None:
+        if plan.refused or (plan.unsafe and not plan.forced):
+            raise PlanRefused("refusing to apply a plan with conflicts, broken references or over the "
+                              "safety threshold (Manager.sync says why)")
+        self.target = target
         self.desired = desired
         self.live = live
         self.plan = plan
         self.fp = fingerprinter
-        self.writer = Writer(client, desired.owner, fingerprinter)
         self.concurrency = max(1, concurrency)
         self.on_outcome = on_outcome or (lambda o: None)
+        self.settle, self.sleep, self.poll = settle, sleep, poll
+        self.notify = notify or (lambda _m: None)
         self.report = ApplyReport()
+        self._missing: set[Ref] = set()  # names whose write failed and that were not served before
+        self._pending: dict[int, list[_Pending]] = {}  # level -> replacements awaiting cleanup
 
     # -- plumbing ---------------------------------------------------------------------------
     def _record(self, change: Change, status: str, detail: str = "") -> Outcome:
+        if status == FAILED and detail == NOT_ATTEMPTED:
+            status = SKIPPED  # the circuit opened: reported once, in the report's stop line
         outcome = Outcome(change, status, redactor.scrub(detail))
         self.report.outcomes.append(outcome)
-        self.on_outcome(outcome)
+        if detail != NOT_ATTEMPTED:
+            self.on_outcome(outcome)
         return outcome
 
-    def _run_all(self, steps: Iterable[_Step]) -> dict[str, Outcome]:
-        """Run independent steps in parallel; return outcomes keyed by change key."""
+    @property
+    def _stopped(self) -> bool:
+        return self.target.circuit_open
+
+    def _run_all(self, steps: Iterable[_Step]) -> list[tuple[_Step, Cleanup | None, str | None]]:
+        """Run independent steps in parallel: (step, cleanup, error message or None)."""
         steps = list(steps)
 
-        def one(step: _Step) -> tuple[_Step, str, str]:
+        def one(step: _Step) -> tuple[_Step, Cleanup | None, str | None]:
+            if self._stopped:
+                return step, None, NOT_ATTEMPTED
             try:
-                step.run(step.change)
-                return step, OK, ""
+                return step, step.run(), None
+            except CircuitOpen:
+                return step, None, NOT_ATTEMPTED
             except LLMProxyError as exc:
-                return step, FAILED, exc.message
-        results: dict[str, Outcome] = {}
+                return step, None, exc.message
         if not steps:
-            return results
+            return []
         with ThreadPoolExecutor(max_workers=min(self.concurrency, len(steps))) as pool:
-            for future in as_completed([pool.submit(one, s) for s in steps]):
-                step, status, detail = future.result()
-                results[f"{step.change.kind}:{step.change.key}"] = self._record(step.change, status, detail)
-        return results
+            return [f.result() for f in as_completed([pool.submit(one, s) for s in steps])]
 
-    def _changes(self, kind: str, *actions: Action) -> list[Change]:
-        return [c for c in self.plan.changes if c.kind == kind and c.action in actions]
+    def _changes(self, kinds: Sequence[ResourceKind], deletions: bool) -> list[Change]:
+        names = {k.name for k in kinds}
+        return [c for c in self.plan.changes
+                if c.kind in names and (c.action is Action.DELETE) == deletions]
 
-    # -- phases -----------------------------------------------------------------------------
+    def _blocked(self, change: Change) -> set[Ref]:
+        return kind(change.kind).requires(change) & self._missing
+
+    def _failed(self, change: Change) -> None:
+        self._missing |= kind(change.kind).provides(change) - self._present
+
+    # -- the run ------------------------------------------------------------------------------
     def run(self) -> ApplyReport:
         started = time.monotonic()
-        writes_before = self.client.write_count
-        failed_creds = self._apply_credentials()
-        replaced, failed_names = self._apply_models(failed_creds)
-        router_ok = self._apply_router(failed_names)
-        self._delete_replaced(replaced)
-        self._run_all(_Step(c, lambda c: self.writer.delete_model(c.live.id))
-                      for c in self._changes("models", Action.DELETE))
-        self._delete_credentials()
-        self._write_ledger(router_ok)
-        self.report.writes = self.client.write_count - writes_before
-        self._verify()
+        writes_before = self.target.write_count
+        self._present = set().union(*(k.present(self.live) for k in REGISTRY))
+        for group in levels():
+            self._write_level(group)
+        for group in reversed(levels()):
+            self._delete_level(group)
+        self._write_ledger()
+        self.report.writes = self.target.write_count - writes_before
+        if self._stopped:
+            self._stop_line()
+        else:
+            self._verify()
         self.report.seconds = time.monotonic() - started
         return self.report
 
-    def _apply_credentials(self) -> set[str]:
+    def _write_level(self, group: tuple[ResourceKind, ...]) -> None:
+        """Creates/updates of one level: per-object kinds in parallel, then each batch in one write."""
+        level = group[0].level
         steps = []
-        for c in self._changes("credentials", Action.CREATE, Action.UPDATE, Action.ADOPT):
-            if c.action is Action.CREATE:
-                steps.append(_Step(c, lambda c: self.writer.create_credential(c.desired)))
-            else:
-                steps.append(_Step(c, lambda c: self.writer.update_credential(c.desired, c.live)))
-        results = self._run_all(steps)
-        return {o.change.key for o in results.values() if o.status != OK}
-
-    def _apply_models(self, failed_creds: set[str]) -> tuple[list[tuple[Change, str]], set[str]]:
-        replaced: list[tuple[Change, str]] = []
-        steps = []
-        for c in self._changes("models", Action.CREATE, Action.UPDATE, Action.ADOPT, Action.REPLACE):
-            cred = c.desired.credential
-            if cred in failed_creds:
-                self._record(c, SKIPPED, f"its credential {cred!r} could not be written")
+        for c in self._changes([k for k in group if k.batch is None], deletions=False):
+            if blocked := self._blocked(c):
+                self._skip(c, blocked)
                 continue
-            if c.action is Action.CREATE:
-                steps.append(_Step(c, lambda c: self.writer.create_model(c.desired)))
-            elif c.action is Action.REPLACE:
-                def replace(c: Change) -> None:
-                    self.writer.create_model(c.desired, avoid_id=c.live.id)
-                    replaced.append((c, c.live.id))
-                steps.append(_Step(c, replace))
+            steps.append(_Step(c, partial(kind(c.kind).write, c, self.target)))
+        for step, cleanup, error in self._run_all(steps):
+            if error is not None:
+                self._failed(step.change)
+                self._record(step.change, FAILED, error)
+            elif cleanup is not None:
+                self._pending.setdefault(level, []).append(_Pending(step.change, cleanup))
             else:
-                steps.append(_Step(c, lambda c: self.writer.update_model(c.desired, c.live)))
-        self._run_all(steps)
-        not_ok = {o.change.desired.model_name for o in self.report.outcomes
-                  if o.change.kind == "models" and o.status != OK and o.change.desired is not None}
-        existing = {d.model_name for d in self.live.deployments}
-        return replaced, not_ok - existing
+                self._record(step.change, OK)
+        for batch in {k.batch.name: k.batch for k in group if k.batch is not None}.values():
+            members = {k.name for k in group if k.batch is batch}
+            self._write_batch(batch, [c for c in self.plan.changes if c.kind in members])
 
-    def _apply_router(self, missing_models: set[str]) -> bool:
-        changes = [c for c in self.plan.changes if c.kind in ROUTER_KINDS]
+    def _skip(self, change: Change, blocked: set[Ref]) -> None:
+        self._failed(change)
+        self._record(change, SKIPPED, kind(change.kind).blocked_reason(sorted(name for _, name in blocked)))
+
+    def _write_batch(self, batch: Batch, changes: list[Change]) -> None:
         if not changes:
-            return True
-        ready: list[Change] = []
-        blocked: list[Change] = []
+            return
+        ready = []
         for c in changes:
-            refs = self._references(c)
-            (blocked if refs & missing_models else ready).append(c)
-        for c in blocked:
-            self._record(c, SKIPPED, "refers to a model that could not be written: "
-                         + ", ".join(sorted(self._references(c) & missing_models)))
-        payload = router_payload(self.live.router, ready)
+            if blocked := self._blocked(c):
+                self._skip(c, blocked)
+            else:
+                ready.append(c)
         try:
-            if payload:
-                self.writer.update_router(payload)
+            if self._stopped:
+                raise CircuitOpen(NOT_ATTEMPTED)
+            batch.write(ready, self.live, self.target)
         except LLMProxyError as exc:
+            detail = NOT_ATTEMPTED if isinstance(exc, CircuitOpen) else exc.message
             for c in ready:
-                self._record(c, FAILED, exc.message)
-            return False
+                self._failed(c)
+                self._record(c, FAILED, detail)
+            return
         for c in ready:
             self._record(c, OK)
-        return True
 
-    @staticmethod
-    def _references(c: Change) -> set[str]:
-        if c.kind == "aliases" and isinstance(c.desired, str):
-            return {c.desired}
-        if c.kind == "fallbacks" and c.desired:
-            return {c.key, *c.desired}
-        return set()
-
-    def _delete_replaced(self, replaced: list[tuple[Change, str]]) -> None:
-        for change, old_id in replaced:
+    def _delete_level(self, group: tuple[ResourceKind, ...]) -> None:
+        for pending in self._pending.get(group[0].level, []):
             try:
-                self.writer.delete_model(old_id)
+                if self._stopped:
+                    raise CircuitOpen(NOT_ATTEMPTED)
+                pending.cleanup()
             except LLMProxyError as exc:
                 # The replacement exists; only the old copy is left. Report, never hide.
-                self.report.outcomes = [o for o in self.report.outcomes if o.change is not change]
-                self._record(change, FAILED, f"replacement created, but the old deployment {old_id} "
+                old = getattr(pending.change.live, "id", "?")
+                self._record(pending.change, FAILED, f"replacement created, but the old deployment {old} "
                              f"could not be deleted: {exc.message}")
-
-    def _delete_credentials(self) -> None:
-        deletions = self._changes("credentials", Action.DELETE)
-        if not deletions:
-            return
-        try:  # re-read: never delete a credential a live model still references
-            in_use = {str(m.get("litellm_params", {}).get("litellm_credential_name"))
-                      for m in self.client.get_all_models()}
-        except LLMProxyError as exc:
-            for c in deletions:
-                self._record(c, SKIPPED, f"could not check which models use it: {exc.message}")
-            return
-        steps = []
-        for c in deletions:
-            if c.key in in_use:
-                self._record(c, SKIPPED, "a live model still uses this credential")
             else:
-                steps.append(_Step(c, lambda c: self.writer.delete_credential(c.key)))
-        self._run_all(steps)
+                self._record(pending.change, OK)
+        for k in group:
+            if k.batch is not None:
+                continue  # written with the batch
+            deletions = self._changes([k], deletions=True)
+            if not deletions:
+                continue
+            if self._stopped:
+                for c in deletions:
+                    self._record(c, SKIPPED, NOT_ATTEMPTED)
+                continue
+            try:
+                vetoed = k.guard_deletions(deletions, self.target)
+            except LLMProxyError as exc:  # the check could not be made: delete nothing
+                for c in deletions:
+                    self._record(c, SKIPPED, NOT_ATTEMPTED if isinstance(exc, CircuitOpen)
+                                 else f"not deleted: could not check that nothing uses it ({exc.message})")
+                continue
+            steps = []
+            for c in deletions:
+                if c.key in vetoed:
+                    self._record(c, SKIPPED, vetoed[c.key])
+                else:
+                    steps.append(_Step(c, partial(k.delete, c, self.target)))
+            for step, _, error in self._run_all(steps):
+                self._record(step.change, FAILED if error is not None else OK, error or "")
 
-    def _write_ledger(self, router_ok: bool) -> None:
-        kinds = [k for k in ROUTER_KINDS if k in self.plan.kinds]
-        if not kinds:
+    def _stop_line(self) -> None:
+        done = sum(1 for o in self.report.outcomes if o.status == OK)
+        left = [o for o in self.report.outcomes if o.detail == NOT_ATTEMPTED]
+        failed = sum(1 for o in self.report.outcomes if o.status != OK) - len(left)
+        names = ", ".join(f"{o.change.kind} {o.change.key}" for o in left[:5]) + (" …" if len(left) > 5 else "")
+        self.report.stopped = (
+            f"stopped: LiteLLM could not be reached {self.target.breaker} times in a row. Applied {done} of "
+            f"{len(self.report.outcomes)} changes; {failed} failed or skipped; {len(left)} not attempted"
+            + (f" ({names})" if left else "") + ". Re-run sync when LiteLLM is back to converge.")
+
+    def _write_ledger(self) -> None:
+        """Record what this owner now manages: the claims that still hold (the entry is in LiteLLM
+        with the value this owner last wrote), plus what was written now; minus what was deleted.
+        Only outcomes reported OK add a claim, so the ledger never claims what no write made."""
+        kinds = ledger_kinds(self.plan.kinds)
+        if not kinds or self._stopped:
             return
         old = self.live.ledger(self.desired.owner)
-        entries = {k: set(old.entries(k)) for k in ROUTER_KINDS}
+        entries = {k: set(old.entries(k)) for k in ledger_kinds()}
+        digests = {k: dict(v) for k, v in old.claimed_digests().items()}
+        for name in kinds:
+            k = kind(name)
+            assert isinstance(k, RouterEntryKind)
+            live = k.live_entries(self.live)
+            for key in sorted(entries[name]):
+                recorded, now = old.digest(name, key), k.digest(live[key]) if key in live else None
+                if now is None or (recorded is not None and recorded != now):
+                    entries[name].discard(key)  # gone, or changed by someone else: not ours any more
+                else:
+                    digests.setdefault(name, {})[key] = now
         for o in self.report.outcomes:
             if o.change.kind in kinds and o.status == OK:
                 if o.change.action is Action.DELETE:
                     entries[o.change.kind].discard(o.change.key)
                 else:
+                    entry_kind = kind(o.change.kind)
+                    assert isinstance(entry_kind, RouterEntryKind)
                     entries[o.change.kind].add(o.change.key)
-        new = Ledger(**{k: frozenset(v) for k, v in entries.items()})
+                    digests.setdefault(o.change.kind, {})[o.change.key] = entry_kind.digest(o.change.desired)
+        new = Ledger({**old.by_kind, **{k: frozenset(v) for k, v in entries.items()}},
+                     {k: {e: d for e, d in v.items() if e in entries.get(k, set())} for k, v in digests.items()})
         if new == old:
             return
         try:
-            self.writer.write_ledger(new, exists=self.desired.owner in self.live.ledgers)
+            self.target.write_ledger(new, ledger_kinds(), exists=self.desired.owner in self.live.ledgers)
         except LLMProxyError as exc:
             self.report.verify_errors.append(f"could not record managed router entries: {exc.message}")
 
     def _verify(self) -> None:
-        """Read LiteLLM back; anything we wrote successfully must now match the config."""
+        """Read the target back; anything we wrote successfully must now match the config.
+
+        Behind a load balancer a replica may serve some objects (credentials, router settings)
+        from memory it refreshes from the database every ``PROXY_CONFIG_RELOAD_INTERVAL_SECONDS``
+        (30 s by default): a mismatch is read again until ``settle`` seconds have passed, with a
+        progress line, before it counts."""
+        deadline = time.monotonic() + self.settle
+        first = True
+        while True:
+            mismatches = self._mismatches()
+            if not mismatches or time.monotonic() >= deadline or self._stopped:
+                break
+            if first:
+                self.notify(f"verify: {len(mismatches)} change(s) not visible yet; waiting up to "
+                            f"{self.settle:.0f} s for LiteLLM (replicas reload from the database)…")
+                first = False
+            else:
+                self.notify(f"verify: still waiting for {len(mismatches)} change(s) to show "
+                            f"({self.settle - (deadline - time.monotonic()):.0f}/{self.settle:.0f} s)…")
+            self.sleep(min(self.poll, max(0.0, deadline - time.monotonic())))
+        if mismatches and not first:
+            mismatches = [m + f" (still, after waiting {self.settle:.0f} s)" for m in mismatches]
+        self.report.verify_errors += mismatches
+
+    def _mismatches(self) -> list[str]:
         try:
-            after = read_live(self.client)
+            after = self.target.read()
         except LLMProxyError as exc:
-            self.report.verify_errors.append(f"could not read LiteLLM back to verify: {exc.message}")
-            return
+            return [f"could not read LiteLLM back to verify: {exc.message}"]
         check = build_plan(self.desired, after, self.fp,
-                           PlanOptions(only=frozenset(self.plan.kinds), prune=self.plan.prune))
+                           PlanOptions(only=frozenset(self.plan.kinds), prune=self.plan.prune),
+                           capabilities=self.target.capabilities)
         done = {(o.change.kind, o.change.key) for o in self.report.outcomes if o.status == OK}
         all_ok = all(o.status == OK for o in self.report.outcomes)
+        found = []
         for c in check.changes:
             # After a clean apply any remaining change is a mismatch; after a partial one, only
             # changes to objects reported as written are (the rest were reported as failed).
             if all_ok or (c.kind, c.key) in done:
                 detail = "; ".join(f.describe() for f in c.fields) or c.reason
-                self.report.verify_errors.append(
+                found.append(
                     f"{c.kind} {c.key}: LiteLLM does not match the config after apply ({c.action.value}"
                     f"{': ' + detail if detail else ''})")
+        return found

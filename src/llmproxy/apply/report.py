@@ -8,6 +8,8 @@ from typing import Any
 from llmproxy.plan.model import Action, Change
 
 OK, FAILED, SKIPPED = "ok", "failed", "skipped"
+#: The detail of a change skipped because LiteLLM became unreachable (the circuit breaker opened).
+NOT_ATTEMPTED = "not attempted: LiteLLM unreachable"
 
 
 @dataclass(frozen=True)
@@ -30,13 +32,15 @@ class ApplyReport:
     verify_errors: list[str] = field(default_factory=list)
     seconds: float = 0.0
     writes: int = 0
+    stopped: str = ""  # why the apply stopped early (LiteLLM unreachable), with what was applied
+
 
     def with_status(self, status: str) -> list[Outcome]:
         return [o for o in self.outcomes if o.status == status]
 
     @property
     def ok(self) -> bool:
-        return not self.verify_errors and all(o.status == OK for o in self.outcomes)
+        return not self.verify_errors and not self.stopped and all(o.status == OK for o in self.outcomes)
 
     def count(self, *actions: Action) -> int:
         return sum(1 for o in self.outcomes if o.status == OK and o.change.action in actions)
@@ -56,4 +60,4 @@ class ApplyReport:
     def to_json(self) -> dict[str, Any]:
         return {"ok": self.ok, "summary": self.summary_line(), "seconds": round(self.seconds, 3),
                 "writes": self.writes, "outcomes": [o.to_json() for o in self.outcomes],
-                "verify_errors": self.verify_errors}
+                "verify_errors": self.verify_errors, "stopped": self.stopped}

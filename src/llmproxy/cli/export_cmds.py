@@ -11,10 +11,11 @@ import typer
 
 from llmproxy.cli.common import ApiKeyOpt, BaseUrlOpt, EnvFileOpt, TimeoutOpt, err, out
 from llmproxy.config.schema import OWNER_PATTERN
+from llmproxy.desired.model import DEFAULT_OWNER
 from llmproxy.errors import LLMProxyError
 from llmproxy.export import ExportResult, build_export, read_for_export
-from llmproxy.litellm.client import LiteLLMClient
-from llmproxy.litellm.connection import resolve_connection
+from llmproxy.litellm.client import open_client
+from llmproxy.litellm.connection import DEFAULT_TIMEOUT
 
 FILES = ("config.json", "config.local.json")
 
@@ -67,17 +68,17 @@ def export_cmd(
         "--output", "-o", metavar="DIR|-",
         help="Write DIR/config.json and DIR/config.local.json; '-' prints config.json to stdout.")] = "-",
     owner: Annotated[str, typer.Option(
-        "--owner", help="Owner the config will manage as; objects of other owners are left out.")] = "llmproxy",
+        "--owner", help="Owner the config will manage as; objects of other owners are left out.")] = DEFAULT_OWNER,
     force: Annotated[bool, typer.Option("--force", help="Overwrite existing files in DIR.")] = False,
     env_file: EnvFileOpt = None, base_url: BaseUrlOpt = None, api_key: ApiKeyOpt = None,
-    timeout: TimeoutOpt = 30.0,
+    timeout: TimeoutOpt = DEFAULT_TIMEOUT,
 ) -> None:
     """Describe the live LiteLLM as a config (credentials, DB models, aliases, fallbacks, router
     settings). Read-only. Secrets are never exported: config.local.json gets ${VAR} references."""
     if not re.match(OWNER_PATTERN, owner):
         raise LLMProxyError(f"--owner {owner!r}: use 1 to 64 letters, digits, '.', '_' or '-'")
-    conn = resolve_connection(base_url, api_key, env_file)
-    with LiteLLMClient(conn.base_url, conn.api_key, timeout=timeout) as client:
+    client, _ = open_client(base_url, api_key, env_file, timeout=timeout)
+    with client:
         live, sources = read_for_export(client)
     result = build_export(live, sources, owner)
     if output == "-":

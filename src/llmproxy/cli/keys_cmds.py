@@ -33,8 +33,8 @@ from llmproxy.keys.model_names import unknown_models
 from llmproxy.keys.rotate import RotationIncomplete, rotate_key
 from llmproxy.keys.service import Minted, create_key, delete_key, key_info, update_key
 from llmproxy.keys.values import KeySettings
-from llmproxy.litellm.client import LiteLLMClient
-from llmproxy.litellm.connection import resolve_connection
+from llmproxy.litellm.client import LiteLLMClient, open_client
+from llmproxy.litellm.connection import DEFAULT_TIMEOUT
 
 
 class Output(str, Enum):
@@ -77,8 +77,8 @@ def register(root: typer.Typer) -> None:
 @contextmanager
 def _client(base_url: str | None, api_key: str | None, env_file: Path | None,
             timeout: float) -> Iterator[LiteLLMClient]:
-    conn = resolve_connection(base_url, api_key, env_file)
-    with LiteLLMClient(conn.base_url, conn.api_key, timeout=timeout) as client:
+    client, _ = open_client(base_url, api_key, env_file, timeout=timeout)
+    with client:
         yield client
 
 
@@ -139,7 +139,7 @@ def create(
     no_defaults: Annotated[bool, typer.Option("--no-defaults", help="Ignore the config's 'keys' defaults.")] = False,
     output: OutputOpt = Output.text, config: ConfigOpt = None, local: LocalOpt = None,
     env_file: EnvFileOpt = None, base_url: BaseUrlOpt = None, api_key: ApiKeyOpt = None,
-    timeout: TimeoutOpt = 30.0,
+    timeout: TimeoutOpt = DEFAULT_TIMEOUT,
 ) -> None:
     """Mint a key for a user (found by exact email or id, created if missing). Prints the key once."""
     flags = _settings(models, max_budget, budget_duration, rpm_limit, tpm_limit, duration, metadata, team_id)
@@ -168,7 +168,7 @@ def list_(
     team: Annotated[str | None, typer.Option(
         "--team", metavar="TEAM_ID", help="Only this team's keys.", show_default=False)] = None,
     output: OutputOpt = Output.text, env_file: EnvFileOpt = None,
-    base_url: BaseUrlOpt = None, api_key: ApiKeyOpt = None, timeout: TimeoutOpt = 30.0,
+    base_url: BaseUrlOpt = None, api_key: ApiKeyOpt = None, timeout: TimeoutOpt = DEFAULT_TIMEOUT,
 ) -> None:
     """All keys (every page): alias, user, team, models, spend/budget, limits, expiry. No secrets."""
     with _client(base_url, api_key, env_file, timeout) as client:
@@ -194,7 +194,7 @@ def list_(
 def info(
     alias: KeyArg,
     output: OutputOpt = Output.text, env_file: EnvFileOpt = None,
-    base_url: BaseUrlOpt = None, api_key: ApiKeyOpt = None, timeout: TimeoutOpt = 30.0,
+    base_url: BaseUrlOpt = None, api_key: ApiKeyOpt = None, timeout: TimeoutOpt = DEFAULT_TIMEOUT,
 ) -> None:
     """One key in full detail (never its secret)."""
     with _client(base_url, api_key, env_file, timeout) as client:
@@ -218,7 +218,7 @@ def update(
         "--block/--unblock", help="Refuse / allow requests with the key.", show_default=False)] = None,
     strict: StrictOpt = False,
     output: OutputOpt = Output.text, env_file: EnvFileOpt = None,
-    base_url: BaseUrlOpt = None, api_key: ApiKeyOpt = None, timeout: TimeoutOpt = 30.0,
+    base_url: BaseUrlOpt = None, api_key: ApiKeyOpt = None, timeout: TimeoutOpt = DEFAULT_TIMEOUT,
 ) -> None:
     """Change a key's models, budget, limits, expiry or metadata in place (same secret)."""
     settings = _settings(models, max_budget, budget_duration, rpm_limit, tpm_limit, duration, metadata)
@@ -236,7 +236,7 @@ def update(
 def rotate(
     alias: KeyArg,
     output: OutputOpt = Output.text, env_file: EnvFileOpt = None,
-    base_url: BaseUrlOpt = None, api_key: ApiKeyOpt = None, timeout: TimeoutOpt = 30.0,
+    base_url: BaseUrlOpt = None, api_key: ApiKeyOpt = None, timeout: TimeoutOpt = DEFAULT_TIMEOUT,
 ) -> None:
     """A new secret for the same alias and limits; the old one stops working. Prints the key once."""
     with _client(base_url, api_key, env_file, timeout) as client:
@@ -258,7 +258,7 @@ def delete(
     alias: KeyArg,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
     output: OutputOpt = Output.text, env_file: EnvFileOpt = None,
-    base_url: BaseUrlOpt = None, api_key: ApiKeyOpt = None, timeout: TimeoutOpt = 30.0,
+    base_url: BaseUrlOpt = None, api_key: ApiKeyOpt = None, timeout: TimeoutOpt = DEFAULT_TIMEOUT,
 ) -> None:
     """Delete a key: requests with it are refused from then on."""
     with _client(base_url, api_key, env_file, timeout) as client:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from enum import Enum
 from typing import Annotated
 
 import typer
 
-from llmproxy.apply.executor import Applier
-from llmproxy.apply.report import ApplyReport
+from llmproxy.apply.report import ApplyReport, Outcome
 from llmproxy.cli.common import (
     ApiKeyOpt,
     BaseUrlOpt,
@@ -23,13 +24,16 @@ from llmproxy.cli.common import (
 )
 from llmproxy.cli.probe_cmds import ProbeModelOpt, ProbeOpt, ProbeTimeoutOpt, probe_names, show_probe
 from llmproxy.cli.progress import progress_reporter, render_report
-from llmproxy.errors import Aborted, PlanRefused
-from llmproxy.manager import Manager, parse_only
+from llmproxy.errors import Aborted
+from llmproxy.kinds import only_help, parse_only
+from llmproxy.litellm.connection import DEFAULT_TIMEOUT
+from llmproxy.litellm.lease import DEFAULT_WAIT
+from llmproxy.manager import ChecksumMismatch, Manager, SyncHooks, refuse_if_inapplicable
 from llmproxy.plan.builder import PlanOptions
 from llmproxy.plan.model import Action, Plan
 from llmproxy.plan.render import render_json, render_markdown, render_text
 from llmproxy.probe import ProbeReport, changed_names, run_probe
-from llmproxy.probe.runner import DEFAULT_TIMEOUT
+from llmproxy.probe.runner import DEFAULT_TIMEOUT as PROBE_TIMEOUT
 
 
 class PlanFormat(str, Enum):
@@ -44,8 +48,7 @@ class SyncFormat(str, Enum):
 
 
 OnlyOpt = Annotated[list[str] | None, typer.Option(
-    "--only", help="Limit to kinds: credentials,models,aliases,fallbacks,router_settings "
-    "(comma-separated, repeatable).", show_default=False)]
+    "--only", help=f"Limit to kinds: {only_help()} (comma-separated, repeatable).", show_default=False)]
 PruneOpt = Annotated[bool, typer.Option("--prune", help="Also delete managed objects no longer in the config.")]
 
 
@@ -58,12 +61,6 @@ def _show(plan: Plan, fmt: str) -> None:
         render_text(plan, out)
 
 
-def _refusal(plan: Plan) -> None:
-    if plan.refused:
-        raise PlanRefused("the plan cannot be applied: " + "; ".join(plan.conflicts + plan.broken_refs),
-                          hint="fix the config (or the objects named) and run plan again")
-
-
 def plan_cmd(
     only: OnlyOpt = None,
     prune: PruneOpt = False,
@@ -71,7 +68,7 @@ def plan_cmd(
     detailed_exitcode: Annotated[bool, typer.Option(
         "--detailed-exitcode", help="Exit 0 = no changes, 2 = changes pending, 1 = error.")] = False,
     config: ConfigOpt = None, local: LocalOpt = None, env_file: EnvFileOpt = None,
-    base_url: BaseUrlOpt = None, api_key: ApiKeyOpt = None, timeout: TimeoutOpt = 30.0,
+    base_url: BaseUrlOpt = None, api_key: ApiKeyOpt = None, timeout: TimeoutOpt = DEFAULT_TIMEOUT,
 ) -> None:
     """Show what sync would change. Read-only: never writes to LiteLLM."""
     kinds = parse_only(only)
@@ -82,7 +79,7 @@ def plan_cmd(
     finally:
         manager.close()
     _show(plan, output.value)
-    _refusal(plan)
+    refuse_if_inapplicable(plan)
     if detailed_exitcode and plan.has_changes:
         raise typer.Exit(2)
 
@@ -99,10 +96,21 @@ def sync_cmd(
                                              help="Parallel writes.")] = 4,
     checksum: Annotated[str | None, typer.Option("--checksum", help="Apply only if the plan has "
                                                  "this checksum (from a reviewed `llmproxy plan`).")] = None,
+    max_delete_pct: Annotated[float | None, typer.Option(
+        "--max-delete-pct", min=0.0, max=100.0, show_default=False,
+        help="Refuse to delete or replace more than this % of a kind's managed objects "
+             "[config: sync.max_delete_pct; default: 30].")] = None,
+    max_update_pct: Annotated[float | None, typer.Option(
+        "--max-update-pct", min=0.0, max=100.0, show_default=False,
+        help="Refuse to update more than this % of a kind's managed objects "
+             "[config: sync.max_update_pct; default: 30].")] = None,
     output: Annotated[SyncFormat, typer.Option("--output", "-o", help="text or json.")] = SyncFormat.text,
-    probe: ProbeOpt = False, probe_model: ProbeModelOpt = None, probe_timeout: ProbeTimeoutOpt = DEFAULT_TIMEOUT,
+    lock_wait: Annotated[float, typer.Option(
+        "--lock-wait", min=0.0,
+        help="Seconds to wait while another sync holds the gateway's lease, then refuse.")] = DEFAULT_WAIT,
+    probe: ProbeOpt = False, probe_model: ProbeModelOpt = None, probe_timeout: ProbeTimeoutOpt = PROBE_TIMEOUT,
     config: ConfigOpt = None, local: LocalOpt = None, env_file: EnvFileOpt = None,
-    base_url: BaseUrlOpt = None, api_key: ApiKeyOpt = None, timeout: TimeoutOpt = 30.0,
+    base_url: BaseUrlOpt = None, api_key: ApiKeyOpt = None, timeout: TimeoutOpt = DEFAULT_TIMEOUT,
 ) -> None:
     """Make LiteLLM match the config: plan, apply, verify; with --probe, then prove that every
     model group it created or changed answers a real request."""
@@ -110,45 +118,37 @@ def sync_cmd(
     explicit = probe_names(probe_model)
     probing = probe or bool(explicit)
     probed: ProbeReport | None = None
+    as_json = output is SyncFormat.json
+    hooks = SyncHooks(planned=(lambda _plan: None) if as_json else (lambda plan: render_text(plan, out)),
+                      confirm=lambda plan: _confirm_deletions(plan, yes), applying=_progress)
     manager = Manager.open(config=config, local=local, env_file=env_file, base_url=base_url,
-                           api_key=api_key, timeout=timeout)
+                           api_key=api_key, timeout=timeout,
+                           threshold_overrides={"max_delete_pct": max_delete_pct,
+                                                "max_update_pct": max_update_pct})
     try:
-        live, plan = manager.plan(PlanOptions(only=kinds, prune=prune, force=force))
-        as_json = output is SyncFormat.json
-        if not as_json:
-            render_text(plan, out)
-        _refusal(plan)
-        if checksum and checksum != plan.checksum():
-            if as_json:
-                _print_sync_json(plan, None)
-            raise PlanRefused(
-                f"the plan's checksum is {plan.checksum()}, not the reviewed {checksum}: the gateway or "
-                "the config changed since that plan was made (the plan above is the current one)",
-                hint="review the new plan and run sync with its checksum")
-        if dry_run or not plan.has_changes:
-            if not plan.has_changes and not dry_run:
-                err.print("Nothing to do: no write requests made.")
-                if probing:
-                    probed = run_probe(manager.client, explicit, timeout=probe_timeout)
-            if as_json:
-                _print_sync_json(plan, None, probed)
-            _probe_outcome(probed, as_json, "nothing created or changed, nothing probed" if probing else "")
-            if dry_run and plan.has_changes:
-                raise typer.Exit(2)
-            return
-        if plan.unsafe and not force:
-            raise PlanRefused("the plan is over the safety threshold: " + "; ".join(plan.unsafe),
-                              hint="re-run with --force if that is intended")
-        _confirm_deletions(plan, yes)
-        reporter = progress_reporter(len(plan.changes))
-        with reporter:
-            report = Applier(manager.client, manager.desired, live, plan, manager.fingerprinter,
-                             concurrency=concurrency, on_outcome=reporter.outcome).run()
-        if probing:
-            names = explicit or changed_names(plan, manager.desired)
+        result = manager.sync(PlanOptions(only=kinds, prune=prune, force=force), checksum=checksum,
+                              dry_run=dry_run, concurrency=concurrency, hooks=hooks, lease_wait=lock_wait)
+        if result.report is None and not result.plan.has_changes and not dry_run:
+            err.print("Nothing to do: no write requests made.")
+            if probing:
+                probed = run_probe(manager.client, explicit, timeout=probe_timeout)
+        elif result.report is not None and probing:
+            names = explicit or changed_names(result.plan, manager.desired)
             probed = run_probe(manager.client, names, timeout=probe_timeout)
+    except ChecksumMismatch as exc:
+        if as_json:
+            _print_sync_json(exc.plan, None)
+        raise
     finally:
         manager.close()
+    plan, report = result.plan, result.report
+    if report is None:
+        if as_json:
+            _print_sync_json(plan, None, probed)
+        _probe_outcome(probed, as_json, "nothing created or changed, nothing probed" if probing else "")
+        if dry_run and plan.has_changes:
+            raise typer.Exit(2)
+        return
     if as_json:
         _print_sync_json(plan, report, probed)
     else:
@@ -156,6 +156,12 @@ def sync_cmd(
     _probe_outcome(probed, as_json, "nothing created or changed, nothing probed")
     if not report.ok:
         raise typer.Exit(1)
+
+
+@contextmanager
+def _progress(plan: Plan) -> Iterator[Callable[[Outcome], None]]:
+    with progress_reporter(len(plan.changes)) as reporter:
+        yield reporter.outcome
 
 
 def _probe_outcome(probed: ProbeReport | None, as_json: bool, empty: str) -> None:

@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.text import Text
 
-from llmproxy.apply.report import FAILED, OK, SKIPPED, ApplyReport, Outcome
+from llmproxy.apply.report import FAILED, NOT_ATTEMPTED, OK, SKIPPED, ApplyReport, Outcome
 from llmproxy.cli.common import err, interactive
 
 MARK = {OK: "✓", FAILED: "✗", SKIPPED: "○"}
@@ -62,7 +62,7 @@ def progress_reporter(total: int) -> _Plain:
 
 def render_report(report: ApplyReport, console: Console) -> None:
     failed = report.with_status(FAILED)
-    skipped = report.with_status(SKIPPED)
+    skipped = [o for o in report.with_status(SKIPPED) if o.detail != NOT_ATTEMPTED]  # in the stop line
     if failed:
         console.print(Text("Failed:", style="bold red"))
         for o in failed:
@@ -71,6 +71,8 @@ def render_report(report: ApplyReport, console: Console) -> None:
         console.print(Text("Skipped:", style="bold yellow"))
         for o in skipped:
             console.print(Text(f"  ○ {o.change.action.value} {o.change.kind} {o.change.key}: {o.detail}"))
+    if report.stopped:
+        console.print(Text(report.stopped, style="bold red"))
     for msg in report.verify_errors:
         console.print(Text(f"verify: {msg}", style="bold red"))
     console.print(Text(report.summary_line(), style="bold green" if report.ok else "bold red"))

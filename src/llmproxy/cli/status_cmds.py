@@ -10,9 +10,10 @@ import typer
 from llmproxy.cli.common import ApiKeyOpt, BaseUrlOpt, ConfigOpt, EnvFileOpt, LocalOpt, TimeoutOpt, out
 from llmproxy.cli.plan_cmds import OnlyOpt, PruneOpt
 from llmproxy.cli.probe_cmds import ProbeModelOpt, ProbeOpt, ProbeTimeoutOpt, probe_names
-from llmproxy.manager import parse_only
+from llmproxy.kinds import parse_only
+from llmproxy.litellm.connection import DEFAULT_TIMEOUT
 from llmproxy.plan.builder import PlanOptions
-from llmproxy.probe.runner import DEFAULT_TIMEOUT
+from llmproxy.probe.runner import DEFAULT_TIMEOUT as PROBE_TIMEOUT
 from llmproxy.status import render_json, render_text, run_status
 from llmproxy.status.service import ProbeRequest
 
@@ -26,9 +27,9 @@ def status_cmd(
     output: Annotated[StatusFormat, typer.Option("--output", "-o", help="text or json.")] = StatusFormat.text,
     only: OnlyOpt = None,
     prune: PruneOpt = False,
-    probe: ProbeOpt = False, probe_model: ProbeModelOpt = None, probe_timeout: ProbeTimeoutOpt = DEFAULT_TIMEOUT,
+    probe: ProbeOpt = False, probe_model: ProbeModelOpt = None, probe_timeout: ProbeTimeoutOpt = PROBE_TIMEOUT,
     config: ConfigOpt = None, local: LocalOpt = None, env_file: EnvFileOpt = None,
-    base_url: BaseUrlOpt = None, api_key: ApiKeyOpt = None, timeout: TimeoutOpt = 30.0,
+    base_url: BaseUrlOpt = None, api_key: ApiKeyOpt = None, timeout: TimeoutOpt = DEFAULT_TIMEOUT,
 ) -> None:
     """Can I sync, and is anything drifting? LiteLLM's URL and version, admin key, database,
     store_model_in_db, object counts, and the plan's summary. Read-only (with --probe it also sends

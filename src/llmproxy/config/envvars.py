@@ -16,7 +16,7 @@ from typing import Any
 from llmproxy.config.paths import FileFor, format_path
 from llmproxy.dotenv_file import read_dotenv
 from llmproxy.errors import ConfigIssue
-from llmproxy.secrets import redactor
+from llmproxy.redaction import redactor
 
 _REFERENCE = re.compile(r"\$\$\{|\$\{([^}]*)\}?")
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -62,7 +62,7 @@ def _substitute(text: str, env: Environment, report: Callable[[str], None]) -> s
         if value is None:
             report(f"environment variable {name} is not set (looked in {env.where()})")
             return whole
-        redactor.add(value)
+        redactor.add(value, name)
         return value
 
     return _REFERENCE.sub(replace, text)

@@ -16,10 +16,8 @@ from llmproxy.config.provider_models import expand_provider_models
 from llmproxy.config.references import check_references
 from llmproxy.config.routing import compile_routing, duplicate_issues
 from llmproxy.config.schema_errors import check
-from llmproxy.desired.model import DesiredState
+from llmproxy.desired.model import DEFAULT_OWNER, DesiredState
 from llmproxy.errors import ConfigError, ConfigIssue
-
-DEFAULT_OWNER = "llmproxy"
 
 
 @dataclass(frozen=True)
@@ -27,6 +25,8 @@ class LoadedConfig:
     desired: DesiredState
     #: Defaults for ``llmproxy keys create`` from the optional "keys" section; {} when absent.
     key_defaults: dict[str, Any] = field(default_factory=dict)
+    #: Safety thresholds from the optional "sync" section ({} when absent).
+    sync_policy: dict[str, Any] = field(default_factory=dict)
     #: The files actually read: the config, the local file if any, the env file if a ${VAR} needed it.
     files: list[Path] = field(default_factory=list)
 
@@ -113,4 +113,5 @@ def load_config(config: Path | None = None, local: Path | None = None,
     files = [p for p in (paths.config, paths.local) if p is not None]
     if env.file_was_read and paths.env_file is not None:
         files.append(paths.env_file)
-    return LoadedConfig(desired, key_defaults, files)
+    sync_policy = validated.sync.model_dump(exclude_none=True) if validated.sync is not None else {}
+    return LoadedConfig(desired, key_defaults, sync_policy=sync_policy, files=files)

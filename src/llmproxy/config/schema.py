@@ -15,6 +15,8 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
+from llmproxy.keys.durations import DURATION_PATTERN
+
 INTERFACES: tuple[str, ...] = ("openai", "anthropic", "gemini")
 
 # litellm/router_utils/routing_groups.py VALID_ROUTING_STRATEGIES (LiteLLM 1.106):
@@ -27,7 +29,6 @@ RoutingStrategy = Literal[
 RoutingGroupStrategy = Literal[RoutingStrategy, "priority"]
 
 OWNER_PATTERN = r"^[A-Za-z0-9_.-]{1,64}$"
-DURATION_PATTERN = r"^(\d+(s|m|h|d|w|mo)|hourly|daily|weekly|monthly)$"
 #: What a pattern means, for messages.
 PATTERN_HELP = {
     OWNER_PATTERN: "1 to 64 letters, digits, '.', '_' or '-'",
@@ -263,6 +264,22 @@ class KeyDefaults(ConfigObject):
     team_id: Name | None = None
 
 
+Percent = Annotated[float, Field(ge=0, le=100)]
+
+
+class SyncPolicy(ConfigObject):
+    """Safety thresholds of ``llmproxy sync`` (flags override them; ``--force`` skips them)."""
+
+    max_delete_pct: Percent | None = Field(
+        None, description="Refuse a plan that deletes or replaces more than this % of the managed "
+        "objects of a kind [default: 30].")
+    max_update_pct: Percent | None = Field(
+        None, description="Refuse a plan that updates more than this % of the managed objects of a "
+        "kind [default: 30].")
+    min_managed: NonNegInt | None = Field(
+        None, description="Kinds with fewer managed objects are never refused [default: 10].")
+
+
 class ConfigFile(ConfigObject):
     """config.json / config.local.json."""
 
@@ -279,3 +296,4 @@ class ConfigFile(ConfigObject):
         None, description='[{"source[,source...]": [targets...]}, ...]')
     router_settings: RouterSettings | None = None
     keys: KeyDefaults | None = None
+    sync: SyncPolicy | None = None

@@ -16,9 +16,6 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
-#: Resource kinds, in apply order. ``--only`` takes these names.
-KINDS: tuple[str, ...] = ("credentials", "models", "aliases", "fallbacks", "router_settings")
-
 
 def freeze(value: Any) -> Any:
     """Deep read-only copy of JSON-like data (dicts -> MappingProxyType, lists -> tuples)."""
@@ -40,6 +37,10 @@ def thaw(value: Any) -> Any:
 
 def canonical_json(value: Any) -> str:
     return json.dumps(thaw(value), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+#: The owner of a config that names none.
+DEFAULT_OWNER = "llmproxy"
 
 
 @dataclass(frozen=True)
@@ -133,7 +134,7 @@ class FallbackRule:
 class DesiredState:
     """Everything the config says LiteLLM should hold for this ``owner``."""
 
-    owner: str = "llmproxy"
+    owner: str = DEFAULT_OWNER
     credentials: tuple[Credential, ...] | None = None
     deployments: tuple[Deployment, ...] | None = None
     aliases: Mapping[str, str] | None = None  # router_settings.model_group_alias
@@ -168,7 +169,7 @@ class DesiredState:
 
     def to_json(self, *, show_secrets: bool = False) -> dict[str, Any]:
         """The desired state as LiteLLM request bodies (what ``render`` prints)."""
-        from llmproxy.secrets import redact_mapping
+        from llmproxy.redaction import redact_mapping
 
         def maybe(x: Any) -> Any:
             return thaw(x) if show_secrets else redact_mapping(thaw(x))

@@ -20,8 +20,8 @@ from llmproxy.export.select import select
 from llmproxy.export.verify import render, verify
 from llmproxy.export.views import ModelView, SecretRef
 from llmproxy.litellm.client import LiteLLMClient
+from llmproxy.litellm.read import read_live
 from llmproxy.live.model import LiveState
-from llmproxy.live.reader import read_live
 
 
 @dataclass(frozen=True)

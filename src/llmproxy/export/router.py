@@ -21,14 +21,14 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from llmproxy.config.references import Names
 from llmproxy.config.schema import RouterSettings
 from llmproxy.desired.model import thaw
+from llmproxy.desired.names import Names, alias_cycles
 from llmproxy.desired.patterns import is_pattern
-from llmproxy.live.model import LiveState
+from llmproxy.kinds.router_entries import foreign_owner
+from llmproxy.live.model import LiveState, alias_target
 from llmproxy.plan.compare import same
-from llmproxy.plan.router import alias_target
-from llmproxy.secrets import is_env_reference, is_sensitive_key
+from llmproxy.redaction import is_env_reference, is_sensitive_key
 
 #: Router keys the config's router_settings section accepts (aliases and fallbacks have their own).
 ROUTER_KEYS = tuple(k for k in RouterSettings.model_fields if k != "delete")
@@ -64,10 +64,7 @@ class _Exporter:
         self.out.notes.append(text)
 
     def foreign(self, kind: str, key: str) -> str | None:
-        if key in self.live.ledger(self.owner).entries(kind):
-            return None
-        return next((o for o, led in sorted(self.live.ledgers.items())
-                     if o != self.owner and key in led.entries(kind)), None)
+        return foreign_owner(self.live, self.owner, kind, key)
 
     def names(self) -> Names:
         return Names(self.model_names, self.out.aliases)
@@ -103,7 +100,7 @@ class _Exporter:
             for alias in broken:
                 self.note(f"alias {alias!r} points to {aliases.pop(alias)!r}, which the exported config "
                           "does not define (e.g. a config-file model); left out")
-        for loop in _cycles(aliases):
+        for loop in alias_cycles(aliases):
             for alias in loop:
                 aliases.pop(alias, None)
             self.note("alias cycle " + " -> ".join([*loop, loop[0]]) + "; left out")
@@ -168,21 +165,6 @@ class _Exporter:
             if unknown:
                 return f"{', '.join(map(repr, unknown))} is not defined by the exported config"
         return ""
-
-
-def _cycles(aliases: Mapping[str, str]) -> list[list[str]]:
-    loops: list[list[str]] = []
-    done: set[str] = set()
-    for start in aliases:
-        chain = [start]
-        while chain[-1] in aliases and aliases[chain[-1]] not in chain:
-            chain.append(aliases[chain[-1]])
-        if chain[-1] in aliases:
-            loop = chain[chain.index(aliases[chain[-1]]):]
-            if not done.intersection(loop):
-                done.update(loop)
-                loops.append(loop)
-    return loops
 
 
 def export_router(live: LiveState, sources: Mapping[str, str], owner: str, model_names: set[str]) -> RouterExport:

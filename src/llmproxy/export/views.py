@@ -20,21 +20,16 @@ What LiteLLM returns is more than what was sent to it:
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from llmproxy.desired.model import DeploymentIdentity, thaw
+from llmproxy.litellm.api import CAPABILITIES
 from llmproxy.live.model import LiveCredential, LiveDeployment
-from llmproxy.plan.compare import SERVER_DEFAULT_PARAMS, same
-from llmproxy.secrets import is_env_reference, is_sensitive_key
+from llmproxy.plan.compare import same
+from llmproxy.redaction import env_var_name, is_env_reference, is_sensitive_key
 
-#: model_info fields LiteLLM generates or keeps itself.
-SERVER_INFO_FIELDS = frozenset({
-    "id", "db_model", "member_auto_router", "blocked", "pricing_overrides",
-    "created_at", "created_by", "updated_at", "updated_by",
-})
 #: Cost-map fields whose names the rules in ``is_cost_map_field`` do not already cover.
 COST_MAP_FIELDS = frozenset({
     "key", "litellm_provider", "mode", "max_tokens", "max_input_tokens", "max_output_tokens",
@@ -69,17 +64,11 @@ def is_secret(key: str, value: Any) -> bool:
     return isinstance(value, str) and is_sensitive_key(key) and not is_env_reference(value)
 
 
-def env_var_name(*parts: str) -> str:
-    """``("antigravity-manager", "api_key")`` -> ``ANTIGRAVITY_MANAGER_API_KEY``."""
-    name = re.sub(r"[^A-Za-z0-9]+", "_", "_".join(parts)).strip("_").upper()
-    return name if name and not name[0].isdigit() else f"LLMPROXY_{name}"
-
-
 def litellm_params_view(params: Mapping[str, Any], secret_var: Any) -> dict[str, Any]:
     """``params`` without server defaults and nulls; secrets as ``SecretRef(secret_var(key))``."""
     out: dict[str, Any] = {}
     for key, value in params.items():
-        if value is None or (key in SERVER_DEFAULT_PARAMS and value is False):
+        if value is None or (key in CAPABILITIES.server_default_params and value is False):
             continue
         out[key] = SecretRef(secret_var(key)) if is_secret(key, value) else thaw(value)
     return out
@@ -95,7 +84,7 @@ def model_info_view(info: Mapping[str, Any], params: Mapping[str, Any],
         if value is None:
             continue
         if key not in keep:
-            if key in SERVER_INFO_FIELDS or (enriched and is_cost_map_field(key)):
+            if key in CAPABILITIES.server_info_fields or (enriched and is_cost_map_field(key)):
                 continue
             if key in params and same(params[key], value):  # a litellm_params price, echoed
                 continue

@@ -12,9 +12,9 @@ import re
 from typing import Any
 
 from llmproxy.errors import LLMProxyError, NotFound
-from llmproxy.keys.pages import walk
+from llmproxy.litellm import keys_api as api
 from llmproxy.litellm.client import LiteLLMClient
-from llmproxy.secrets import redactor
+from llmproxy.redaction import redactor
 
 HASH = re.compile(r"[0-9a-f]{64}")
 HASH_PREFIX = re.compile(r"[0-9a-f]{8,63}")
@@ -39,7 +39,7 @@ def list_keys(client: LiteLLMClient, **filters: Any) -> list[dict[str, Any]]:
     """Every key (full objects, with the owning user) matching LiteLLM's exact filters."""
     params = {"return_full_object": "true", "expand": "user"}
     params.update({k: v for k, v in filters.items() if v is not None})
-    return walk(client, "/key/list", "keys", params)
+    return api.list_keys(client, params)
 
 
 def describe(ref: str) -> str:

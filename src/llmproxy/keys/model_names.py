@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from llmproxy.config.schema_errors import did_you_mean
 from llmproxy.desired.patterns import is_pattern, pattern_matches
 from llmproxy.litellm.client import LiteLLMClient
-from llmproxy.live.reader import parse_deployment, parse_router
+from llmproxy.litellm.read import parse_deployment, parse_router
 
 #: ``litellm/proxy/_types.py`` SpecialModelNames, and the "*" every-model wildcard.
 SPECIAL = frozenset({"all-proxy-models", "all-team-models", "no-default-models", "*"})

@@ -26,6 +26,7 @@ from llmproxy.errors import AuthError, LLMProxyError, ServerError
 from llmproxy.keys.durations import parse_timestamp, remaining
 from llmproxy.keys.lookup import ROTATING_MARK, alias_taken, list_keys, short, token_hash
 from llmproxy.keys.service import Minted, delete_key, generate, key_info, new_secret
+from llmproxy.litellm import keys_api as api
 from llmproxy.litellm.client import LiteLLMClient
 
 # Settings copied to the replacement key when they are set on the old one.
@@ -87,12 +88,12 @@ def replacement_body(info: dict[str, Any], now: datetime | None = None) -> dict[
 def rotate_key(client: LiteLLMClient, ref: str) -> Minted:
     info = key_info(client, ref)
     try:
-        row = client.request("POST", f"/key/{info['token']}/regenerate", json={})
+        row = api.regenerate_key(client, info["token"])
     except LLMProxyError as exc:
         if not is_enterprise_refusal(exc):
             raise
         return _recreate(client, info)
-    return Minted(key=new_secret(row, "POST /key/{key}/regenerate"), row=row, method="regenerate")
+    return Minted(key=new_secret(row, api.REGENERATE), row=row, method="regenerate")
 
 
 def _still_there(client: LiteLLMClient, token: str) -> bool:
@@ -124,7 +125,7 @@ def _recreate(client: LiteLLMClient, info: dict[str, Any]) -> Minted:
             _undo(client, ref, old, new, temp, exc, minted)
     if alias:
         try:
-            client.request("POST", "/key/update", json={"key": new, "key_alias": alias}, retry=True)
+            api.update_key(client, {"key": new, "key_alias": alias})
         except LLMProxyError as exc:
             raise RotationIncomplete(
                 f"key {alias} was rotated (the old key is deleted, the new key printed on stdout works) "

@@ -9,8 +9,9 @@ from llmproxy.errors import Conflict, ConnectionFailed, LLMProxyError, NotFound,
 from llmproxy.keys import users
 from llmproxy.keys.lookup import alias_taken, find_key, short, token_hash
 from llmproxy.keys.values import KeySettings, parse_alias
+from llmproxy.litellm import keys_api as api
 from llmproxy.litellm.client import LiteLLMClient
-from llmproxy.secrets import redactor
+from llmproxy.redaction import redactor
 
 MIN_CUSTOM_KEY = 16  # LiteLLM's MINIMUM_CUSTOM_KEY_LENGTH default
 
@@ -50,7 +51,7 @@ def check_custom_key(key: str) -> str:
 def check_team(client: LiteLLMClient, team_id: str) -> None:
     """LiteLLM accepts any team_id on /key/generate; a typo would make a key of a team that isn't there."""
     try:
-        client.get("/team/info", team_id=team_id)
+        api.team_info(client, team_id)
     except NotFound:
         raise NotFound(f"no LiteLLM team with id {team_id!r}", hint="check --team-id") from None
 
@@ -68,15 +69,15 @@ def generate(client: LiteLLMClient, body: dict[str, Any]) -> tuple[str, dict[str
     """``POST /key/generate`` (never retried: a repeat would mint a second key)."""
     alias = body.get("key_alias")
     try:
-        row = client.request("POST", "/key/generate", json=body)
+        row = api.generate_key(client, body)
     except Conflict:
         if alias:
             raise duplicate_alias(alias) from None
         raise
-    key = new_secret(row, "POST /key/generate")
+    key = new_secret(row, api.GENERATE)
     if row.get("token") not in (None, token_hash(key)) or row.get("key_alias") != alias:
-        raise UnexpectedResponse("POST /key/generate: the key LiteLLM returned does not match the request",
-                                 endpoint="POST /key/generate")
+        raise UnexpectedResponse(f"{api.GENERATE}: the key LiteLLM returned does not match the request",
+                                 endpoint=api.GENERATE)
     return key, row
 
 
@@ -115,10 +116,7 @@ def create_key(client: LiteLLMClient, *, email: str | None, user_id: str | None,
 def key_info(client: LiteLLMClient, ref: str) -> dict[str, Any]:
     """One key in full (``/key/info``, asked by hash), with its ``token`` hash and owning ``user``."""
     row = find_key(client, ref)
-    body = client.get("/key/info", key=row["token"])
-    info = body.get("info") if isinstance(body, dict) else None
-    if not isinstance(info, dict):
-        raise UnexpectedResponse("GET /key/info: expected an 'info' object", endpoint="GET /key/info")
+    info = api.key_info(client, row["token"])
     return {**info, "token": row["token"], "user": row.get("user")}
 
 
@@ -139,7 +137,7 @@ def update_key(client: LiteLLMClient, ref: str, settings: KeySettings, *, new_al
     if blocked is not None:
         body["blocked"] = blocked
     try:
-        client.request("POST", "/key/update", json=body, retry=True)  # a merge patch: safe to repeat
+        api.update_key(client, body)
     except Conflict:
         if new_alias is None:
             raise
@@ -150,8 +148,4 @@ def update_key(client: LiteLLMClient, ref: str, settings: KeySettings, *, new_al
 def delete_key(client: LiteLLMClient, row: dict[str, Any]) -> None:
     """Delete one key by its hash (never by alias: that would delete every key with the alias)."""
     token = row["token"]
-    body = client.request("POST", "/key/delete", json={"keys": [token]})
-    deleted = body.get("deleted_keys") if isinstance(body, dict) else None
-    if not isinstance(deleted, list) or token not in deleted:
-        raise UnexpectedResponse(f"POST /key/delete: LiteLLM did not confirm deleting key {short(token)}",
-                                 endpoint="POST /key/delete")
+    api.delete_key(client, token, short(token))

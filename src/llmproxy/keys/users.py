@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from llmproxy.errors import Conflict, LLMProxyError, NotFound, UnexpectedResponse
-from llmproxy.keys.pages import walk
+from llmproxy.litellm import keys_api as api
 from llmproxy.litellm.client import LiteLLMClient
 
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+")
@@ -52,7 +52,7 @@ def _user(row: dict[str, Any], created: bool = False) -> User:
 
 def find_by_email(client: LiteLLMClient, email: str) -> list[User]:
     """Users whose email is exactly ``email`` (see the module docstring for case)."""
-    rows = walk(client, "/user/list", "users", {"user_email": email}, size_param="page_size")
+    rows = api.list_users(client, {"user_email": email})
     emails = [(r, r.get("user_email")) for r in rows]
     exact = [r for r, e in emails if e == email]
     if not exact:
@@ -71,12 +71,9 @@ def find_one_by_email(client: LiteLLMClient, email: str) -> User | None:
 
 def get_by_id(client: LiteLLMClient, user_id: str) -> User | None:
     try:
-        body = client.get("/user/info", user_id=user_id)
+        info = api.user_info(client, user_id)
     except NotFound:
         return None
-    info = body.get("user_info") if isinstance(body, dict) else None
-    if not isinstance(info, dict):
-        raise UnexpectedResponse("GET /user/info: expected a 'user_info' object", endpoint="GET /user/info")
     return _user(info)
 
 
@@ -88,12 +85,10 @@ def create(client: LiteLLMClient, *, email: str | None = None, user_id: str | No
     if user_id:
         body["user_id"] = user_id
     try:
-        row = client.request("POST", "/user/new", json=body)
+        row = api.new_user(client, body)
     except Conflict as exc:  # created concurrently, or an email differing only in case
         raise Conflict(f"cannot create the LiteLLM user: {exc.message}",
                        hint="run the command again to use the existing user") from None
-    if not isinstance(row, dict):
-        raise UnexpectedResponse("POST /user/new: expected an object", endpoint="POST /user/new")
     return _user(row, created=True)
 
 

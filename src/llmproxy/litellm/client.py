@@ -1,9 +1,13 @@
 """HTTP client for LiteLLM's admin API.
 
 * explicit timeouts; bounded retries with exponential backoff and full jitter on transport errors,
-  429 (honouring ``Retry-After``) and 502/503/504. Reads always retry. Writes retry only what
+  429 (honouring ``Retry-After``) and 500/502/503/504. Reads always retry. Writes retry only what
   cannot have been applied (the connection was never made, or a 429 refusal) unless the caller
-  says a repeat cannot duplicate anything (``retry=True``). See docs/http.md.
+  says a repeat cannot duplicate anything (``retry=True``). Each retry is announced through
+  ``notify`` ("retrying (2/5)"). See docs/http.md.
+* a circuit breaker: after ``RetryPolicy.breaker`` requests in a row that could not reach LiteLLM
+  (each after its own retries), every further request fails at once with ``CircuitOpen`` instead
+  of trying each remaining object again.
 * complete reads: ``get_all_models`` walks every page of ``/v2/model/info`` and refuses to return
   a listing it cannot prove complete;
 * errors become ``llmproxy.errors`` types with one clear message naming the endpoint, with
@@ -16,12 +20,14 @@ import ast
 import email.utils
 import hashlib
 import random
+import sys
 import threading
 import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -36,10 +42,14 @@ from llmproxy.errors import (
     ServerError,
     UnexpectedResponse,
 )
-from llmproxy.litellm.connection import check_api_key
-from llmproxy.secrets import REDACTED, redactor
+from llmproxy.litellm.connection import DEFAULT_TIMEOUT, check_api_key, resolve_connection
+from llmproxy.litellm.pages import MODELS, read_all
+from llmproxy.live.marker import Fingerprinter
+from llmproxy.redaction import REDACTED, redactor
 
-RETRY_STATUSES = frozenset({429, 502, 503, 504})
+#: Statuses retried for a request that may be repeated (reads, idempotent writes). A write that
+#: may not be repeated is retried only on 429 (refused before processing).
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 DB_HINT = ("start LiteLLM with DATABASE_URL (a PostgreSQL URL) and STORE_MODEL_IN_DB=True; "
            "llmproxy manages models and credentials stored in LiteLLM's database")
 STORE_HINT = "set STORE_MODEL_IN_DB=True in the proxy's environment and restart it"
@@ -49,8 +59,6 @@ AUTH_HINT = ("the key was rejected — is it the master key? Set LITELLM_API_KEY
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 # Worth another try for a request that may be repeated (others, e.g. a bad URL scheme, are not).
 _TRANSIENT = (httpx.NetworkError, httpx.TimeoutException, httpx.RemoteProtocolError)
-_MAX_PAGES = 10_000
-_READ_PASSES = 3  # re-reads of a paginated listing that changed while it was being read
 # LiteLLM builds every /v2/model/info page by copying and enriching its *whole* model list and then
 # slicing it, so each page costs a pass over all models: fewer, larger pages read the inventory
 # faster (docs/performance.md). A model is ~7.5 KB on the wire.
@@ -63,6 +71,7 @@ class RetryPolicy:
     base_delay: float = 0.25  # seconds; doubles each retry, full jitter
     max_delay: float = 8.0  # cap for one backoff wait (a Retry-After is honoured up to ``total``)
     total: float = 60.0  # cap for the sum of all waits of one request
+    breaker: int = 3  # requests in a row that cannot reach LiteLLM before the circuit opens
 
     def delay(self, attempt: int, retry_after: float | None) -> float:
         """Wait before retry number ``attempt + 1``: the server's Retry-After, else backoff."""
@@ -87,6 +96,18 @@ def _retry_after(response: httpx.Response, now: Callable[[], float] = time.time)
     if parsed.tzinfo is None:  # "-0000" parses naive; HTTP dates are always GMT
         parsed = parsed.replace(tzinfo=UTC)
     return max(0.0, parsed.timestamp() - now())
+
+
+#: A 500 with one of these reasons is a setup problem, not a passing fault: never retried.
+_PERMANENT_500 = ("db not connected", "no db connected", "no connected db", "database_url",
+                  "store_model_in_db", "only supported for db-stored models")
+
+
+def _permanent(response: httpx.Response) -> bool:
+    if response.status_code != 500:
+        return False
+    low = error_message(response).lower()
+    return any(p in low for p in _PERMANENT_500)
 
 
 def _unwrap(msg: Any) -> Any:
@@ -124,13 +145,22 @@ def error_message(response: httpx.Response) -> str:
     return redactor.scrub(str(msg)[:1000])
 
 
+class CircuitOpen(ConnectionFailed):
+    """Not sent: LiteLLM could not be reached by several requests in a row."""
+
+
+def _stderr_notice(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
 class LiteLLMClient:
     """Thread-safe; one instance per run. ``stats`` counts requests sent by ``METHOD path``
-    (every attempt counts)."""
+    (every attempt counts). ``notify`` receives one line per retry."""
 
-    def __init__(self, base_url: str, api_key: str, *, timeout: float = 30.0,
+    def __init__(self, base_url: str, api_key: str, *, timeout: float = DEFAULT_TIMEOUT,
                  retry: RetryPolicy | None = None, transport: httpx.BaseTransport | None = None,
-                 sleep: Callable[[float], None] = time.sleep, page_size: int = MODEL_PAGE_SIZE) -> None:
+                 sleep: Callable[[float], None] = time.sleep, page_size: int = MODEL_PAGE_SIZE,
+                 notify: Callable[[str], None] | None = None) -> None:
         check_api_key(api_key, "the admin key")
         redactor.add(api_key)
         # Forms in which LiteLLM echoes a rejected key: abbreviated, masked, and its sha256 hash.
@@ -149,6 +179,9 @@ class LiteLLMClient:
         )
         self.stats: Counter[str] = Counter()
         self._lock = threading.Lock()
+        self.notify: Callable[[str], None] = notify or (lambda _message: None)
+        self._unreachable = 0  # requests in a row that could not reach LiteLLM
+        self.circuit_open = False
 
     # -- lifecycle -------------------------------------------------------------------------
     def close(self) -> None:
@@ -182,6 +215,10 @@ class LiteLLMClient:
         method = method.upper()
         retry = (method == "GET") if retry is None else retry
         endpoint = f"{method} {path}"
+        if self.circuit_open:
+            raise CircuitOpen(f"{endpoint}: not sent: LiteLLM at {self.base_url} could not be reached "
+                              f"{self.retry.breaker} times in a row",
+                              hint="check that the proxy is running, then re-run to converge")
         waited = 0.0
         attempt = 0
         while True:
@@ -196,10 +233,14 @@ class LiteLLMClient:
                 delay = self._next_delay(attempt, None, waited) if may_repeat else None
                 if delay is None:
                     maybe_applied = sent and not retry and isinstance(exc, _TRANSIENT)
+                    self._unreached(exc)
                     raise self._transport_error(exc, endpoint, attempt, maybe_applied) from None
+                why = "timed out" if isinstance(exc, httpx.TimeoutException) else "connection failed"
             else:
+                with self._lock:
+                    self._unreachable = 0
                 status = response.status_code
-                if status not in RETRY_STATUSES or not (retry or status == 429):
+                if status not in RETRY_STATUSES or not (retry or status == 429) or _permanent(response):
                     return self._handle(response, endpoint, attempt)
                 retry_after = _retry_after(response)
                 delay = self._next_delay(attempt, retry_after, waited)
@@ -209,8 +250,20 @@ class LiteLLMClient:
                         note = (f"; LiteLLM asked to retry after {retry_after:.0f} s, more than the "
                                 f"remaining retry budget ({max(0.0, self.retry.total - waited):.0f} s)")
                     return self._handle(response, endpoint, attempt, note)
+                why = f"HTTP {status}"
+            self.notify(f"{endpoint}: {why}; retrying ({attempt + 1}/{self.retry.attempts}) "
+                         f"in {delay:.1f} s…")
             self._sleep(delay)
             waited += delay
+
+    def _unreached(self, exc: httpx.TransportError) -> None:
+        """Count a request that ended without reaching LiteLLM; open the circuit at the limit."""
+        if not isinstance(exc, (httpx.ConnectError, httpx.TimeoutException)) or isinstance(exc, httpx.PoolTimeout):
+            return  # a reset or a closed connection: LiteLLM is there
+        with self._lock:
+            self._unreachable += 1
+            if self._unreachable >= self.retry.breaker:
+                self.circuit_open = True
 
     def send_once(self, method: str, path: str, *, json: Any = None, timeout: float | None = None) -> httpx.Response:
         """One attempt, no retry, no error mapping, for callers that judge the answer themselves
@@ -307,66 +360,9 @@ class LiteLLMClient:
         return self.request("GET", path, params=params or None)
 
     def get_all_models(self) -> list[dict[str, Any]]:
-        """Every deployment from ``/v2/model/info``: all pages, deduplicated by ``model_info.id``.
-
-        LiteLLM paginates an in-memory list by offset, so a listing that changes while it is read
-        can shift items across pages. A pass whose totals disagree, or that holds fewer models than
-        the server counted, is read again; if that never settles, the read fails rather than
-        returning a partial inventory.
-        """
-        for _ in range(_READ_PASSES):
-            models, counts = self._models_pass()
-            if len(set(counts)) <= 1 and all(len(models) >= n for n in counts):
-                return models
-        if counts and len(models) < counts[-1]:
-            changed = f"; total_count changed across pages: {counts}" if len(set(counts)) > 1 else ""
-            raise UnexpectedResponse(
-                f"GET /v2/model/info: read {len(models)} models but LiteLLM counted {counts[-1]}"
-                f"{changed} ({_READ_PASSES} tries); refusing to use an incomplete list",
-                hint="if the model list was changing, retry when it is idle",
-                endpoint="GET /v2/model/info")
-        return models  # totals inconsistent, yet nothing is missing
-
-    def _models_pass(self) -> tuple[list[dict[str, Any]], list[int]]:
-        """One walk through the pages: the models, and every ``total_count`` the server named."""
-        endpoint = "GET /v2/model/info"
-
-        def unexpected(what: str) -> UnexpectedResponse:
-            return UnexpectedResponse(f"{endpoint} (page {page}): {what}", endpoint=endpoint)
-
-        seen: dict[str, dict[str, Any]] = {}
-        counts: list[int] = []
-        for page in range(1, _MAX_PAGES + 1):
-            body = self.get("/v2/model/info", page=page, size=self.page_size)
-            if not isinstance(body, dict) or not isinstance(body.get("data"), list):
-                raise unexpected("expected an object with a 'data' list")
-            data = body["data"]
-            new = 0
-            for item in data:
-                info = item.get("model_info") if isinstance(item, dict) else None
-                if not isinstance(info, dict) or not isinstance(info.get("id"), (str, int)):
-                    raise unexpected("a model without 'model_info.id'")
-                key = str(info["id"])
-                new += key not in seen
-                seen[key] = item
-            if data and not new:
-                raise unexpected("it only repeats models already read: LiteLLM seems to ignore the "
-                                 "'page' parameter (or the list changed a lot while it was read), "
-                                 "so the complete list cannot be read")
-            count, pages, size = (body.get(k) for k in ("total_count", "total_pages", "size"))
-            if isinstance(count, int):
-                counts.append(count)
-            size = size if isinstance(size, int) and size > 0 else self.page_size
-            # The end: an empty or short page, or the last page the server named once every
-            # model it counted has been read.
-            if len(data) < size:
-                break
-            missing = isinstance(count, int) and len(seen) < count
-            if isinstance(pages, int) and page >= pages and not missing:
-                break
-        else:
-            raise unexpected(f"pagination did not end after {_MAX_PAGES} pages")
-        return list(seen.values()), counts
+        """Every deployment from ``/v2/model/info``: all pages, deduplicated by ``model_info.id``,
+        complete or an error (``litellm.pages``)."""
+        return read_all(self, MODELS, page_size=self.page_size)
 
     def get_credentials(self) -> list[dict[str, Any]]:
         body = self.get("/credentials")
@@ -383,3 +379,14 @@ class LiteLLMClient:
             raise UnexpectedResponse("GET /router/settings: expected an object with 'current_values'",
                                      endpoint="GET /router/settings")
         return body
+
+
+def open_client(base_url: str | None, api_key: str | None, env_file: Path | None = None, *,
+                timeout: float = DEFAULT_TIMEOUT, retry: RetryPolicy | None = None
+                ) -> tuple[LiteLLMClient, Fingerprinter]:
+    """The one way commands connect: settings from flags > environment > .env, a client that
+    announces its retries on stderr, and the fingerprinter keyed by the admin key in use
+    (``live.marker``)."""
+    conn = resolve_connection(base_url, api_key, env_file)
+    client = LiteLLMClient(conn.base_url, conn.api_key, timeout=timeout, retry=retry, notify=_stderr_notice)
+    return client, Fingerprinter(conn.api_key)

@@ -10,8 +10,10 @@ from urllib.parse import urlsplit
 
 from llmproxy.dotenv_file import read_dotenv
 from llmproxy.errors import LLMProxyError
-from llmproxy.secrets import redactor
+from llmproxy.redaction import redactor
 
+#: Seconds per HTTP request unless --timeout says otherwise.
+DEFAULT_TIMEOUT = 30.0
 # A bearer token is sent in an HTTP header: visible ASCII only, no whitespace.
 _TOKEN = re.compile(r"[\x21-\x7e]+")
 

@@ -1,8 +1,2 @@
-"""Live state: what LiteLLM holds now, read through its admin API, with ownership markers."""
-
-from llmproxy.live.marker import MARKER_KEY, Marker
-from llmproxy.live.model import LiveCredential, LiveDeployment, LiveRouter, LiveState
-from llmproxy.live.reader import read_live
-
-__all__ = ["MARKER_KEY", "LiveCredential", "LiveDeployment", "LiveRouter", "LiveState", "Marker",
-           "read_live"]
+"""Live state: plain records of what the target holds, with ownership markers. A target reads
+them (``llmproxy.litellm.read``); the planner compares them with the desired state."""

@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from llmproxy.desired.model import canonical_json
-from llmproxy.secrets import is_sensitive_key
+from llmproxy.redaction import is_sensitive_key
 
 MARKER_KEY = "llmproxy"
 #: Marker fields that change on every write and never count as drift.
@@ -73,6 +73,9 @@ class Marker:
     secrets: Mapping[str, str] | None = None  # secret field -> fingerprint
     applied_by: str | None = None
     applied_at: str | None = None
+    #: The id of the deployment this one replaces (a replace creates first, deletes after): if
+    #: the run stopped in between, the next sync recognises the old one and finishes the replace.
+    replaces: str | None = None
 
     @classmethod
     def parse(cls, info: Mapping[str, Any] | None) -> Marker | None:
@@ -88,7 +91,8 @@ class Marker:
         secrets = {str(k): str(v) for k, v in secrets.items()} if isinstance(secrets, Mapping) else None
         return cls(owner=raw["owner"], fields=names("fields"), info_fields=names("info_fields"),
                    secrets=secrets,
-                   applied_by=raw.get("applied_by"), applied_at=raw.get("applied_at"))
+                   applied_by=raw.get("applied_by"), applied_at=raw.get("applied_at"),
+                   replaces=str(raw["replaces"]) if isinstance(raw.get("replaces"), str) else None)
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"owner": self.owner, "fields": list(self.fields)}
@@ -98,4 +102,6 @@ class Marker:
             out["secrets"] = dict(self.secrets)
         out["applied_by"] = self.applied_by or actor()
         out["applied_at"] = self.applied_at or datetime.now(UTC).isoformat(timespec="seconds")
+        if self.replaces:
+            out["replaces"] = self.replaces
         return out

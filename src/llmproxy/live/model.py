@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from llmproxy.desired.model import DeploymentFields
+from llmproxy.desired.model import DeploymentFields, canonical_json
 from llmproxy.live.marker import MARKER_KEY, Marker
 
 
@@ -43,6 +44,13 @@ class LiveRouter:
 
     values: Mapping[str, Any]  # current_values
     defaults: Mapping[str, Any] = field(default_factory=dict)  # field_name -> field_default
+    #: key -> where its value comes from: "config" (LiteLLM's config.yaml: read-only through the
+    #: API, ``/config/update`` answers 400), "db", "env", "default" or "unset".
+    sources: Mapping[str, str] = field(default_factory=dict)
+
+    def read_only(self, key: str) -> bool:
+        """A top-level router key set in LiteLLM's own config file: never written by llmproxy."""
+        return self.sources.get(key) == "config"
 
     @property
     def aliases(self) -> dict[str, Any]:
@@ -62,19 +70,42 @@ class LiveRouter:
 
 @dataclass(frozen=True)
 class Ledger:
-    """Which router entries an owner manages (router settings carry no per-entry metadata).
+    """Which entries of each ledger kind an owner manages (router settings carry no per-entry
+    metadata), e.g. ``Ledger({"aliases": frozenset({"fast"})})``.
 
     Stored in LiteLLM as the ``credential_info`` of a value-less credential named
     ``llmproxy-state.<owner>``: see ``live.ledger``.
     """
 
-    aliases: frozenset[str] = frozenset()
-    fallbacks: frozenset[str] = frozenset()
-    router_settings: frozenset[str] = frozenset()
+    by_kind: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    #: kind -> entry -> digest of the value this owner last wrote (``value_digest``). An entry
+    #: without one was recorded by an older llmproxy.
+    digests: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
     def entries(self, kind: str) -> frozenset[str]:
-        return {"aliases": self.aliases, "fallbacks": self.fallbacks,
-                "router_settings": self.router_settings}[kind]
+        return self.by_kind.get(kind, frozenset())
+
+    def digest(self, kind: str, key: str) -> str | None:
+        return self.digests.get(kind, {}).get(key)
+
+    def claimed_digests(self) -> dict[str, dict[str, str]]:
+        return {k: {e: d for e, d in v.items() if e in self.entries(k)} for k, v in self.digests.items()
+                if any(e in self.entries(k) for e in v)}
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Ledger):
+            return NotImplemented
+        kinds = set(self.by_kind) | set(other.by_kind)
+        same_entries = all(self.entries(k) == other.entries(k) for k in kinds)
+        return same_entries and self.claimed_digests() == other.claimed_digests()
+
+    def __hash__(self) -> int:
+        return hash(frozenset((k, v) for k, v in self.by_kind.items() if v))
+
+
+def value_digest(value: Any) -> str:
+    """A short digest of a router entry's value, as recorded in the ledger."""
+    return hashlib.sha256(canonical_json(value).encode()).hexdigest()[:16]
 
 
 @dataclass(frozen=True)
@@ -89,6 +120,13 @@ class LiveState:
 
     def model_names(self) -> set[str]:
         return {d.model_name for d in self.deployments}
+
+
+def alias_target(value: Any) -> Any:
+    """LiteLLM accepts ``"target"`` or ``{"model": "target", "hidden": bool}`` as an alias value."""
+    if isinstance(value, Mapping) and "model" in value:
+        return value["model"] if not value.get("hidden") else dict(value)
+    return value
 
 
 def strip_marker(info: Mapping[str, Any] | None) -> dict[str, Any]:

@@ -1,8 +1,9 @@
 """Normalisation and field-level comparison rules shared by the per-kind differs.
 
 The rule that keeps plans free of perpetual diffs: compare only what llmproxy sets (plus what it
-set before, from its marker), treat server-added defaults and server-generated fields as absent,
-and never compare secrets with what LiteLLM shows (masked or removed) — compare fingerprints.
+set before, from its marker), treat server-added defaults and server-generated fields (the
+target's ``Capabilities``) as absent, and never compare secrets with what the server shows (masked
+or removed) — compare fingerprints.
 """
 
 from __future__ import annotations
@@ -12,15 +13,7 @@ from typing import Any
 
 from llmproxy.desired.model import thaw
 from llmproxy.plan.model import FieldChange
-from llmproxy.secrets import is_sensitive_key
-
-#: litellm_params LiteLLM adds to every deployment with a default value.
-SERVER_DEFAULT_PARAMS = frozenset({
-    "use_xai_oauth", "use_litellm_proxy", "use_in_pass_through",
-    "allow_client_keepalive_override", "merge_reasoning_content_in_choices",
-})
-#: model_info fields LiteLLM generates or derives itself.
-SERVER_INFO_FIELDS = frozenset({"id", "db_model", "member_auto_router", "blocked", "key"})
+from llmproxy.redaction import is_sensitive_key
 
 
 def same(a: Any, b: Any) -> bool:

@@ -1,15 +1,22 @@
-"""What a plan holds. Plain dataclasses; rendering lives in ``plan.render``."""
+"""What a plan holds: actions, field changes, changes, per-kind counts and the plan itself.
+Plain dataclasses; rendering lives in ``plan.render``."""
 
 from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Any, Generic
 
-from llmproxy.desired.model import KINDS
-from llmproxy.secrets import REDACTED, redact_mapping
+from typing_extensions import TypeVar
+
+from llmproxy.plan.ownership import Owner
+
+if TYPE_CHECKING:
+    from llmproxy.plan.safety import UnsafePlan
+from llmproxy.redaction import REDACTED, redact_mapping
 
 
 class Action(str, Enum):
@@ -65,17 +72,35 @@ def _short(value: Any, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+#: A kind's desired and live record types (``Change[Credential, LiveCredential]``); a bare
+#: ``Change`` is ``Change[Any, Any]``.
+D = TypeVar("D", default=Any)
+L = TypeVar("L", default=Any)
+
+
 @dataclass(frozen=True)
-class Change:
+class Change(Generic[D, L]):
     """One write (or a group of writes to one resource) the apply step will perform."""
 
-    kind: str  # one of KINDS
+    kind: str  # a registered kind's name (llmproxy.kinds)
     action: Action
     key: str  # the resource's identity, for display and for the checksum
     fields: tuple[FieldChange, ...] = ()
-    desired: Any = None  # desired resource (Credential, Deployment, alias target, ...)
-    live: Any = None  # live resource, if any
+    desired: D | None = None  # the desired record (None: a deletion)
+    live: L | None = None  # the live record (None: a creation)
     reason: str = ""  # why (e.g. why a replace rather than an update)
+
+    def want(self) -> D:
+        """The desired record; an error for a deletion (which has none)."""
+        if self.desired is None:
+            raise ValueError(f"{self.action.value} {self.kind} {self.key}: no desired record")
+        return self.desired
+
+    def have(self) -> L:
+        """The live record; an error for a creation (which has none)."""
+        if self.live is None:
+            raise ValueError(f"{self.action.value} {self.kind} {self.key}: no live record")
+        return self.live
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"kind": self.kind, "action": self.action.value, "key": self.key}
@@ -97,26 +122,73 @@ class KindCounts:
     unmanaged: int = 0
     read_only: int = 0
 
+    def add(self, owner: Owner) -> None:
+        """Count one object under its ownership class."""
+        setattr(self, owner.value, getattr(self, owner.value) + 1)
+
     def to_json(self) -> dict[str, int]:
         return dict(self.__dict__)
 
 
-@dataclass
+@dataclass(frozen=True)
+class Finding:
+    """Something the plan found about one object: a conflict (never applied), a broken
+    reference (never applied) or a note. ``code`` is stable, for tools; ``message`` for people."""
+
+    kind: str
+    key: str
+    code: str  # foreign, read_only, broken_reference, kept_in_use, omitted, ledger_stale, ledger_record
+    message: str
+    severity: str = "note"  # "conflict", "broken_reference", "ledger_repair" or "note"
+
+    def __str__(self) -> str:
+        return self.message
+
+    def to_json(self) -> dict[str, str]:
+        return {"kind": self.kind, "key": self.key, "code": self.code, "severity": self.severity,
+                "message": self.message}
+
+
+@dataclass(frozen=True)
 class Plan:
+    """Everything apply needs, built once by ``plan.builder.build_plan`` and never changed."""
+
     owner: str
     kinds: tuple[str, ...]  # kinds this plan covers (``--only``; omitted config sections excluded)
     prune: bool
-    changes: list[Change] = field(default_factory=list)
-    pending_prune: list[Change] = field(default_factory=list)  # deletions held back without --prune
-    counts: dict[str, KindCounts] = field(default_factory=dict)
-    unsafe: list[str] = field(default_factory=list)  # safety-threshold findings (need --force)
-    broken_refs: list[str] = field(default_factory=list)  # routing preflight failures
-    conflicts: list[str] = field(default_factory=list)  # objects we may not touch (foreign, read-only)
-    notes: list[str] = field(default_factory=list)
+    forced: bool = False  # --force: re-push everything, and over the safety threshold
+    changes: tuple[Change, ...] = ()
+    pending_prune: tuple[Change, ...] = ()  # deletions held back without --prune
+    counts: Mapping[str, KindCounts] = field(default_factory=dict)
+    unsafe: tuple[UnsafePlan, ...] = ()  # over a safety threshold (needs --force)
+    findings: tuple[Finding, ...] = ()
+
+    def _messages(self, severity: str) -> tuple[str, ...]:
+        return tuple(f.message for f in self.findings if f.severity == severity)
+
+    @property
+    def conflicts(self) -> tuple[str, ...]:
+        """Objects the plan may not touch (another owner's, read-only): the plan is refused."""
+        return self._messages("conflict")
+
+    @property
+    def broken_refs(self) -> tuple[str, ...]:
+        """Routing preflight failures: the plan is refused."""
+        return self._messages("broken_reference")
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        return self._messages("note")
+
+    @property
+    def ledger_repairs(self) -> tuple[str, ...]:
+        """The owner's ledger is out of step with LiteLLM (a lost ledger write, a hand edit): sync
+        rewrites it, though LiteLLM's routing does not change."""
+        return self._messages("ledger_repair")
 
     @property
     def has_changes(self) -> bool:
-        return bool(self.changes)
+        return bool(self.changes or self.ledger_repairs)
 
     @property
     def refused(self) -> bool:
@@ -132,6 +204,9 @@ class Plan:
     def summary_line(self) -> str:
         if not self.changes:
             extra = f" ({len(self.pending_prune)} would be pruned with --prune)" if self.pending_prune else ""
+            if self.ledger_repairs:
+                return (f"Plan: LiteLLM matches the config; the ledger of owner {self.owner!r} needs "
+                        f"{len(self.ledger_repairs)} repair(s) (sync rewrites it).{extra}")
             return f"No changes. LiteLLM matches the config.{extra}"
         create = self.count(Action.CREATE)
         update = self.count(Action.UPDATE, Action.ADOPT)
@@ -145,13 +220,15 @@ class Plan:
         tail = f" ({adopt} adopted)" if adopt else ""
         if self.pending_prune:
             tail += f"; {len(self.pending_prune)} would be pruned with --prune"
+        if self.ledger_repairs:
+            tail += f"; {len(self.ledger_repairs)} ledger repair(s)"
         return "Plan: " + ", ".join(parts) + "." + tail
 
     def checksum(self) -> str:
         """A short hash of what the plan would do (not of timestamps or display text)."""
         payload = json.dumps(
             {"owner": self.owner, "prune": self.prune,
-             "changes": [c.to_json() for c in self.changes]},
+             "changes": [c.to_json() for c in self.changes], "ledger_repairs": list(self.ledger_repairs)},
             sort_keys=True, separators=(",", ":"), default=str,
         )
         return hashlib.sha256(payload.encode()).hexdigest()[:12]
@@ -166,9 +243,11 @@ class Plan:
             "has_changes": self.has_changes,
             "changes": [c.to_json() for c in self.changes],
             "pending_prune": [c.to_json() for c in self.pending_prune],
-            "counts": {k: self.counts[k].to_json() for k in KINDS if k in self.counts},
-            "unsafe": self.unsafe,
-            "broken_refs": self.broken_refs,
-            "conflicts": self.conflicts,
-            "notes": self.notes,
+            "counts": {k: c.to_json() for k, c in self.counts.items()},
+            "unsafe": [str(u) for u in self.unsafe],
+            "broken_refs": list(self.broken_refs),
+            "conflicts": list(self.conflicts),
+            "notes": list(self.notes),
+            "ledger_repairs": list(self.ledger_repairs),
+            "findings": [f.to_json() for f in self.findings],
         }

@@ -1,23 +1,14 @@
-"""Routing preflight and the safety threshold.
-
-Preflight: after the planned changes, every alias target and every fallback source and target must
-still resolve to a model name or an alias. The threshold (octoDNS style): a plan that deletes or
-replaces more than 30 % of the managed objects of a kind (of at least 10) is unsafe and needs
-``--force``.
-"""
+"""Routing preflight: after the planned changes, every alias target and every fallback source and
+target must still resolve to a model name or an alias."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-from llmproxy.desired.patterns import is_pattern, pattern_matches
-from llmproxy.live.model import LiveState
-from llmproxy.plan.model import Action, Change, Plan
-from llmproxy.plan.router import alias_target
-
-THRESHOLD_PCT = 30
-THRESHOLD_MIN = 10
+from llmproxy.desired.names import Names
+from llmproxy.live.model import LiveState, alias_target
+from llmproxy.plan.model import Action, Change, Finding
 
 
 def _after(changes: Iterable[Change], kind: str, live: Mapping[str, Any]) -> dict[str, Any]:
@@ -33,25 +24,17 @@ def _after(changes: Iterable[Change], kind: str, live: Mapping[str, Any]) -> dic
 
 
 def _model_names_after(changes: Iterable[Change], live: LiveState) -> set[str]:
-    gone = {c.live.id for c in changes if c.kind == "models" and c.action is Action.DELETE}
+    gone = {c.have().id for c in changes if c.kind == "models" and c.action is Action.DELETE}
     names = {d.model_name for d in live.deployments if d.id not in gone}
     names |= {c.desired.model_name for c in changes if c.kind == "models" and c.desired is not None}
     return names
 
 
 def _resolver(models: set[str], aliases: Mapping[str, Any]) -> Callable[[str], bool]:
-    # Wildcard aliases (as older llmproxy versions pushed them) and pattern deployments.
-    wildcards = [n for n in (*aliases, *models) if is_pattern(n)]
-
-    def resolves(name: str) -> bool:
-        if name in models or name in aliases:
-            return True
-        return any(pattern_matches(pattern, name) for pattern in wildcards)
-
-    return resolves
+    return Names(models, aliases).known
 
 
-def broken_references(changes: list[Change], live: LiveState) -> list[str]:
+def broken_references(changes: Sequence[Change], live: LiveState) -> list[Finding]:
     """References broken after the plan: those the config declares, and those that resolved
     before the plan but not after (pre-existing breakage elsewhere is not ours to block on)."""
     before_ok = _resolver(live.model_names(), live.router.aliases)
@@ -61,27 +44,18 @@ def broken_references(changes: list[Change], live: LiveState) -> list[str]:
     after_ok = _resolver(models, aliases)
     declared = {(c.kind, c.key) for c in changes if c.action is not Action.DELETE}
 
-    broken: list[str] = []
+    broken: list[Finding] = []
     for alias, target in aliases.items():
         target = target.get("model") if isinstance(target, Mapping) else target  # {"hidden": ...} lacks it
         if not after_ok(str(target)) and (("aliases", alias) in declared or before_ok(str(target))):
-            broken.append(f"alias {alias!r} → {target!r}: no model or alias of that name")
+            broken.append(Finding("aliases", alias, "broken_reference",
+                                  f"alias {alias!r} → {target!r}: no model or alias of that name", "broken_reference"))
     for source, targets in fallbacks.items():
         mine = ("fallbacks", source) in declared
         for name in [source, *targets]:
             if name == source == "*":  # LiteLLM's generic rule: every model
                 continue
             if not after_ok(name) and (mine or before_ok(name)):
-                broken.append(f"fallback rule {source!r}: {name!r} is not a model or alias")
+                message = f"fallback rule {source!r}: {name!r} is not a model or alias"
+                broken.append(Finding("fallbacks", source, "broken_reference", message, "broken_reference"))
     return broken
-
-
-def unsafe_kinds(plan: Plan) -> list[str]:
-    out = []
-    for kind, counts in plan.counts.items():
-        managed = counts.managed
-        risky = sum(1 for c in plan.changes if c.kind == kind and c.action in (Action.DELETE, Action.REPLACE))
-        if managed >= THRESHOLD_MIN and risky * 100 > THRESHOLD_PCT * managed:
-            out.append(f"{kind}: {risky} of {managed} managed objects would be deleted or replaced "
-                       f"(more than {THRESHOLD_PCT} %)")
-    return out

@@ -9,13 +9,11 @@ from io import StringIO
 from rich.console import Console
 from rich.text import Text
 
-from llmproxy.desired.model import KINDS
+from llmproxy.kinds import REGISTRY
 from llmproxy.plan.model import Action, Change, Plan
 
 STYLE = {Action.CREATE: "green", Action.UPDATE: "yellow", Action.ADOPT: "cyan",
          Action.REPLACE: "magenta", Action.DELETE: "red"}
-TITLE = {"credentials": "Credentials", "models": "Models", "aliases": "Aliases",
-         "fallbacks": "Fallbacks", "router_settings": "Router settings"}
 
 
 def _headline(c: Change) -> str:
@@ -23,12 +21,12 @@ def _headline(c: Change) -> str:
 
 
 def render_text(plan: Plan, console: Console) -> None:
-    for kind in KINDS:
-        changes = plan.by_kind(kind)
-        pending = [c for c in plan.pending_prune if c.kind == kind]
+    for k in REGISTRY:
+        changes = plan.by_kind(k.name)
+        pending = [c for c in plan.pending_prune if c.kind == k.name]
         if not changes and not pending:
             continue
-        console.print(Text(TITLE[kind], style="bold"))
+        console.print(Text(k.title, style="bold"))
         for c in changes:
             console.print(Text("  " + _headline(c), style=STYLE[c.action]))
             if c.reason:
@@ -46,26 +44,28 @@ def _footer_text(plan: Plan, console: Console) -> None:
         console.print(Text(counts, style="dim"))
     for note in plan.notes:
         console.print(Text(f"note: {note}", style="dim"))
+    for repair in plan.ledger_repairs:
+        console.print(Text(f"ledger repair: {repair}", style="yellow"))
     for msg in plan.conflicts:
         console.print(Text(f"conflict: {msg}", style="bold red"))
     for msg in plan.broken_refs:
         console.print(Text(f"broken reference: {msg}", style="bold red"))
-    for msg in plan.unsafe:
-        console.print(Text(f"unsafe (sync needs --force): {msg}", style="bold yellow"))
+    for unsafe in plan.unsafe:
+        console.print(Text(f"unsafe (sync needs --force): {unsafe}", style="bold yellow"))
     console.print(Text(plan.summary_line(), style="bold"))
     console.print(Text(f"Plan checksum: {plan.checksum()}", style="dim"))
 
 
 def _counts_line(plan: Plan) -> str:
     parts = []
-    for kind in KINDS:
-        c = plan.counts.get(kind)
+    for k in REGISTRY:
+        c = plan.counts.get(k.name)
         if c is None:
             continue
         others = {"foreign": c.foreign, "unmanaged": c.unmanaged, "read-only": c.read_only}
         shown = ", ".join(f"{n} {label}" for label, n in others.items() if n)
         if shown:
-            parts.append(f"{kind}: {shown}")
+            parts.append(f"{k.name}: {shown}")
     return ("left alone (not ours): " + "; ".join(parts)) if parts else ""
 
 
@@ -77,12 +77,12 @@ def render_text_string(plan: Plan) -> str:
 
 def render_markdown(plan: Plan) -> str:
     lines = ["### llmproxy plan", "", f"**{plan.summary_line()}**", ""]
-    for kind in KINDS:
-        changes = plan.by_kind(kind)
-        pending = [c for c in plan.pending_prune if c.kind == kind]
+    for k in REGISTRY:
+        changes = plan.by_kind(k.name)
+        pending = [c for c in plan.pending_prune if c.kind == k.name]
         if not changes and not pending:
             continue
-        lines += [f"#### {TITLE[kind]}", "", "```diff"]
+        lines += [f"#### {k.title}", "", "```diff"]
         for c in changes:
             sign = {"create": "+", "delete": "-"}.get(c.action.value, "!")
             lines.append(f"{sign} {c.action.value} {c.key}")
@@ -92,7 +92,8 @@ def render_markdown(plan: Plan) -> str:
         lines += [f"# would be pruned with --prune: {c.key}" for c in pending]
         lines += ["```", ""]
     for title, items in (("Conflicts", plan.conflicts), ("Broken references", plan.broken_refs),
-                         ("Unsafe (needs --force)", plan.unsafe), ("Notes", plan.notes)):
+                         ("Unsafe (needs --force)", plan.unsafe), ("Notes", plan.notes),
+                         ("Ledger repairs", plan.ledger_repairs)):
         if items:
             lines += [f"**{title}**", ""] + [f"- {i}" for i in items] + [""]
     counts = _counts_line(plan)

@@ -1,5 +1,6 @@
-"""Read-only questions to LiteLLM (1.106): is it up, which version, is the database connected,
-is the key an admin key, does it store models in its database. Nothing here writes.
+"""The status checks: is LiteLLM up, which version, is the database connected, is the key an
+admin key, does it store models in its database. The requests are ``litellm.probe``'s; nothing
+here writes.
 
 * ``GET /health/readiness`` (public) -> ``{"status", "db"}``; ``db`` is ``connected``,
   ``Not connected`` (no DATABASE_URL), ``disconnected`` or ``stalled`` (then HTTP 503).
@@ -18,38 +19,16 @@ is the key an admin key, does it store models in its database. Nothing here writ
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
-from llmproxy.errors import AuthError, NotFound, ServerError
+from llmproxy.errors import AuthError, NotFound
 from llmproxy.litellm.client import AUTH_HINT, DB_HINT, STORE_HINT, LiteLLMClient
+from llmproxy.litellm.keys_api import calling_key_info
+from llmproxy.litellm.probe import Readiness, user_role
 from llmproxy.live.model import LiveState
 from llmproxy.status.report import FAIL, OK, WARN, StatusReport
 
 ADMIN_ROLE = "proxy_admin"
-
-
-@dataclass(frozen=True)
-class Readiness:
-    db: str  # as LiteLLM says it: "connected", "Not connected", "disconnected", "stalled"
-
-
-def readiness(client: LiteLLMClient) -> Readiness:
-    """``/health/readiness``; a 503 still tells the database state (LiteLLM is up, its DB is not)."""
-    try:
-        body = client.request("GET", "/health/readiness", retry=False)
-    except ServerError as exc:
-        if exc.status == 503:
-            return Readiness(db="unreachable (HTTP 503)")
-        raise
-    db = body.get("db") if isinstance(body, Mapping) else None
-    return Readiness(db=str(db) if db is not None else "unknown")
-
-
-def version(client: LiteLLMClient) -> str | None:
-    body = client.get("/health/readiness/details")
-    value = body.get("litellm_version") if isinstance(body, Mapping) else None
-    return str(value) if value else None
 
 
 def check_database(report: StatusReport, ready: Readiness) -> bool:
@@ -67,7 +46,7 @@ def check_database(report: StatusReport, ready: Readiness) -> bool:
 def check_key(report: StatusReport, client: LiteLLMClient) -> bool:
     """Master key or a proxy_admin user's key; anything else fails with the role found."""
     try:
-        body = client.get("/key/info")
+        body = calling_key_info(client)
     except NotFound:
         report.add("admin key", OK, "master key (accepted, and not a virtual key)")
         return True
@@ -76,7 +55,7 @@ def check_key(report: StatusReport, client: LiteLLMClient) -> bool:
         return False
     info: Any = body.get("info") if isinstance(body, Mapping) else None
     user_id = info.get("user_id") if isinstance(info, Mapping) else None
-    role = _role(client, user_id) if user_id else None
+    role = user_role(client, user_id) if user_id else None
     if role == ADMIN_ROLE:
         report.add("admin key", OK, f"virtual key of user {user_id!r} (role {ADMIN_ROLE})")
         return True
@@ -84,16 +63,6 @@ def check_key(report: StatusReport, client: LiteLLMClient) -> bool:
     report.add("admin key", FAIL, f"a virtual key of {who}: llmproxy needs to write models, credentials "
                "and router settings", AUTH_HINT)
     return False
-
-
-def _role(client: LiteLLMClient, user_id: str) -> str | None:
-    try:
-        body = client.get("/user/info", user_id=user_id)
-    except (AuthError, NotFound):
-        return None
-    info = body.get("user_info") if isinstance(body, Mapping) else None
-    role = info.get("user_role") if isinstance(info, Mapping) else None
-    return str(role) if role else None
 
 
 def check_store_model_in_db(report: StatusReport, live: LiveState, sources: Mapping[str, str]) -> None:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from rich.console import Console
 from rich.text import Text
 
-from llmproxy.desired.model import KINDS
+from llmproxy.kinds import KINDS
 from llmproxy.plan.model import KindCounts, Plan
 from llmproxy.probe.report import ProbeReport, render_probe_text
 
@@ -38,7 +39,7 @@ class StatusReport:
     url: str | None = None
     version: str | None = None
     checks: list[Check] = field(default_factory=list)
-    counts: dict[str, KindCounts] = field(default_factory=dict)
+    counts: Mapping[str, KindCounts] = field(default_factory=dict)
     plan: Plan | None = None
     probe: ProbeReport | None = None
 

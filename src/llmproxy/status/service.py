@@ -13,14 +13,16 @@ from llmproxy.config import LoadedConfig, load_config
 from llmproxy.desired.model import DesiredState
 from llmproxy.errors import AuthError, LLMProxyError
 from llmproxy.export import read_router_sources
-from llmproxy.litellm.client import LiteLLMClient, RetryPolicy
-from llmproxy.litellm.connection import resolve_connection
+from llmproxy.kinds import REGISTRY
+from llmproxy.litellm.api import CAPABILITIES
+from llmproxy.litellm.client import LiteLLMClient, RetryPolicy, open_client
+from llmproxy.litellm.probe import readiness, version
+from llmproxy.litellm.read import read_live
 from llmproxy.live.marker import Fingerprinter
 from llmproxy.live.model import LiveState
-from llmproxy.live.reader import read_live
 from llmproxy.plan.builder import PlanOptions, build_plan
 from llmproxy.probe import managed_names, run_probe
-from llmproxy.status.probe import check_database, check_key, check_store_model_in_db, readiness, version
+from llmproxy.status.probe import check_database, check_key, check_store_model_in_db
 from llmproxy.status.report import DRIFT, FAIL, OK, SKIP, StatusReport
 
 #: A status answers quickly: a few short retries, not sync's patience.
@@ -69,15 +71,13 @@ def _load(report: StatusReport, config: Path | None, local: Path | None, env_fil
 
 def _everything(desired: DesiredState) -> DesiredState:
     """Every kind present (omitted ones empty), so that counts cover all of LiteLLM."""
-    return replace(desired, credentials=desired.credentials or (), deployments=desired.deployments or (),
-                   aliases=desired.aliases or {}, fallbacks=desired.fallbacks or (),
-                   router_settings=desired.router_settings or {})
+    return replace(desired, **{k.desired_field: k.section(desired) or k.empty for k in REGISTRY})
 
 
 def _compare(report: StatusReport, desired: DesiredState, live: LiveState, fp: Fingerprinter,
              options: PlanOptions) -> None:
-    report.counts = build_plan(_everything(desired), live, fp, PlanOptions()).counts
-    plan = report.plan = build_plan(desired, live, fp, options)
+    report.counts = build_plan(_everything(desired), live, fp, PlanOptions(), capabilities=CAPABILITIES).counts
+    plan = report.plan = build_plan(desired, live, fp, options, capabilities=CAPABILITIES)
     summary = plan.summary_line()
     if plan.refused:
         report.add("in sync", FAIL, f"{summary} The plan cannot be applied: "
@@ -118,24 +118,25 @@ def run_status(*, config: Path | None, local: Path | None, env_file: Path | None
     live: LiveState | None = None
     fp: Fingerprinter | None = None
     try:
-        conn = resolve_connection(base_url, api_key, env_file)
+        client, fp = open_client(base_url, api_key, env_file, timeout=timeout, retry=STATUS_RETRY)
     except LLMProxyError as exc:
         report.add("reachable", FAIL, exc.message, exc.hint or "")
     else:
-        report.url = conn.base_url
-        fp = Fingerprinter(conn.api_key)
-        with LiteLLMClient(conn.base_url, conn.api_key, timeout=timeout, retry=STATUS_RETRY) as client:
+        report.url = client.base_url
+        with client:
             live = _probe_server(report, client)
     loaded = _load(report, config, local, env_file)
     if live is None or fp is None:
         report.add("in sync", SKIP, "needs a reachable LiteLLM, an admin key and a connected database")
     elif loaded is None:
-        report.counts = build_plan(_everything(DesiredState()), live, fp, PlanOptions()).counts
+        report.counts = build_plan(_everything(DesiredState()), live, fp, PlanOptions(),
+                                   capabilities=CAPABILITIES).counts
         report.add("in sync", SKIP, "needs a valid config")
     else:
         _compare(report, loaded.desired, live, fp, options)
     if probe is not None and live is not None and report.url is not None:
-        with LiteLLMClient(report.url, conn.api_key, timeout=timeout, retry=STATUS_RETRY) as client:
+        client, _ = open_client(base_url, api_key, env_file, timeout=timeout, retry=STATUS_RETRY)
+        with client:
             _probe(report, client, loaded.desired if loaded else None, probe)
     elif probe is not None:
         report.add("data plane", SKIP, "needs a reachable LiteLLM, an admin key and a connected database")

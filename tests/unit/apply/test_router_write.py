@@ -1,6 +1,6 @@
 """The router write keeps entries llmproxy does not manage and keeps LiteLLM's rule order."""
 
-from llmproxy.apply.router_write import router_payload
+from llmproxy.litellm.router_payload import router_payload
 from llmproxy.live.model import LiveRouter
 from llmproxy.plan.model import Action, Change, FieldChange
 

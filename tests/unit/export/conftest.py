@@ -9,9 +9,11 @@ import pytest
 from llmproxy.config import load_config
 from llmproxy.desired.model import DesiredState
 from llmproxy.export import ExportResult, build_export
+from llmproxy.litellm.api import CAPABILITIES
 from llmproxy.live.marker import Fingerprinter
 from llmproxy.live.model import LiveState
-from llmproxy.plan import Action, Plan, PlanOptions, build_plan
+from llmproxy.plan.builder import PlanOptions, build_plan
+from llmproxy.plan.model import Action, Plan
 
 Export = Callable[..., ExportResult]
 RoundTrip = Callable[..., tuple[ExportResult, DesiredState, Plan]]
@@ -40,7 +42,7 @@ of aliases (noted by export: LiteLLM never resolved them, sync points them at th
         for var in result.env_vars:
             monkeypatch.setenv(var.name, f"value-of-{var.name}")
         desired = load_config(tmp_path / "config.json").desired
-        plan = build_plan(desired, live, Fingerprinter("k"), PlanOptions())
+        plan = build_plan(desired, live, Fingerprinter("k"), PlanOptions(), capabilities=CAPABILITIES)
         chains = {n.split("'")[1] for n in result.notes if "points to the alias" in n}
         for change in plan.changes:
             if change.kind == "aliases" and change.key in chains:

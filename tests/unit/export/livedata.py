@@ -6,7 +6,7 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
-from llmproxy.live.ledger import LEDGER_PREFIX
+from llmproxy.litellm.ledger import LEDGER_PREFIX
 from llmproxy.live.marker import Marker
 from llmproxy.live.model import Ledger, LiveCredential, LiveDeployment, LiveRouter, LiveState
 

@@ -113,7 +113,7 @@ def test_read_only_foreign_and_ledger_objects_are_left_out(round_trip) -> None:
         model("openai/t", "openai/t", "team-openai", info={"base_model": "t"}, owner="team-b"),
         model("openai/mine", "openai/mine", "acme-openai", info={"base_model": "mine"}),
     ], aliases={"team-alias": "openai/t", "cfg": "config-file-model", "mine": "openai/mine"},
-        ledgers={"team-b": Ledger(aliases=frozenset({"team-alias"}))})
+        ledgers={"team-b": Ledger({"aliases": frozenset({"team-alias"})})})
     result, _, _ = round_trip(live)
     assert result.config["aliases"] == {"mine": "openai/mine"}
     assert list(result.config["providers"]) == ["acme"]

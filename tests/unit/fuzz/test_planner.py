@@ -1,4 +1,4 @@
-"""The planner on random live states, read through the real client checks and ``live/reader.py``.
+"""The planner on random live states, read through the real client checks and ``litellm/read.py``.
 
 LiteLLM's answers (``/v2/model/info`` pages, ``/credentials``, ``/router/settings``,
 ``/health/readiness``) are random JSON shaped like the real ones, with missing keys, wrong types
@@ -24,15 +24,17 @@ from typing import Any
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from llmproxy.desired.model import KINDS, Credential, Deployment, DesiredState, FallbackRule, thaw
+from llmproxy.desired.model import Credential, Deployment, DesiredState, FallbackRule, thaw
 from llmproxy.errors import LLMProxyError
+from llmproxy.kinds import KINDS
+from llmproxy.litellm.api import CAPABILITIES
 from llmproxy.litellm.client import LiteLLMClient
-from llmproxy.live.ledger import LEDGER_INFO_KEY, LEDGER_PREFIX
+from llmproxy.litellm.ledger import LEDGER_INFO_KEY, LEDGER_PREFIX
+from llmproxy.litellm.read import read_live
 from llmproxy.live.marker import Fingerprinter
 from llmproxy.live.model import LiveState
-from llmproxy.live.reader import read_live
-from llmproxy.plan import Action, PlanOptions, build_plan
-from llmproxy.plan.model import Plan
+from llmproxy.plan.builder import PlanOptions, build_plan
+from llmproxy.plan.model import Action, Plan
 from llmproxy.plan.render import render_json, render_markdown, render_text_string
 from tests.unit.fuzz.support import fuzz_settings
 
@@ -317,7 +319,7 @@ def test_planner_on_random_live_states() -> None:
             outcomes["live state refused"] += 1
             return
         try:
-            plan = build_plan(desired, live, FP, options)
+            plan = build_plan(desired, live, FP, options, capabilities=CAPABILITIES)
         except LLMProxyError:
             outcomes["plan refused"] += 1
             return

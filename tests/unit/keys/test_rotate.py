@@ -91,7 +91,7 @@ def test_when_neither_key_can_be_deleted_both_are_reported_and_the_new_one_shown
 
 
 def test_failure_to_rename_prints_the_working_key_and_how_to_finish(cli: Cli, fake: FakeLiteLLM, old: str) -> None:
-    fake.fail["POST /key/update"] = [error(500, "rename failed")]
+    fake.fail["POST /key/update"] = [error(400, "rename failed")]  # a 500 would be retried
     r = cli("rotate", "ada")
     assert r.code == 1
     new = r.out.strip()

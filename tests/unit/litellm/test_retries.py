@@ -10,7 +10,7 @@ import pytest
 import respx
 
 from llmproxy.errors import ConnectionFailed, ServerError
-from llmproxy.litellm.client import LiteLLMClient, RetryPolicy
+from llmproxy.litellm.client import CircuitOpen, LiteLLMClient, RetryPolicy
 from tests.unit.litellm.conftest import BASE, MASTER_KEY, MakeClient
 
 OK = httpx.Response(200, json={"ok": True})
@@ -27,7 +27,7 @@ def worst_case_jitter(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("llmproxy.litellm.client.random.uniform", lambda low, high: high)
 
 
-@pytest.mark.parametrize("status", [502, 503, 504, 429])
+@pytest.mark.parametrize("status", [500, 502, 503, 504, 429])
 def test_a_read_is_retried_until_it_succeeds(client: LiteLLMClient, mock: respx.MockRouter,
                                              sleeps: list[float], status: int) -> None:
     route = mock.get("/credentials").mock(side_effect=[unavailable(status), unavailable(status), OK])
@@ -134,10 +134,10 @@ def test_giving_up_on_connect_errors_names_url_endpoint_and_attempts(
     assert "LITELLM_BASE_URL" in (err.value.hint or "")
 
 
-def test_server_errors_other_than_502_503_504_are_not_retried(client: LiteLLMClient,
-                                                              mock: respx.MockRouter) -> None:
-    route = mock.get("/x").mock(return_value=httpx.Response(500, json={"error": {"message": "bug"}}))
-    with pytest.raises(ServerError, match="HTTP 500: bug"):
+def test_server_errors_other_than_500_502_503_504_are_not_retried(client: LiteLLMClient,
+                                                                  mock: respx.MockRouter) -> None:
+    route = mock.get("/x").mock(return_value=httpx.Response(501, json={"error": {"message": "bug"}}))
+    with pytest.raises(ServerError, match="HTTP 501: bug"):
         client.get("/x")
     assert route.call_count == 1
 
@@ -200,3 +200,47 @@ def test_a_write_that_keeps_failing_gives_up_with_a_clear_error(
     with pytest.raises(ServerError) as err:
         client.request("POST", "/model/delete", json={"id": "x"}, retry=True)
     assert str(err.value) == "POST /model/delete failed with HTTP 503 after 5 attempts: busy"
+
+
+def test_each_retry_is_announced_with_its_number(make_client: MakeClient, mock: respx.MockRouter) -> None:
+    mock.get("/credentials").mock(side_effect=[unavailable(500), httpx.ReadTimeout("slow"), OK])
+    lines: list[str] = []
+    make_client(notify=lines.append).get("/credentials")
+    assert len(lines) == 2
+    assert lines[0].startswith("GET /credentials: HTTP 500; retrying (2/5) in ")
+    assert lines[1].startswith("GET /credentials: timed out; retrying (3/5) in ")
+
+
+def test_a_500_on_a_write_that_may_not_be_repeated_is_not_retried(client: LiteLLMClient,
+                                                                   mock: respx.MockRouter) -> None:
+    route = mock.post("/key/generate").mock(return_value=unavailable(500))
+    with pytest.raises(ServerError):
+        client.request("POST", "/key/generate", json={})
+    assert route.call_count == 1
+
+
+def test_the_circuit_opens_after_requests_in_a_row_cannot_reach_litellm(make_client: MakeClient,
+                                                                       mock: respx.MockRouter) -> None:
+    route = mock.get("/credentials").mock(side_effect=httpx.ConnectError("refused"))
+    client = make_client(retry=RetryPolicy(attempts=2, breaker=3))
+    for _ in range(3):
+        with pytest.raises(ConnectionFailed) as err:
+            client.get("/credentials")
+        assert not isinstance(err.value, CircuitOpen)
+    assert client.circuit_open and route.call_count == 6
+    with pytest.raises(CircuitOpen, match="not sent"):
+        client.get("/credentials")
+    assert route.call_count == 6  # nothing more was sent
+
+
+def test_an_answer_resets_the_breaker_count(make_client: MakeClient, mock: respx.MockRouter) -> None:
+    refused = httpx.ConnectError("refused")
+    mock.get("/credentials").mock(side_effect=[refused, refused, OK, refused, refused, OK])
+    client = make_client(retry=RetryPolicy(attempts=1, breaker=3))
+    for fails in (True, True, False, True, True, False):
+        if fails:
+            with pytest.raises(ConnectionFailed):
+                client.get("/credentials")
+        else:
+            assert client.get("/credentials") == {"ok": True}
+    assert not client.circuit_open

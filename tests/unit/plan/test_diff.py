@@ -3,22 +3,16 @@
 from __future__ import annotations
 
 from llmproxy.desired.model import FallbackRule
+from llmproxy.litellm.api import CAPABILITIES
 from llmproxy.live.model import Ledger
-from llmproxy.plan import Action, PlanOptions, build_plan
+from llmproxy.plan.builder import PlanOptions, build_plan
+from llmproxy.plan.model import Action
 from llmproxy.plan.render import render_json, render_markdown, render_text_string
-from tests.unit.plan.builders import (
-    FP,
-    cred,
-    dep,
-    desired,
-    live_cred_of,
-    live_dep_of,
-    live_state,
-)
+from tests.unit.plan.builders import FP, cred, dep, desired, live_cred_of, live_dep_of, live_state
 
 
 def plan_of(d, live, **opts):
-    return build_plan(d, live, FP, PlanOptions(**opts))
+    return build_plan(d, live, FP, PlanOptions(**opts), capabilities=CAPABILITIES)
 
 
 def test_everything_is_created_on_an_empty_proxy():
@@ -35,7 +29,7 @@ def test_synced_state_shows_no_changes_despite_server_defaults_masking_and_enric
     c, m = cred(), dep(api_key="sk-model-secret-99")
     live = live_state([live_cred_of(c)], [live_dep_of(m)])
     plan = plan_of(desired(credentials=[c], deployments=[m]), live)
-    assert plan.changes == []
+    assert plan.changes == ()
     assert plan.summary_line() == "No changes. LiteLLM matches the config."
     assert plan.counts["models"].managed == 1 and plan.counts["credentials"].managed == 1
 
@@ -90,7 +84,7 @@ def test_prune_deletes_only_this_owners_objects():
     live = live_state(deployments=[ours, theirs, hand, config_file])
     d = desired(deployments=[])
     without = plan_of(d, live)
-    assert without.changes == [] and [c.live.id for c in without.pending_prune] == ["a"]
+    assert without.changes == () and [c.live.id for c in without.pending_prune] == ["a"]
     assert "would be pruned with --prune" in without.summary_line()
     with_prune = plan_of(d, live, prune=True)
     assert [(c.action, c.live.id) for c in with_prune.changes] == [(Action.DELETE, "a")]
@@ -100,7 +94,7 @@ def test_prune_deletes_only_this_owners_objects():
 
 def test_omitted_section_is_left_alone_empty_section_prunes():
     live = live_state(deployments=[live_dep_of(dep())])
-    assert plan_of(desired(), live, prune=True).changes == []
+    assert plan_of(desired(), live, prune=True).changes == ()
     assert [c.action for c in plan_of(desired(deployments=[]), live, prune=True).changes] == [Action.DELETE]
 
 
@@ -121,8 +115,8 @@ def test_foreign_credential_name_is_a_conflict():
 def test_aliases_ownership_by_ledger():
     live = live_state(aliases={"mine-old": "m1", "theirs": "m1", "hand": "m1", "keep": "m1"},
                       deployments=[live_dep_of(dep())],
-                      ledgers={"llmproxy": Ledger(aliases=frozenset({"mine-old", "keep"})),
-                               "team-b": Ledger(aliases=frozenset({"theirs"}))})
+                      ledgers={"llmproxy": Ledger({"aliases": frozenset({"mine-old", "keep"})}),
+                               "team-b": Ledger({"aliases": frozenset({"theirs"})})})
     plan = plan_of(desired(aliases={"keep": "m1", "new": "m1"}), live, prune=True)
     got = {(c.action, c.key) for c in plan.changes}
     assert got == {(Action.CREATE, "new"), (Action.DELETE, "mine-old")}
@@ -147,10 +141,11 @@ def test_wildcard_alias_resolves_fallback_names():
 def test_safety_threshold_marks_mass_deletion_unsafe():
     deps = [live_dep_of(dep(f"m{i}", f"openai/m{i}"), id=f"id{i}") for i in range(10)]
     keep = [dep(f"m{i}", f"openai/m{i}") for i in range(7)]
-    assert plan_of(desired(deployments=keep), live_state(deployments=deps), prune=True).unsafe == []
+    assert plan_of(desired(deployments=keep), live_state(deployments=deps), prune=True).unsafe == ()
     keep = keep[:6]
     unsafe = plan_of(desired(deployments=keep), live_state(deployments=deps), prune=True).unsafe
-    assert unsafe and "4 of 10" in unsafe[0]
+    assert unsafe and "4 of 10" in str(unsafe[0])
+    assert (unsafe[0].kind, unsafe[0].risky, unsafe[0].managed, unsafe[0].threshold) == ("models", 4, 10, 30)
 
 
 def test_force_repushes_unchanged_managed_objects():

@@ -44,7 +44,7 @@ def test_converged_gateway_has_no_diff() -> None:
     new_dep = dep("anthropic/m", "anthropic/m", "p-anthropic", api_key=REF)
     live = live_state([live_cred_of(new_cred)], [live_dep_of(new_dep)])
     plan = build_plan(desired(credentials=[new_cred], deployments=[new_dep]), live, FP, PlanOptions())
-    assert plan.changes == []
+    assert plan.changes == ()
 
 
 def test_a_wildcard_alias_pushed_by_an_older_version_becomes_pattern_deployments() -> None:
@@ -55,7 +55,7 @@ def test_a_wildcard_alias_pushed_by_an_older_version_becomes_pattern_deployments
     target = dep("anthropic/opus", "anthropic/opus", "p-anthropic")
     mirror = dep("opus-*", "anthropic/opus", "p-anthropic")
     live = live_state([], [live_dep_of(target)], aliases={"opus-*": "anthropic/opus"},
-                      ledgers={"llmproxy": Ledger(aliases=frozenset({"opus-*"}))})
+                      ledgers={"llmproxy": Ledger({"aliases": frozenset({"opus-*"})})})
     plan = build_plan(desired(deployments=[target, mirror], aliases={}), live, FP, PlanOptions())
     assert [(c.kind, c.action, c.key) for c in plan.changes] == [
         ("models", Action.CREATE, "opus-* (anthropic/opus via p-anthropic)")]

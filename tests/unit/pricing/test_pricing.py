@@ -78,12 +78,16 @@ class _Client:
 
 def test_plan_notes_come_from_the_proxys_own_map_or_say_it_was_not_read() -> None:
     from llmproxy.errors import NotFound
-    from llmproxy.manager import pricing_notes, read_cost_map
+    from llmproxy.litellm.api import LiteLLMApi
+    from llmproxy.manager import pricing_notes
+
+    def read_cost_map(client: _Client) -> dict[str, object] | str:
+        return LiteLLMApi(client, "llmproxy", None).read_cost_map()  # type: ignore[arg-type]
 
     client = _Client(MAP)
     deployments = (dep("openai/b", "claude-sonnet-4-5"), dep("anthropic/a", "claude-sonnet-4-5"))
-    notes = pricing_notes(read_cost_map(client), deployments)  # type: ignore[arg-type]
+    notes = [str(n) for n in pricing_notes(read_cost_map(client), deployments)]
     assert client.asked == [("/public/litellm_model_cost_map", {"catalog_only": "true"})]
     assert len(notes) == 1 and notes[0].startswith("unpriced: x/openai/b")
-    missing = pricing_notes(read_cost_map(_Client(NotFound("no such route"))), deployments)  # type: ignore[arg-type]
+    missing = [str(n) for n in pricing_notes(read_cost_map(_Client(NotFound("no such route"))), deployments)]
     assert missing == ["pricing not checked: LiteLLM's cost map could not be read (no such route)"]

@@ -34,6 +34,12 @@ def is_env_reference(value: Any) -> bool:
     return isinstance(value, str) and value.startswith("os.environ/")
 
 
+def env_var_name(*parts: str) -> str:
+    """``("antigravity-manager", "api_key")`` -> ``ANTIGRAVITY_MANAGER_API_KEY``."""
+    name = re.sub(r"[^A-Za-z0-9]+", "_", "_".join(parts)).strip("_").upper()
+    return name if name and not name[0].isdigit() else f"LLMPROXY_{name}"
+
+
 def redact_mapping(data: Any) -> Any:
     """A deep copy of ``data`` with the values of sensitive keys replaced (references kept)."""
     if isinstance(data, Mapping):
@@ -56,12 +62,24 @@ class Redactor:
 
     def __init__(self) -> None:
         self._secrets: set[str] = set()
+        self._names: dict[str, str] = {}  # value -> the ${VAR} it came from
         self._lock = threading.Lock()
 
-    def add(self, value: str | None) -> None:
+    def add(self, value: str | None, name: str | None = None) -> None:
+        """Remember a secret (``name``: the environment variable it was read from, if any)."""
         if value and len(value) >= self.MIN_LEN and not is_env_reference(value):
             with self._lock:
                 self._secrets.add(value)
+                if name:
+                    self._names.setdefault(value, name)
+
+    def variable_of(self, value: str) -> str | None:
+        """The environment variable whose value is exactly ``value`` (for ``os.environ/`` output)."""
+        with self._lock:
+            return self._names.get(value)
+
+    def holds_secret(self, text: str) -> bool:
+        return self.scrub(text) != text
 
     def scrub(self, text: str) -> str:
         with self._lock:
@@ -74,6 +92,7 @@ class Redactor:
     def clear(self) -> None:
         with self._lock:
             self._secrets.clear()
+            self._names.clear()
 
 
 redactor = Redactor()

@@ -10,18 +10,13 @@ from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from llmproxy.errors import ServerError, UnexpectedResponse
-from llmproxy.litellm.client import DB_HINT, LiteLLMClient
-from llmproxy.live.ledger import LEDGER_INFO_KEY, is_ledger, parse_ledger
+from llmproxy.errors import UnexpectedResponse
+from llmproxy.litellm.client import LiteLLMClient
+from llmproxy.litellm.lease import is_lock
+from llmproxy.litellm.ledger import LEDGER_INFO_KEY, is_ledger, parse_ledger
+from llmproxy.litellm.probe import require_database
 from llmproxy.live.marker import Marker
-from llmproxy.live.model import (
-    Ledger,
-    LiveCredential,
-    LiveDeployment,
-    LiveRouter,
-    LiveState,
-    strip_marker,
-)
+from llmproxy.live.model import Ledger, LiveCredential, LiveDeployment, LiveRouter, LiveState, strip_marker
 
 
 def parse_credential(raw: Mapping[str, Any]) -> LiveCredential:
@@ -69,23 +64,15 @@ def parse_router(raw: Mapping[str, Any]) -> LiveRouter:
     for f in fields:
         if isinstance(f, Mapping) and isinstance(f.get("field_name"), str):
             defaults[f["field_name"]] = f.get("field_default")
-    return LiveRouter(values=values, defaults=defaults)
-
-
-def check_database(client: LiteLLMClient) -> None:
-    """Without a database LiteLLM answers the inventory reads with empty lists (from memory) and
-    fails every write: refuse before planning against that."""
-    body = client.get("/health/readiness")
-    db = body.get("db") if isinstance(body, Mapping) else None
-    if db != "connected":
-        raise ServerError(f"LiteLLM at {client.base_url} has no database connected (readiness says db: {db!r})",
-                          hint=DB_HINT, endpoint="GET /health/readiness")
+    raw_sources = raw.get("source")
+    sources = {str(k): str(v) for k, v in raw_sources.items()} if isinstance(raw_sources, Mapping) else {}
+    return LiveRouter(values=values, defaults=defaults, sources=sources)
 
 
 def read_live(client: LiteLLMClient) -> LiveState:
     """One consistent-as-possible snapshot: the three inventories are read in parallel."""
     with ThreadPoolExecutor(max_workers=4) as pool:
-        db_f = pool.submit(check_database, client)
+        db_f = pool.submit(require_database, client)
         creds_f = pool.submit(client.get_credentials)
         models_f = pool.submit(client.get_all_models)
         router_f = pool.submit(client.get_router_settings)
@@ -96,6 +83,8 @@ def read_live(client: LiteLLMClient) -> LiveState:
     ledgers: dict[str, Ledger] = {}
     for raw in raw_creds:
         cred = parse_credential(raw)
+        if is_lock(cred.name):
+            continue  # the sync lease (litellm.lease): not a provider credential
         if is_ledger(cred.name):
             state = cred.info.get(LEDGER_INFO_KEY) or {}  # cred.info: always a mapping
             owner = state.get("owner") if isinstance(state, Mapping) else None

@@ -1,25 +1,79 @@
-"""One function per kind of write: the exact LiteLLM request bodies, and how each write stays safe
-to repeat (deterministic ids, idempotent PATCH / set, "already gone" counts as deleted)."""
+"""``LiteLLMApi``: the LiteLLM admin API as a target. It reads the live state, performs the writes
+the resource kinds ask for (the exact request bodies, and how each write stays safe to repeat:
+deterministic ids, idempotent PATCH / set, "already gone" counts as deleted), and declares the
+server's capabilities and quirks for the planner."""
 
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Sequence
 from typing import Any
 
 from llmproxy.desired.model import Credential, Deployment, thaw
 from llmproxy.errors import Conflict, LLMProxyError, NotFound
 from llmproxy.litellm.client import LiteLLMClient
-from llmproxy.live.ledger import ledger_body, ledger_name
+from llmproxy.litellm.lease import Lease
+from llmproxy.litellm.ledger import ledger_body, ledger_name
+from llmproxy.litellm.read import parse_credential, parse_deployment, parse_router, read_live
+from llmproxy.litellm.router_payload import router_payload
 from llmproxy.live.marker import MARKER_KEY, Fingerprinter, Marker
-from llmproxy.live.model import Ledger, LiveCredential, LiveDeployment
-from llmproxy.live.reader import parse_credential, parse_deployment
+from llmproxy.live.model import Ledger, LiveCredential, LiveDeployment, LiveRouter, LiveState
+from llmproxy.plan.context import Capabilities
+from llmproxy.plan.model import Change
+
+#: LiteLLM 1.x: ``PATCH /model/{id}/update`` merges (an omitted or null key keeps its value), it
+#: adds five boolean params to every deployment, and it derives model_info fields of its own.
+CAPABILITIES = Capabilities(
+    name="LiteLLM",
+    update_removes_fields=False,
+    server_default_params=frozenset({
+        "use_xai_oauth", "use_litellm_proxy", "use_in_pass_through",
+        "allow_client_keepalive_override", "merge_reasoning_content_in_choices",
+    }),
+    server_info_fields=frozenset({
+        "id", "db_model", "member_auto_router", "blocked", "key", "pricing_overrides",
+        "created_at", "created_by", "updated_at", "updated_by",
+    }),
+)
 
 
-class Writer:
+class LiteLLMApi:
+    capabilities = CAPABILITIES
+
     def __init__(self, client: LiteLLMClient, owner: str, fingerprinter: Fingerprinter) -> None:
         self.client = client
         self.owner = owner
         self.fp = fingerprinter
+
+    # -- reading ----------------------------------------------------------------------------
+    def read(self) -> LiveState:
+        return read_live(self.client)
+
+    def read_cost_map(self) -> dict[str, Any] | str:
+        """The cost map the proxy loaded (``/public/litellm_model_cost_map``, the catalog without
+        the entries it registers per deployment), or why it could not be read."""
+        try:
+            cost_map = self.client.get("/public/litellm_model_cost_map", catalog_only="true")
+        except LLMProxyError as exc:
+            return exc.message
+        return cost_map if isinstance(cost_map, dict) else "not a JSON object"
+
+    @property
+    def write_count(self) -> int:
+        return self.client.write_count
+
+    def lease(self, wait: float) -> Lease:
+        """The gateway-wide lease a sync holds while it plans and writes (``litellm.lease``)."""
+        return Lease(self.client, self.owner, wait=wait, notify=self.client.notify)
+
+    @property
+    def circuit_open(self) -> bool:
+        """LiteLLM could not be reached several times in a row: attempt nothing more."""
+        return self.client.circuit_open
+
+    @property
+    def breaker(self) -> int:
+        return self.client.retry.breaker
 
     # -- credentials ------------------------------------------------------------------------
     def _credential_info(self, cred: Credential) -> dict[str, Any]:
@@ -52,6 +106,11 @@ class Writer:
         with contextlib.suppress(NotFound):
             self.client.request("DELETE", f"/credentials/{name}", retry=True)
 
+    def credentials_in_use(self) -> set[str]:
+        """Credential names the live models refer to (read now, not from the plan's snapshot)."""
+        return {str(m.get("litellm_params", {}).get("litellm_credential_name"))
+                for m in self.client.get_all_models()}
+
     def get_credential(self, name: str) -> LiveCredential | None:
         try:
             return parse_credential(self.client.get(f"/credentials/by_name/{name}"))
@@ -59,10 +118,10 @@ class Writer:
             return None
 
     # -- models -----------------------------------------------------------------------------
-    def _model_info(self, dep: Deployment, model_id: str) -> dict[str, Any]:
+    def _model_info(self, dep: Deployment, model_id: str, replaces: str | None = None) -> dict[str, Any]:
         marker = Marker(owner=self.owner, fields=tuple(sorted(dep.litellm_params)),
                         info_fields=tuple(sorted(dep.model_info)),
-                        secrets=self.fp.all(dep.litellm_params) or None)
+                        secrets=self.fp.all(dep.litellm_params) or None, replaces=replaces)
         return {**thaw(dep.model_info), "id": model_id, MARKER_KEY: marker.to_json()}
 
     def create_model(self, dep: Deployment, avoid_id: str | None = None) -> str:
@@ -72,7 +131,7 @@ class Writer:
         if model_id == avoid_id:  # the replacement of an object that already holds this id
             model_id = dep.content_id(self.owner + "/replacement")
         body = {"model_name": dep.model_name, "litellm_params": thaw(dep.litellm_params),
-                "model_info": self._model_info(dep, model_id)}
+                "model_info": self._model_info(dep, model_id, replaces=avoid_id)}
         try:
             self.client.request("POST", "/model/new", json=body, retry=True)
         except LLMProxyError as failure:
@@ -103,12 +162,19 @@ class Writer:
         return None
 
     # -- router settings and the ledger -------------------------------------------------------
-    def update_router(self, settings: dict[str, Any]) -> None:
-        """``/config/update`` replaces each top-level key sent and keeps the others."""
-        self.client.request("POST", "/config/update", json={"router_settings": settings}, retry=True)
+    def write_router(self, changes: Sequence[Change], live: LiveRouter) -> None:
+        """One ``/config/update``: it replaces each top-level key sent and keeps the others, so
+        each key is sent whole, with the entries llmproxy does not manage. The changes are this
+        owner's delta, applied onto a fresh read taken just before the write (not onto the plan's
+        snapshot), so entries another writer made since the plan are kept; verify-after-apply then
+        checks the result."""
+        del live  # the plan's snapshot: possibly stale by now
+        settings = router_payload(parse_router(self.client.get_router_settings()), changes)
+        if settings:
+            self.client.request("POST", "/config/update", json={"router_settings": settings}, retry=True)
 
-    def write_ledger(self, ledger: Ledger, exists: bool) -> None:
-        body = ledger_body(self.owner, ledger)
+    def write_ledger(self, ledger: Ledger, kinds: Sequence[str], exists: bool) -> None:
+        body = ledger_body(self.owner, ledger, kinds)
         if exists:
             del body["credential_name"]
             self.client.request("PATCH", f"/credentials/{ledger_name(self.owner)}", json=body, retry=True)
@@ -116,4 +182,4 @@ class Writer:
             try:
                 self.client.request("POST", "/credentials", json=body, retry=True)
             except Conflict:
-                self.write_ledger(ledger, exists=True)
+                self.write_ledger(ledger, kinds, exists=True)

@@ -1,0 +1,57 @@
+"""Read-only probes of a LiteLLM proxy: the one readiness probe, the version, a user's role.
+
+* ``GET /health/readiness`` (public) -> ``{"status", "db"}``; ``db`` is ``connected``,
+  ``Not connected`` (no DATABASE_URL), ``disconnected`` or ``stalled`` (then HTTP 503).
+* ``GET /health/readiness/details`` (any valid key) -> ``litellm_version``.
+* ``GET /user/info?user_id=`` -> ``user_info.user_role``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from llmproxy.errors import AuthError, NotFound, ServerError
+from llmproxy.litellm.client import DB_HINT, LiteLLMClient
+
+
+@dataclass(frozen=True)
+class Readiness:
+    db: str  # as LiteLLM says it: "connected", "Not connected", "disconnected", "stalled"
+
+
+def readiness(client: LiteLLMClient, *, retry: bool = False) -> Readiness:
+    """``/health/readiness``; a 503 still tells the database state (LiteLLM is up, its DB is not)."""
+    try:
+        body = client.get("/health/readiness") if retry else client.request("GET", "/health/readiness", retry=False)
+    except ServerError as exc:
+        if exc.status == 503:
+            return Readiness(db="unreachable (HTTP 503)")
+        raise
+    db = body.get("db") if isinstance(body, Mapping) else None
+    return Readiness(db=str(db) if db is not None else "unknown")
+
+
+def version(client: LiteLLMClient) -> str | None:
+    body = client.get("/health/readiness/details")
+    value = body.get("litellm_version") if isinstance(body, Mapping) else None
+    return str(value) if value else None
+
+
+def require_database(client: LiteLLMClient) -> None:
+    """Without a database LiteLLM answers the inventory reads with empty lists (from memory) and
+    fails every write: refuse before planning against that."""
+    db = readiness(client, retry=True).db
+    if db != "connected":
+        raise ServerError(f"LiteLLM at {client.base_url} has no database connected (readiness says db: {db!r})",
+                          hint=DB_HINT, endpoint="GET /health/readiness")
+
+
+def user_role(client: LiteLLMClient, user_id: str) -> str | None:
+    try:
+        body = client.get("/user/info", user_id=user_id)
+    except (AuthError, NotFound):
+        return None
+    info = body.get("user_info") if isinstance(body, Mapping) else None
+    role = info.get("user_role") if isinstance(info, Mapping) else None
+    return str(role) if role else None

@@ -1,0 +1,181 @@
+"""An in-memory stand-in for LiteLLM's model, credential and router endpoints, served through respx.
+
+It mirrors what the real proxy does (../shared/litellm-real/OBSERVED-API.md): credential secrets come
+back masked, model secrets are removed on read, the server adds default ``litellm_params`` and
+``model_info`` fields, PATCH merges, ``/config/update`` replaces each top-level router key sent,
+duplicate credentials answer 409 and unknown models 400 "not found". ``fail`` injects a response
+(or an exception) for the next call(s) of an endpoint, e.g.
+``fake.fail["POST /model/new"] = [httpx.Response(500, json={"error": "boom"})]``; ``calls`` logs
+every request as ``METHOD /path`` in order.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from typing import Any
+
+import httpx
+import respx
+
+BASE = "http://litellm.test"
+MASTER = "sk-master-0123456789abcdef"
+SERVER_PARAMS = {"use_xai_oauth": False, "use_litellm_proxy": False, "use_in_pass_through": False,
+                 "allow_client_keepalive_override": False, "merge_reasoning_content_in_choices": False}
+ROUTER_DEFAULTS = {"routing_strategy": "simple-shuffle", "num_retries": 2, "timeout": 6000.0,
+                   "model_group_alias": {}, "fallbacks": [], "allowed_fails": 3, "cooldown_time": 5}
+_SECRET = re.compile(r"key|secret|token|credential|password|passwd", re.I)
+
+
+def error(status: int, message: str) -> httpx.Response:
+    return httpx.Response(status, json={"error": {"message": message, "type": "x", "param": None,
+                                                  "code": str(status)}})
+
+
+def _mask(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: (v[:2] + "****" + v[-2:] if isinstance(v, str) and _SECRET.search(k) else v)
+            for k, v in values.items()}
+
+
+class FakeAdmin:
+    def __init__(self, router: respx.MockRouter) -> None:
+        self.credentials: dict[str, dict[str, Any]] = {}
+        self.models: dict[str, dict[str, Any]] = {}  # id -> {"model_name", "litellm_params", "model_info"}
+        self.router: dict[str, Any] = copy.deepcopy(ROUTER_DEFAULTS)
+        self.fail: dict[str, list[httpx.Response | Exception]] = {}
+        self.calls: list[str] = []
+        # Lets a test break "read back matches": called on every model after a write.
+        self.after_model_write: Any = None
+        router.route().mock(side_effect=self.handle)
+
+    # -- dispatch --------------------------------------------------------------------------
+    def handle(self, request: httpx.Request) -> httpx.Response:
+        path = request.url.path
+        endpoint = f"{request.method} {path}"
+        self.calls.append(endpoint)
+        if request.headers.get("authorization") != f"Bearer {MASTER}":
+            return error(401, "Authentication Error, Invalid proxy server token passed.")
+        if self.fail.get(endpoint):
+            injected = self.fail[endpoint].pop(0)
+            if isinstance(injected, Exception):
+                raise injected
+            return injected
+        body = json.loads(request.content) if request.content else {}
+        q = dict(request.url.params)
+        if m := re.fullmatch(r"/credentials/by_name/(.+)", path):
+            return self.get_credential(m[1])
+        if m := re.fullmatch(r"/credentials/(.+)", path):
+            return {"PATCH": self.patch_credential, "DELETE": self.delete_credential}[request.method](m[1], body)
+        if m := re.fullmatch(r"/model/(.+)/update", path):
+            return self.patch_model(m[1], body)
+        handler = {
+            "GET /health/readiness": lambda: httpx.Response(200, json={"status": "healthy", "db": "connected"}),
+            "GET /credentials": self.list_credentials,
+            "POST /credentials": lambda: self.create_credential(body),
+            "GET /v2/model/info": lambda: self.model_info(q),
+            "POST /model/new": lambda: self.create_model(body),
+            "POST /model/delete": lambda: self.delete_model(body),
+            "GET /router/settings": self.router_settings,
+            "POST /config/update": lambda: self.config_update(body),
+        }.get(endpoint)
+        if handler is None:
+            return error(404, f"no route {endpoint}")
+        return handler()
+
+    # -- credentials -------------------------------------------------------------------------
+    def _cred_view(self, row: dict[str, Any]) -> dict[str, Any]:
+        return {"credential_name": row["credential_name"], "credential_values": _mask(row["credential_values"]),
+                "credential_info": copy.deepcopy(row["credential_info"]), "source": "db"}
+
+    def list_credentials(self) -> httpx.Response:
+        return httpx.Response(200, json={"success": True,
+                                         "credentials": [self._cred_view(r) for r in self.credentials.values()]})
+
+    def get_credential(self, name: str) -> httpx.Response:
+        row = self.credentials.get(name)
+        if row is None:
+            return error(404, f"Credential not found. Got credential name: {name}")
+        return httpx.Response(200, json=self._cred_view(row))
+
+    def create_credential(self, body: dict[str, Any]) -> httpx.Response:
+        name = body["credential_name"]
+        if name in self.credentials:
+            return error(409, f"Credential '{name}' already exists.")
+        self.credentials[name] = {"credential_name": name, "credential_values": dict(body["credential_values"]),
+                                  "credential_info": dict(body.get("credential_info") or {})}
+        return httpx.Response(200, json={"success": True})
+
+    def patch_credential(self, name: str, body: dict[str, Any]) -> httpx.Response:
+        row = self.credentials.get(name)
+        if row is None:
+            return error(404, "Credential not found in DB.")
+        row["credential_values"].update(body.get("credential_values") or {})
+        for key in body.get("credential_values_to_delete") or []:
+            row["credential_values"].pop(key, None)
+        row["credential_info"].update(body["credential_info"])
+        return httpx.Response(200, json={"success": True})
+
+    def delete_credential(self, name: str, _body: Any) -> httpx.Response:
+        if self.credentials.pop(name, None) is None:
+            return error(404, "Credential not found")
+        return httpx.Response(200, json={"success": True})
+
+    # -- models ------------------------------------------------------------------------------
+    def add_model(self, model_id: str, model_name: str, params: dict[str, Any],
+                  info: dict[str, Any] | None = None) -> None:
+        self.models[model_id] = {"model_name": model_name, "litellm_params": {**SERVER_PARAMS, **params},
+                                 "model_info": {**(info or {}), "id": model_id}}
+
+    def _model_view(self, row: dict[str, Any]) -> dict[str, Any]:
+        params = {k: v for k, v in row["litellm_params"].items() if k != "api_key"}
+        return {"model_name": row["model_name"], "litellm_params": params,
+                "model_info": {**row["model_info"], "db_model": True, "mode": "chat", "max_tokens": None}}
+
+    def model_info(self, q: dict[str, str]) -> httpx.Response:
+        rows = [r for i, r in self.models.items() if "modelId" not in q or q["modelId"] == i]
+        page, size = int(q.get("page", 1)), int(q.get("size", 50))
+        data = [self._model_view(r) for r in rows[(page - 1) * size: page * size]]
+        return httpx.Response(200, json={"data": data, "total_count": len(rows), "current_page": page,
+                                         "total_pages": max(1, -(-len(rows) // size)), "size": size})
+
+    def create_model(self, body: dict[str, Any]) -> httpx.Response:
+        model_id = body.get("model_info", {}).get("id")
+        if model_id in self.models:
+            return error(400, f"Model with id={model_id} already exists")
+        self.add_model(model_id, body["model_name"], body["litellm_params"], body.get("model_info"))
+        self._after_write(model_id)
+        return httpx.Response(200, json={"model_id": model_id})
+
+    def patch_model(self, model_id: str, body: dict[str, Any]) -> httpx.Response:
+        row = self.models.get(model_id)
+        if row is None:
+            return error(400, f"{{'error': 'Model with id={model_id} not found in db'}}")
+        row["litellm_params"].update({k: v for k, v in body.get("litellm_params", {}).items() if v is not None})
+        row["model_info"] = {**body.get("model_info", {}), "id": model_id}
+        if "model_name" in body:
+            row["model_name"] = body["model_name"]
+        self._after_write(model_id)
+        return httpx.Response(200, json={"model_id": model_id})
+
+    def _after_write(self, model_id: str) -> None:
+        if self.after_model_write is not None:
+            self.after_model_write(self.models[model_id])
+
+    def delete_model(self, body: dict[str, Any]) -> httpx.Response:
+        if self.models.pop(body["id"], None) is None:
+            return error(400, f"{{'error': 'Model with id={body['id']} not found in db'}}")
+        return httpx.Response(200, json={"message": f"Model: {body['id']} deleted successfully"})
+
+    # -- router --------------------------------------------------------------------------------
+    def router_settings(self) -> httpx.Response:
+        fields = [{"field_name": k, "field_default": v} for k, v in ROUTER_DEFAULTS.items()]
+        source = {k: ("db" if self.router.get(k) != v else "default") for k, v in ROUTER_DEFAULTS.items()}
+        return httpx.Response(200, json={"fields": fields, "current_values": copy.deepcopy(self.router),
+                                         "source": source})
+
+    def config_update(self, body: dict[str, Any]) -> httpx.Response:
+        for key, value in (body.get("router_settings") or {}).items():
+            if value is not None:
+                self.router[key] = copy.deepcopy(value)
+        return httpx.Response(200, json={"message": "Config updated successfully"})
