@@ -4,15 +4,30 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.segment import Segment
+
+from llmproxy.secrets import redactor
+
+
+class ScrubbingConsole(Console):
+    """A console that cannot print a secret: every registered secret value (``${VAR}`` values,
+    secret fields of the config, the admin key, minted keys) and every URL password is replaced
+    in the rendered text, whatever printed it. (The one-time minted key is written to stdout
+    directly, not through a console.)"""
+
+    def _render_buffer(self, buffer: Iterable[Segment]) -> str:  # rich's single exit for text
+        return redactor.scrub(super()._render_buffer(buffer))
+
 
 # Everything that is not the command's result goes to stderr, so stdout stays pipeable.
-err = Console(stderr=True, highlight=False, soft_wrap=True)
-out = Console(highlight=False, soft_wrap=True)
+err = ScrubbingConsole(stderr=True, highlight=False, soft_wrap=True)
+out = ScrubbingConsole(highlight=False, soft_wrap=True)
 
 ConfigOpt = Annotated[Path | None, typer.Option(
     "--config", "-c", help="Base config file [default: ./config.json].", show_default=False)]

@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from llmproxy.desired.model import canonical_json
-from llmproxy.secrets import is_sensitive_key
+from llmproxy.secrets import is_sensitive_key, masked_by_litellm
 
 MARKER_KEY = "llmproxy"
 #: Marker fields that change on every write and never count as drift.
@@ -61,8 +61,26 @@ class Fingerprinter:
         return {k: self.of(k, v) for k, v in secret_fields(values).items()}
 
 
+def is_secret_name(name: str) -> bool:
+    """Secret for llmproxy, or masked by LiteLLM on read: either way only a fingerprint compares."""
+    return is_sensitive_key(name) or masked_by_litellm(name)
+
+
 def secret_fields(values: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in values.items() if is_sensitive_key(str(k)) and isinstance(v, str)}
+    """The secret values of ``values`` by path: top-level fields (``api_key``) and values nested in
+    mappings (``extra_headers.Authorization``), which LiteLLM masks on read just the same."""
+    out: dict[str, Any] = {}
+
+    def walk(value: Mapping[str, Any], prefix: str) -> None:
+        for k, v in value.items():
+            path = f"{prefix}{k}"
+            if isinstance(v, str) and is_secret_name(str(k)):
+                out[path] = v
+            elif isinstance(v, Mapping):
+                walk(v, path + ".")
+
+    walk(values, "")
+    return out
 
 
 @dataclass(frozen=True)
