@@ -8,7 +8,7 @@ flags, prompt and print (through ``SyncHooks``).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -42,11 +42,11 @@ class ChecksumMismatch(PlanRefused):
 class UnsafePlanRefused(PlanRefused):
     """The plan is over a safety threshold and was not forced."""
 
-    def __init__(self, unsafe: list[UnsafePlan]) -> None:
+    def __init__(self, unsafe: Sequence[UnsafePlan]) -> None:
         super().__init__("the plan is over the safety threshold: " + "; ".join(map(str, unsafe)),
                          hint="re-run with --force if that is intended (or raise --max-delete-pct / "
                               "--max-update-pct)")
-        self.unsafe = unsafe
+        self.unsafe = tuple(unsafe)
 
 
 def refuse_if_inapplicable(plan: Plan) -> None:

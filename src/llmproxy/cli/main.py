@@ -1,5 +1,6 @@
-"""Entry point: ``llmproxy``. Commands live in sibling modules; this file wires them up and turns
-every ``LLMProxyError`` into one clear message on stderr and a non-zero exit (no traceback)."""
+"""Entry point: ``llmproxy``. Commands live in sibling modules; ``create_app`` registers them (a
+static list) and ``run`` turns every ``LLMProxyError`` into one clear message on stderr and a
+non-zero exit (no traceback)."""
 
 from __future__ import annotations
 
@@ -9,18 +10,17 @@ import typer
 from rich.text import Text
 
 from llmproxy import __version__
+from llmproxy.cli import config_cmds, export_cmds, keys_cmds, plan_cmds, status_cmds
 from llmproxy.cli.common import err
 from llmproxy.errors import LLMProxyError
 from llmproxy.secrets import redactor
 
-app = typer.Typer(
-    name="llmproxy",
-    help="Configuration as code for a self-hosted LiteLLM gateway: validate, plan, sync, keys.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-    rich_markup_mode=None,
-)
+#: Each module has ``register(app)``.
+COMMANDS = (config_cmds,  # validate, render, schema
+            plan_cmds,  # plan, sync
+            keys_cmds,  # keys create|list|info|update|rotate|delete
+            export_cmds,  # export
+            status_cmds)  # status
 
 
 def _version(value: bool) -> None:
@@ -29,17 +29,25 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
 def _root(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
                                        help="Show the version and exit.")) -> None:
     """llmproxy reconciles a running LiteLLM proxy with config.json (+ config.local.json)."""
 
 
-def _register() -> None:
-    # Imported here so that each command module stays independent of the others.
-    from llmproxy.cli import commands
-
-    commands.register(app)
+def create_app() -> typer.Typer:
+    """The ``llmproxy`` command with every subcommand registered."""
+    app = typer.Typer(
+        name="llmproxy",
+        help="Configuration as code for a self-hosted LiteLLM gateway: validate, plan, sync, keys.",
+        no_args_is_help=True,
+        add_completion=False,
+        pretty_exceptions_enable=False,
+        rich_markup_mode=None,
+    )
+    app.callback()(_root)
+    for module in COMMANDS:
+        module.register(app)
+    return app
 
 
 def report_error(exc: LLMProxyError) -> None:
@@ -50,8 +58,8 @@ def report_error(exc: LLMProxyError) -> None:
         err.print(f"  hint: {redactor.scrub(exc.hint)}", markup=False)
 
 
-def run() -> None:
-    _register()
+def run(app: typer.Typer | None = None) -> None:
+    app = app or create_app()
     try:
         # standalone_mode=False: click returns the exit code of typer.Exit instead of exiting.
         code = app(standalone_mode=False)

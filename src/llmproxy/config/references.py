@@ -2,35 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from fnmatch import fnmatchcase
+from collections.abc import Mapping
 
 from llmproxy.config.paths import FileFor, JsonPath, format_path
 from llmproxy.config.schema import ConfigFile
 from llmproxy.config.schema_errors import did_you_mean
+from llmproxy.desired import names
 from llmproxy.desired.model import Deployment, FallbackRule
 from llmproxy.errors import ConfigIssue
 
 
-class Names:
-    """The names a request can use: model names and aliases (wildcard ones match by pattern).
-
-    ``model_names`` is None when the config leaves deployments alone: then only aliases are
-    known and references cannot be checked.
-    """
-
-    def __init__(self, model_names: Iterable[str] | None, aliases: Iterable[str]) -> None:
-        self.checkable = model_names is not None
-        self.models = set(model_names or ())
-        self.aliases = set(aliases)
-        exact = self.models | self.aliases
-        self.patterns = [n for n in exact if "*" in n]
-        self.exact = exact
-
-    def known(self, name: str) -> bool:
-        if not self.checkable or name in self.exact:
-            return True
-        return any(fnmatchcase(name, pattern) for pattern in self.patterns)
+class Names(names.Names):
+    """``desired.names.Names`` with a "did you mean" for messages."""
 
     def hint(self, name: str) -> str:
         return did_you_mean(name, sorted(self.exact))
@@ -53,16 +36,8 @@ class ReferenceChecker:
             if not self.names.known(target):
                 self.issue(f"alias {alias!r} points to {target!r}, which is not a model name or an alias"
                            f"{self.names.hint(target)}", path)
-        reported: set[str] = set()
-        for start in aliases:
-            chain = [start]
-            while chain[-1] in aliases and aliases[chain[-1]] not in chain:
-                chain.append(aliases[chain[-1]])
-            if chain[-1] in aliases:  # the next step closes a loop
-                loop = chain[chain.index(aliases[chain[-1]]):]
-                if not reported.intersection(loop):
-                    reported.update(loop)
-                    self.issue("alias cycle: " + " -> ".join([*loop, loop[0]]), ("aliases", loop[0]))
+        for loop in names.alias_cycles(aliases):
+            self.issue("alias cycle: " + " -> ".join([*loop, loop[0]]), ("aliases", loop[0]))
 
     def rule(self, sources: list[str], targets: list[str], path: JsonPath) -> None:
         for source in sources:

@@ -17,9 +17,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from llmproxy.config.references import Names
 from llmproxy.config.schema import RouterSettings
 from llmproxy.desired.model import thaw
+from llmproxy.desired.names import Names, alias_cycles
 from llmproxy.kinds.router_entries import foreign_owner
 from llmproxy.live.model import LiveState, alias_target
 from llmproxy.plan.compare import same
@@ -86,7 +86,7 @@ class _Exporter:
             for alias in broken:
                 self.note(f"alias {alias!r} points to {aliases.pop(alias)!r}, which the exported config "
                           "does not define (e.g. a config-file model); left out")
-        for loop in _cycles(aliases):
+        for loop in alias_cycles(aliases):
             for alias in loop:
                 aliases.pop(alias, None)
             self.note("alias cycle " + " -> ".join([*loop, loop[0]]) + "; left out")
@@ -151,21 +151,6 @@ class _Exporter:
             if unknown:
                 return f"{', '.join(map(repr, unknown))} is not defined by the exported config"
         return ""
-
-
-def _cycles(aliases: Mapping[str, str]) -> list[list[str]]:
-    loops: list[list[str]] = []
-    done: set[str] = set()
-    for start in aliases:
-        chain = [start]
-        while chain[-1] in aliases and aliases[chain[-1]] not in chain:
-            chain.append(aliases[chain[-1]])
-        if chain[-1] in aliases:
-            loop = chain[chain.index(aliases[chain[-1]]):]
-            if not done.intersection(loop):
-                done.update(loop)
-                loops.append(loop)
-    return loops
 
 
 def export_router(live: LiveState, sources: Mapping[str, str], owner: str, model_names: set[str]) -> RouterExport:

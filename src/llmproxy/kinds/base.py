@@ -23,7 +23,7 @@ from llmproxy.live.model import (
     LiveState,
 )
 from llmproxy.plan.context import DiffResult, PlanContext
-from llmproxy.plan.model import Change
+from llmproxy.plan.model import Change, Finding
 
 #: A name one change makes available and another needs: ``("credential", "prov-openai")``.
 Ref = tuple[str, str]
@@ -82,6 +82,10 @@ class ResourceKind:
     def guard_deletions(self, changes: Sequence[Change], target: Target) -> dict[str, str]:
         """Deletions to skip, by change key, with the reason (checked just before deleting)."""
         return {}
+
+    def keep(self, change: Change, live: LiveState, changes: Sequence[Change]) -> Finding | None:
+        """A reason to keep an object the config no longer has (a note), or None to delete it."""
+        return None
 
     def requires(self, change: Change) -> set[Ref]:
         """Names this change needs; if the write providing one failed, the change is skipped."""

@@ -11,7 +11,7 @@ from llmproxy.kinds.base import Cleanup, Ref, ResourceKind, Target
 from llmproxy.live.model import LiveCredential, LiveState
 from llmproxy.plan.compare import diff_fields, removed_fields
 from llmproxy.plan.context import DiffResult, PlanContext
-from llmproxy.plan.model import Action, Change, FieldChange
+from llmproxy.plan.model import Action, Change, FieldChange, Finding
 from llmproxy.plan.ownership import Owner, classify
 
 DesiredRecord = Credential
@@ -36,6 +36,19 @@ def _update_fields(cred: Credential, live: LiveCredential, ctx: PlanContext) -> 
     return changes
 
 
+def _references(live: LiveState, changes: Sequence[Change]) -> dict[str, int]:
+    """Models that refer to each credential after ``changes``: live ones not deleted, and new ones."""
+    gone = {c.live.id for c in changes if c.kind == "models" and c.action is Action.DELETE}
+    refs: dict[str, int] = {}
+    for d in live.deployments:
+        if d.id not in gone and d.credential:
+            refs[d.credential] = refs.get(d.credential, 0) + 1
+    for c in changes:
+        if c.kind == "models" and c.desired is not None and c.desired.credential:
+            refs[c.desired.credential] = refs.get(c.desired.credential, 0) + 1
+    return refs
+
+
 class Credentials(ResourceKind):
     name = "credentials"
     title = "Credentials"
@@ -54,13 +67,16 @@ class Credentials(ResourceKind):
                 continue
             owner = classify(current.read_only, current.marker, ctx.owner)
             if owner is Owner.READ_ONLY:
-                res.conflicts.append(f"credential {name!r} is defined in LiteLLM's config file and cannot "
-                                     "be managed through the API; rename it in config.json or remove it there")
+                res.conflicts.append(Finding(
+                    kind, name, "read_only", f"credential {name!r} is defined in LiteLLM's config file and "
+                    "cannot be managed through the API; rename it in config.json or remove it there",
+                    "conflict"))
                 continue
             if owner is Owner.FOREIGN:
                 assert current.marker is not None
-                res.conflicts.append(f"credential {name!r} belongs to owner {current.marker.owner!r}; "
-                                     "give it another name in this config")
+                res.conflicts.append(Finding(
+                    kind, name, "foreign", f"credential {name!r} belongs to owner {current.marker.owner!r}; "
+                    "give it another name in this config", "conflict"))
                 continue
             fields = _update_fields(cred, current, ctx)
             if owner is Owner.UNMANAGED:
@@ -101,6 +117,14 @@ class Credentials(ResourceKind):
         except LLMProxyError as exc:
             return {c.key: f"could not check which models use it: {exc.message}" for c in changes}
         return {c.key: "a live model still uses this credential" for c in changes if c.key in in_use}
+
+    def keep(self, change: Change, live: LiveState, changes: Sequence[Change]) -> Finding | None:
+        refs = _references(live, changes).get(change.key, 0)
+        if not refs:
+            return None
+        return Finding(self.name, change.key, "kept_in_use",
+                       f"credential {change.key!r} is no longer in the config but is kept: "
+                       f"{refs} model(s) still use it")
 
     def provides(self, change: Change) -> set[Ref]:
         # Every credential write counts, updates too: a model is not pointed at a credential

@@ -16,7 +16,7 @@ from llmproxy.kinds.base import Batch, ResourceKind, Target
 from llmproxy.live.model import LiveState
 from llmproxy.plan.compare import same
 from llmproxy.plan.context import DiffResult, PlanContext
-from llmproxy.plan.model import Action, Change, FieldChange
+from llmproxy.plan.model import Action, Change, FieldChange, Finding
 
 
 def foreign_owner(live: LiveState, owner: str, kind: str, key: str) -> str | None:
@@ -37,7 +37,8 @@ def diff_entries(kind: str, desired: Mapping[str, Any], live: Mapping[str, Any],
         want = thaw(want)
         owner = foreign_owner(state, ctx.owner, kind, key)
         if owner is not None:
-            res.conflicts.append(f"{label(key)} is managed by owner {owner!r}; remove it from one of the configs")
+            res.conflicts.append(Finding(kind, key, "foreign", f"{label(key)} is managed by owner {owner!r}; "
+                                         "remove it from one of the configs", "conflict"))
             continue
         if key not in live:
             res.changes.append(Change(kind, Action.CREATE, key, (FieldChange(key, after=want, absent_before=True),),

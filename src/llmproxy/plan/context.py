@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from llmproxy.live.marker import Fingerprinter
-from llmproxy.plan.model import Change, KindCounts
+from llmproxy.plan.model import Change, Finding, KindCounts
 
 
 @dataclass(frozen=True)
@@ -36,4 +36,4 @@ class DiffResult:
     changes: list[Change] = field(default_factory=list)  # creates, updates, adoptions, replacements
     deletions: list[Change] = field(default_factory=list)  # candidates: applied only with --prune
     counts: KindCounts = field(default_factory=KindCounts)
-    conflicts: list[str] = field(default_factory=list)
+    conflicts: list[Finding] = field(default_factory=list)

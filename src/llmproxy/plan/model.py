@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import TYPE_CHECKING, Any
@@ -109,19 +110,55 @@ class KindCounts:
         return dict(self.__dict__)
 
 
-@dataclass
+@dataclass(frozen=True)
+class Finding:
+    """Something the plan found about one object: a conflict (never applied), a broken
+    reference (never applied) or a note. ``code`` is stable, for tools; ``message`` for people."""
+
+    kind: str
+    key: str
+    code: str  # foreign, read_only, broken_reference, kept_in_use, omitted
+    message: str
+    severity: str = "note"  # "conflict", "broken_reference" or "note"
+
+    def __str__(self) -> str:
+        return self.message
+
+    def to_json(self) -> dict[str, str]:
+        return {"kind": self.kind, "key": self.key, "code": self.code, "severity": self.severity,
+                "message": self.message}
+
+
+@dataclass(frozen=True)
 class Plan:
+    """Everything apply needs, built once by ``plan.builder.build_plan`` and never changed."""
+
     owner: str
     kinds: tuple[str, ...]  # kinds this plan covers (``--only``; omitted config sections excluded)
     prune: bool
     forced: bool = False  # --force: re-push everything, and over the safety threshold
-    changes: list[Change] = field(default_factory=list)
-    pending_prune: list[Change] = field(default_factory=list)  # deletions held back without --prune
-    counts: dict[str, KindCounts] = field(default_factory=dict)
-    unsafe: list[UnsafePlan] = field(default_factory=list)  # over a safety threshold (needs --force)
-    broken_refs: list[str] = field(default_factory=list)  # routing preflight failures
-    conflicts: list[str] = field(default_factory=list)  # objects we may not touch (foreign, read-only)
-    notes: list[str] = field(default_factory=list)
+    changes: tuple[Change, ...] = ()
+    pending_prune: tuple[Change, ...] = ()  # deletions held back without --prune
+    counts: Mapping[str, KindCounts] = field(default_factory=dict)
+    unsafe: tuple[UnsafePlan, ...] = ()  # over a safety threshold (needs --force)
+    findings: tuple[Finding, ...] = ()
+
+    def _messages(self, severity: str) -> tuple[str, ...]:
+        return tuple(f.message for f in self.findings if f.severity == severity)
+
+    @property
+    def conflicts(self) -> tuple[str, ...]:
+        """Objects the plan may not touch (another owner's, read-only): the plan is refused."""
+        return self._messages("conflict")
+
+    @property
+    def broken_refs(self) -> tuple[str, ...]:
+        """Routing preflight failures: the plan is refused."""
+        return self._messages("broken_reference")
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        return self._messages("note")
 
     @property
     def has_changes(self) -> bool:
@@ -177,7 +214,8 @@ class Plan:
             "pending_prune": [c.to_json() for c in self.pending_prune],
             "counts": {k: c.to_json() for k, c in self.counts.items()},
             "unsafe": [str(u) for u in self.unsafe],
-            "broken_refs": self.broken_refs,
-            "conflicts": self.conflicts,
-            "notes": self.notes,
+            "broken_refs": list(self.broken_refs),
+            "conflicts": list(self.conflicts),
+            "notes": list(self.notes),
+            "findings": [f.to_json() for f in self.findings],
         }

@@ -3,12 +3,12 @@ target must still resolve to a model name or an alias."""
 
 from __future__ import annotations
 
-import fnmatch
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
+from llmproxy.desired.names import Names
 from llmproxy.live.model import LiveState, alias_target
-from llmproxy.plan.model import Action, Change
+from llmproxy.plan.model import Action, Change, Finding
 
 
 def _after(changes: Iterable[Change], kind: str, live: Mapping[str, Any]) -> dict[str, Any]:
@@ -31,17 +31,10 @@ def _model_names_after(changes: Iterable[Change], live: LiveState) -> set[str]:
 
 
 def _resolver(models: set[str], aliases: Mapping[str, Any]) -> Callable[[str], bool]:
-    wildcards = [a for a in aliases if "*" in a]
-
-    def resolves(name: str) -> bool:
-        if name in models or name in aliases:
-            return True
-        return any(fnmatch.fnmatchcase(name, pattern) for pattern in wildcards)
-
-    return resolves
+    return Names(models, aliases).known
 
 
-def broken_references(changes: list[Change], live: LiveState) -> list[str]:
+def broken_references(changes: Sequence[Change], live: LiveState) -> list[Finding]:
     """References broken after the plan: those the config declares, and those that resolved
     before the plan but not after (pre-existing breakage elsewhere is not ours to block on)."""
     before_ok = _resolver(live.model_names(), live.router.aliases)
@@ -51,14 +44,16 @@ def broken_references(changes: list[Change], live: LiveState) -> list[str]:
     after_ok = _resolver(models, aliases)
     declared = {(c.kind, c.key) for c in changes if c.action is not Action.DELETE}
 
-    broken: list[str] = []
+    broken: list[Finding] = []
     for alias, target in aliases.items():
         target = target.get("model") if isinstance(target, Mapping) else target  # {"hidden": ...} lacks it
         if not after_ok(str(target)) and (("aliases", alias) in declared or before_ok(str(target))):
-            broken.append(f"alias {alias!r} → {target!r}: no model or alias of that name")
+            broken.append(Finding("aliases", alias, "broken_reference",
+                                  f"alias {alias!r} → {target!r}: no model or alias of that name", "broken_reference"))
     for source, targets in fallbacks.items():
         mine = ("fallbacks", source) in declared
         for name in [source, *targets]:
             if not after_ok(name) and (mine or before_ok(name)):
-                broken.append(f"fallback rule {source!r}: {name!r} is not a model or alias")
+                message = f"fallback rule {source!r}: {name!r} is not a model or alias"
+                broken.append(Finding("fallbacks", source, "broken_reference", message, "broken_reference"))
     return broken

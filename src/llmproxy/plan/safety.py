@@ -4,6 +4,7 @@ share of the managed objects of a kind (when it has at least ``min_managed`` of 
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from llmproxy.plan.model import Action, Change, KindCounts
@@ -37,11 +38,12 @@ class UnsafePlan:
                 "threshold_pct": self.threshold, "message": str(self)}
 
 
-def _updates(changes: list[Change], kind: str) -> int:
+def _updates(changes: Sequence[Change], kind: str) -> int:
     return sum(1 for c in changes if c.kind == kind and c.action is Action.UPDATE and c.fields)
 
 
-def unsafe_kinds(changes: list[Change], counts: dict[str, KindCounts], thresholds: Thresholds) -> list[UnsafePlan]:
+def unsafe_kinds(changes: Sequence[Change], counts: Mapping[str, KindCounts],
+                 thresholds: Thresholds) -> list[UnsafePlan]:
     out: list[UnsafePlan] = []
     for kind, kc in counts.items():
         managed = kc.managed

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,7 +38,7 @@ class StatusReport:
     url: str | None = None
     version: str | None = None
     checks: list[Check] = field(default_factory=list)
-    counts: dict[str, KindCounts] = field(default_factory=dict)
+    counts: Mapping[str, KindCounts] = field(default_factory=dict)
     plan: Plan | None = None
 
     def add(self, name: str, status: str, detail: str, fix: str = "") -> Check:

@@ -75,14 +75,12 @@ class CliResult:
 @pytest.fixture
 def cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Callable[..., CliResult]:
     """Run ``llmproxy ARGS`` through the real entry point (``main.run``) in this process."""
-    if not main.app.registered_commands:
-        main._register()
-    monkeypatch.setattr(main, "_register", lambda: None)
+    app = main.create_app()
 
     def invoke(*args: str) -> CliResult:
         monkeypatch.setattr(sys, "argv", ["llmproxy", *args])
         with pytest.raises(SystemExit) as exited:
-            main.run()
+            main.run(app)
         captured = capsys.readouterr()
         code = exited.value.code
         return CliResult(code if isinstance(code, int) else 1, captured.out, captured.err)

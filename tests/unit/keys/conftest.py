@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import respx
 
-from llmproxy.cli import keys_cmds, main
+from llmproxy.cli import main
 from llmproxy.litellm.client import LiteLLMClient
 from tests.unit.keys.fake import BASE, MASTER, FakeLiteLLM
 
@@ -34,17 +34,12 @@ class Result:
     err: str
 
 
-_registered: list[bool] = []
-
 
 @pytest.fixture()
 def cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
         tmp_path: Path) -> Callable[..., Result]:
     """``llmproxy keys ARGS`` through ``main.run`` (error handling, exit codes), no TTY, no config."""
-    if not _registered:
-        keys_cmds.register(main.app)
-        _registered.append(True)
-    monkeypatch.setattr(main, "_register", lambda: None)
+    app = main.create_app()
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("LITELLM_BASE_URL", BASE)
     monkeypatch.setenv("LITELLM_API_KEY", MASTER)
@@ -53,7 +48,7 @@ def cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
         capsys.readouterr()
         monkeypatch.setattr(sys, "argv", ["llmproxy", "keys", *args])
         with pytest.raises(SystemExit) as exit_info:
-            main.run()
+            main.run(app)
         out, err = capsys.readouterr()
         return Result(int(exit_info.value.code or 0), out, err)
 

@@ -29,7 +29,7 @@ def test_synced_state_shows_no_changes_despite_server_defaults_masking_and_enric
     c, m = cred(), dep(api_key="sk-model-secret-99")
     live = live_state([live_cred_of(c)], [live_dep_of(m)])
     plan = plan_of(desired(credentials=[c], deployments=[m]), live)
-    assert plan.changes == []
+    assert plan.changes == ()
     assert plan.summary_line() == "No changes. LiteLLM matches the config."
     assert plan.counts["models"].managed == 1 and plan.counts["credentials"].managed == 1
 
@@ -84,7 +84,7 @@ def test_prune_deletes_only_this_owners_objects():
     live = live_state(deployments=[ours, theirs, hand, config_file])
     d = desired(deployments=[])
     without = plan_of(d, live)
-    assert without.changes == [] and [c.live.id for c in without.pending_prune] == ["a"]
+    assert without.changes == () and [c.live.id for c in without.pending_prune] == ["a"]
     assert "would be pruned with --prune" in without.summary_line()
     with_prune = plan_of(d, live, prune=True)
     assert [(c.action, c.live.id) for c in with_prune.changes] == [(Action.DELETE, "a")]
@@ -94,7 +94,7 @@ def test_prune_deletes_only_this_owners_objects():
 
 def test_omitted_section_is_left_alone_empty_section_prunes():
     live = live_state(deployments=[live_dep_of(dep())])
-    assert plan_of(desired(), live, prune=True).changes == []
+    assert plan_of(desired(), live, prune=True).changes == ()
     assert [c.action for c in plan_of(desired(deployments=[]), live, prune=True).changes] == [Action.DELETE]
 
 
@@ -141,7 +141,7 @@ def test_wildcard_alias_resolves_fallback_names():
 def test_safety_threshold_marks_mass_deletion_unsafe():
     deps = [live_dep_of(dep(f"m{i}", f"openai/m{i}"), id=f"id{i}") for i in range(10)]
     keep = [dep(f"m{i}", f"openai/m{i}") for i in range(7)]
-    assert plan_of(desired(deployments=keep), live_state(deployments=deps), prune=True).unsafe == []
+    assert plan_of(desired(deployments=keep), live_state(deployments=deps), prune=True).unsafe == ()
     keep = keep[:6]
     unsafe = plan_of(desired(deployments=keep), live_state(deployments=deps), prune=True).unsafe
     assert unsafe and "4 of 10" in str(unsafe[0])

@@ -11,7 +11,7 @@ DEPS = [dep(f"m{i}", f"openai/m{i}") for i in range(10)]
 LIVE = live_state(deployments=[live_dep_of(d, id=f"id{i}") for i, d in enumerate(DEPS)])
 
 
-def unsafe(wanted: list, **options: object) -> list[UnsafePlan]:  # type: ignore[type-arg]
+def unsafe(wanted: list, **options: object) -> tuple[UnsafePlan, ...]:  # type: ignore[type-arg]
     return build_plan(desired(deployments=wanted), LIVE, FP, PlanOptions(prune=True, **options),  # type: ignore[arg-type]
                       capabilities=CAPABILITIES).unsafe
 
@@ -21,19 +21,19 @@ def test_updating_more_than_the_update_threshold_is_unsafe() -> None:
     [finding] = unsafe(changed)
     assert (finding.kind, finding.action, finding.risky, finding.managed) == ("models", "updated", 4, 10)
     assert str(finding) == "models: 4 of 10 managed objects would be updated (more than 30 %)"
-    assert unsafe([dep(d.model_name, d.model, rpm=7) for d in DEPS[:3]] + DEPS[3:]) == []
+    assert unsafe([dep(d.model_name, d.model, rpm=7) for d in DEPS[:3]] + DEPS[3:]) == ()
 
 
 def test_thresholds_are_configurable() -> None:
-    assert unsafe(DEPS[:6], thresholds=Thresholds(max_delete_pct=50)) == []
+    assert unsafe(DEPS[:6], thresholds=Thresholds(max_delete_pct=50)) == ()
     [finding] = unsafe(DEPS[:9], thresholds=Thresholds(max_delete_pct=5))
     assert finding.threshold == 5 and finding.action == "deleted or replaced"
 
 
 def test_kinds_below_the_minimum_are_never_unsafe() -> None:
-    assert unsafe([], thresholds=Thresholds(min_managed=11)) == []
+    assert unsafe([], thresholds=Thresholds(min_managed=11)) == ()
     assert unsafe([], thresholds=Thresholds(min_managed=10))[0].risky == 10
 
 
 def test_forced_repushes_do_not_count_as_updates() -> None:
-    assert unsafe(DEPS, force=True) == []
+    assert unsafe(DEPS, force=True) == ()
