@@ -24,6 +24,9 @@ _SENSITIVE = re.compile(r"auth|token|key|secret|credential|password|passwd|cooki
 _LITELLM_MASKED = frozenset(("password", "secret", "key", "token", "auth", "authorization", "cookie",
                              "credential", "credentials", "access", "private", "certificate",
                              "fingerprint", "tenancy"))
+# Excluded by LiteLLM's /model/info (remove_sensitive_info_from_deployment).
+_LITELLM_UNMASKED = frozenset(("litellm_credential_name", "default_api_key_tpm_limit",
+                               "default_api_key_rpm_limit"))
 # user:password@ in a URL (scheme://user:password@host).
 _URL_PASSWORD = re.compile(r"(?P<head>[A-Za-z][A-Za-z0-9+.-]*://[^/@:\s]*:)(?P<pw>[^/@\s]+)(?=@)")
 # Fields whose names match the pattern but that are not secrets.
@@ -40,6 +43,8 @@ def is_sensitive_key(name: str) -> bool:
 def masked_by_litellm(name: str) -> bool:
     """LiteLLM returns this ``litellm_params`` field (at any depth) masked: compare it through a
     fingerprint, never literally."""
+    if name in _NOT_SENSITIVE or name in _LITELLM_UNMASKED:
+        return False
     segments = name.lower().replace("-", "_").split("_")
     return "cost" not in segments and any(s in _LITELLM_MASKED for s in segments)
 
@@ -49,8 +54,8 @@ def url_passwords(text: str) -> list[str]:
     return [m.group("pw") for m in _URL_PASSWORD.finditer(text)]
 
 
-def hide_url_passwords(text: str) -> str:
-    return _URL_PASSWORD.sub(lambda m: m.group("head") + REDACTED, text)
+def hide_url_passwords(text: str, replacement: str = REDACTED) -> str:
+    return _URL_PASSWORD.sub(lambda m: m.group("head") + replacement, text)
 
 
 def register_secrets(doc: Any, *, under_secret: bool = False) -> None:

@@ -61,20 +61,20 @@ def test_no_secret_in_any_output_and_masked_headers_converge(litellm: Harness, t
     config, local = _config()
     write_config(tmp_path, config, local)
     seen: dict[str, str] = {}
-    assert _run(litellm, ["validate"], tmp_path, seen) == 0, seen
-    assert _run(litellm, ["render"], tmp_path, seen) == 0, seen
-    assert _run(litellm, ["render", "--format", "litellm-config"], tmp_path, seen) == 0, seen
+    assert _run(litellm, ["validate"], tmp_path, seen) == 0, seen.popitem()
+    assert _run(litellm, ["render"], tmp_path, seen) == 0, seen.popitem()
+    assert _run(litellm, ["render", "--format", "litellm-config"], tmp_path, seen) == 0, seen.popitem()
     for fmt in ("text", "json", "markdown"):
-        assert _run(litellm, ["plan", "-o", fmt], tmp_path, seen) == 0, seen
-    assert _run(litellm, ["sync", "--yes"], tmp_path, seen) == 0, seen
+        assert _run(litellm, ["plan", "-o", fmt], tmp_path, seen) == 0, seen.popitem()
+    assert _run(litellm, ["sync", "--yes"], tmp_path, seen) == 0, seen.popitem()
     # Masked headers (extra_headers.Authorization, X-Custom-Auth, Cookie) compare by fingerprint.
-    assert _run(litellm, ["plan", "--detailed-exitcode"], tmp_path, seen) == 0, seen
-    assert _run(litellm, ["sync", "--yes", "-o", "json"], tmp_path, seen) == 0, seen
+    assert _run(litellm, ["plan", "--detailed-exitcode"], tmp_path, seen) == 0, seen.popitem()
+    assert _run(litellm, ["sync", "--yes", "-o", "json"], tmp_path, seen) == 0, seen.popitem()
     assert "no write requests" in seen["sync --yes -o json"]
-    assert _run(litellm, ["status"], tmp_path, seen) == 0, seen
-    assert _run(litellm, ["status", "-o", "json"], tmp_path, seen) == 0, seen
+    assert _run(litellm, ["status"], tmp_path, seen) == 0, seen.popitem()
+    assert _run(litellm, ["status", "-o", "json"], tmp_path, seen) == 0, seen.popitem()
     out = tmp_path / "exported"
-    assert _run(litellm, ["export", "-o", str(out)], tmp_path, seen) == 0, seen
+    assert _run(litellm, ["export", "-o", str(out)], tmp_path, seen) == 0, seen.popitem()
     leaks = {cmd: _leaks(text) for cmd, text in seen.items() if _leaks(text)}
     assert not leaks, leaks
     files = {p: p.read_text() for p in out.rglob("*") if p.is_file()}

@@ -49,7 +49,7 @@ class Applier:
     def __init__(self, target: LiteLLMApi, desired: DesiredState, live: LiveState, plan: Plan,
                  fingerprinter: Fingerprinter, *, concurrency: int = 4,
                  on_outcome: Callable[[Outcome], None] | None = None) -> None:
-        if plan.refused or (plan.unsafe and not plan.forced):
+        if plan.refused or (plan.unsafe and not plan.unsafe_allowed):
             raise PlanRefused("refusing to apply a plan with conflicts, broken references or over the "
                               "safety threshold (Manager.sync says why)")
         self.target = target

@@ -45,6 +45,18 @@ class SyncFormat(str, Enum):
 
 OnlyOpt = Annotated[list[str] | None, typer.Option(
     "--only", help=f"Limit to kinds: {only_help()} (comma-separated, repeatable).", show_default=False)]
+RepushOpt = Annotated[bool, typer.Option(
+    "--repush", "--force", help="Re-push every selected managed object (e.g. after rotating a provider key).")]
+AllowUnsafeOpt = Annotated[bool, typer.Option(
+    "--allow-unsafe", help="Allow a plan over the safety thresholds (--max-delete-pct / --max-update-pct).")]
+MaxDeleteOpt = Annotated[float | None, typer.Option(
+    "--max-delete-pct", min=0.0, max=100.0, show_default=False, metavar="PCT",
+    help="Refuse to delete or replace more than this % of a kind's managed objects "
+         "[config: sync.max_delete_pct; default: 30].")]
+MaxUpdateOpt = Annotated[float | None, typer.Option(
+    "--max-update-pct", min=0.0, max=100.0, show_default=False, metavar="PCT",
+    help="Refuse to update more than this % of a kind's managed objects "
+         "[config: sync.max_update_pct; default: 30].")]
 PruneOpt = Annotated[bool, typer.Option("--prune", help="Also delete managed objects no longer in the config.")]
 
 
@@ -60,18 +72,25 @@ def _show(plan: Plan, fmt: str) -> None:
 def plan_cmd(
     only: OnlyOpt = None,
     prune: PruneOpt = False,
+    force: RepushOpt = False,
+    allow_unsafe: AllowUnsafeOpt = False,
+    max_delete_pct: MaxDeleteOpt = None,
+    max_update_pct: MaxUpdateOpt = None,
     output: Annotated[PlanFormat, typer.Option("--output", "-o", help="text, json or markdown.")] = PlanFormat.text,
     detailed_exitcode: Annotated[bool, typer.Option(
         "--detailed-exitcode", help="Exit 0 = no changes, 2 = changes pending, 1 = error.")] = False,
     config: ConfigOpt = None, local: LocalOpt = None, env_file: EnvFileOpt = None,
     base_url: BaseUrlOpt = None, api_key: ApiKeyOpt = None, timeout: TimeoutOpt = DEFAULT_TIMEOUT,
 ) -> None:
-    """Show what sync would change. Read-only: never writes to LiteLLM."""
+    """Show what sync would change. Read-only: never writes to LiteLLM. Takes sync's flags, so
+    its checksum is the one `sync --checksum` with the same flags applies."""
     kinds = parse_only(only)
     manager = Manager.open(config=config, local=local, env_file=env_file, base_url=base_url,
-                           api_key=api_key, timeout=timeout)
+                           api_key=api_key, timeout=timeout,
+                           threshold_overrides={"max_delete_pct": max_delete_pct,
+                                                "max_update_pct": max_update_pct})
     try:
-        _, plan = manager.plan(PlanOptions(only=kinds, prune=prune))
+        _, plan = manager.plan(PlanOptions(only=kinds, prune=prune, force=force, allow_unsafe=allow_unsafe))
     finally:
         manager.close()
     _show(plan, output.value)
@@ -83,8 +102,8 @@ def plan_cmd(
 def sync_cmd(
     only: OnlyOpt = None,
     prune: PruneOpt = False,
-    force: Annotated[bool, typer.Option("--force", help="Re-push every selected managed object, and "
-                                        "allow plans over the safety threshold.")] = False,
+    force: RepushOpt = False,
+    allow_unsafe: AllowUnsafeOpt = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the plan and stop "
                                           "(exit 0 = no changes, 2 = changes).")] = False,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask before deleting.")] = False,
@@ -92,14 +111,8 @@ def sync_cmd(
                                              help="Parallel writes.")] = 4,
     checksum: Annotated[str | None, typer.Option("--checksum", help="Apply only if the plan has "
                                                  "this checksum (from a reviewed `llmproxy plan`).")] = None,
-    max_delete_pct: Annotated[float | None, typer.Option(
-        "--max-delete-pct", min=0.0, max=100.0, show_default=False,
-        help="Refuse to delete or replace more than this % of a kind's managed objects "
-             "[config: sync.max_delete_pct; default: 30].")] = None,
-    max_update_pct: Annotated[float | None, typer.Option(
-        "--max-update-pct", min=0.0, max=100.0, show_default=False,
-        help="Refuse to update more than this % of a kind's managed objects "
-             "[config: sync.max_update_pct; default: 30].")] = None,
+    max_delete_pct: MaxDeleteOpt = None,
+    max_update_pct: MaxUpdateOpt = None,
     output: Annotated[SyncFormat, typer.Option("--output", "-o", help="text or json.")] = SyncFormat.text,
     config: ConfigOpt = None, local: LocalOpt = None, env_file: EnvFileOpt = None,
     base_url: BaseUrlOpt = None, api_key: ApiKeyOpt = None, timeout: TimeoutOpt = DEFAULT_TIMEOUT,
@@ -114,7 +127,8 @@ def sync_cmd(
                            threshold_overrides={"max_delete_pct": max_delete_pct,
                                                 "max_update_pct": max_update_pct})
     try:
-        result = manager.sync(PlanOptions(only=kinds, prune=prune, force=force), checksum=checksum,
+        result = manager.sync(PlanOptions(only=kinds, prune=prune, force=force, allow_unsafe=allow_unsafe),
+                              checksum=checksum,
                               dry_run=dry_run, concurrency=concurrency, hooks=hooks)
     except ChecksumMismatch as exc:
         if as_json:

@@ -151,3 +151,11 @@ def test_names_that_look_like_markup_do_not_crash(ws: Workspace, cli: Cli) -> No
     result = cli("validate")
     assert result.code == 1
     assert "alias 'x' points to '[/]y'" in result.err
+
+
+@pytest.mark.parametrize("only", ["", ",", " , "])
+def test_an_empty_only_is_an_error_not_an_empty_plan(ws: Workspace, cli: Cli, only: str) -> None:
+    ws.write(GOOD)
+    result = cli("plan", "--only", only, "--base-url", "http://127.0.0.1:9", "--api-key", "sk-x-0123456789")
+    assert result.code == 1
+    assert "--only: no kind given" in result.err and "Traceback" not in result.err
