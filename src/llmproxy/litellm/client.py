@@ -56,6 +56,14 @@ _TRANSIENT = (httpx.NetworkError, httpx.TimeoutException, httpx.RemoteProtocolEr
 # slicing it, so each page costs a pass over all models: fewer, larger pages read the inventory
 # faster (docs/performance.md). A model is ~7.5 KB on the wire.
 MODEL_PAGE_SIZE = 2000
+# The largest response body read (streamed, then refused): a page of MODEL_PAGE_SIZE models is
+# ~15 MB, and an unpaged listing of 10,000+ models (~75 MB) still fits; an endless or hostile
+# body stops here instead of exhausting memory.
+MAX_RESPONSE_BYTES = 128 * 1024 * 1024
+
+
+class ResponseTooLarge(UnexpectedResponse):
+    pass
 
 
 @dataclass(frozen=True)
@@ -131,7 +139,8 @@ class LiteLLMClient:
 
     def __init__(self, base_url: str, api_key: str, *, timeout: float = DEFAULT_TIMEOUT,
                  retry: RetryPolicy | None = None, transport: httpx.BaseTransport | None = None,
-                 sleep: Callable[[float], None] = time.sleep, page_size: int = MODEL_PAGE_SIZE) -> None:
+                 sleep: Callable[[float], None] = time.sleep, page_size: int = MODEL_PAGE_SIZE,
+                 max_response_bytes: int = MAX_RESPONSE_BYTES) -> None:
         check_api_key(api_key, "the admin key")
         redactor.add(api_key)
         # Forms in which LiteLLM echoes a rejected key: abbreviated, masked, and its sha256 hash.
@@ -140,6 +149,7 @@ class LiteLLMClient:
         self.base_url = base_url.rstrip("/")
         self.retry = retry or RetryPolicy()
         self.page_size = page_size
+        self.max_response_bytes = max_response_bytes
         self._sleep = sleep
         self._http = httpx.Client(
             base_url=self.base_url,
@@ -190,7 +200,7 @@ class LiteLLMClient:
             with self._lock:
                 self.stats[endpoint] += 1
             try:
-                response = self._http.request(method, path, json=json, params=params)
+                response = self._send(method, path, json, params, endpoint)
             except httpx.TransportError as exc:
                 sent = not isinstance(exc, _NOT_SENT)
                 may_repeat = not sent or (retry and isinstance(exc, _TRANSIENT))
@@ -212,6 +222,37 @@ class LiteLLMClient:
                     return self._handle(response, endpoint, attempt, note)
             self._sleep(delay)
             waited += delay
+
+    def _send(self, method: str, path: str, json: Any, params: dict[str, Any] | None,
+              endpoint: str) -> httpx.Response:
+        """One request, its body read as a stream and refused past ``max_response_bytes``."""
+        request = self._http.build_request(method, path, json=json, params=params)
+        response = self._http.send(request, stream=True)
+        try:
+            declared = response.headers.get("content-length", "")
+            if declared.isdigit() and int(declared) > self.max_response_bytes:
+                raise self._too_large(endpoint, int(declared))
+            chunks: list[bytes] = []
+            size = 0
+            for chunk in response.iter_bytes():  # decoded: a compressed bomb stops here too
+                size += len(chunk)
+                if size > self.max_response_bytes:
+                    raise self._too_large(endpoint, None)
+                chunks.append(chunk)
+        finally:
+            response.close()
+        headers = [(k, v) for k, v in response.headers.multi_items()
+                   if k.lower() not in ("content-encoding", "content-length")]
+        return httpx.Response(response.status_code, headers=headers, content=b"".join(chunks),
+                              request=request)
+
+    def _too_large(self, endpoint: str, declared: int | None) -> ResponseTooLarge:
+        limit = self.max_response_bytes // (1024 * 1024)
+        size = f" ({declared // (1024 * 1024)} MiB declared)" if declared is not None else ""
+        return ResponseTooLarge(
+            f"{endpoint}: the response is larger than {limit} MiB{size}; stopped reading it",
+            hint="is --base-url / LITELLM_BASE_URL the LiteLLM proxy's address? A real LiteLLM "
+                 "answer is far smaller", endpoint=endpoint)
 
     def _next_delay(self, attempt: int, retry_after: float | None, waited: float) -> float | None:
         """The wait before the next attempt, or None to give up (attempts or budget spent)."""
