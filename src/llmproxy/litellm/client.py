@@ -110,8 +110,14 @@ def _unwrap(msg: Any) -> Any:
     return msg
 
 
+def is_html(response: httpx.Response) -> bool:
+    return "html" in response.headers.get("content-type", "") or response.text.lstrip()[:1] == "<"
+
+
 def error_message(response: httpx.Response) -> str:
     """LiteLLM's own reason from an error body (several shapes), scrubbed of secrets."""
+    if is_html(response):  # a web server or another app: never echo its markup
+        return f"an HTML page ({response.reason_phrase or 'no reason given'}), not LiteLLM's JSON API"
     try:
         body = response.json()
     except ValueError:
@@ -206,7 +212,8 @@ class LiteLLMClient:
                 may_repeat = not sent or (retry and isinstance(exc, _TRANSIENT))
                 delay = self._next_delay(attempt, None, waited) if may_repeat else None
                 if delay is None:
-                    maybe_applied = sent and not retry and isinstance(exc, _TRANSIENT)
+                    # A read cannot have applied anything, retried or not.
+                    maybe_applied = sent and method != "GET" and not retry and isinstance(exc, _TRANSIENT)
                     raise self._transport_error(exc, endpoint, attempt, maybe_applied) from None
             else:
                 status = response.status_code
@@ -314,6 +321,9 @@ class LiteLLMClient:
             raise fail(ServerError, f"{endpoint}: LiteLLM does not store models in its database ({reason})",
                        STORE_HINT)
         message = f"{endpoint} failed with HTTP {status}{self._attempts(attempt)}{note}: {reason}"
+        if status == 404 and is_html(response):
+            raise fail(NotFound, message, "is this LiteLLM? Check --base-url / LITELLM_BASE_URL, including "
+                                          "any path prefix the proxy is served under (https://host/litellm)")
         if status == 404 or (status == 400 and "not found" in low):
             raise fail(NotFound, message)
         if status == 409 or (status == 400 and "already exists" in low):

@@ -159,3 +159,14 @@ def test_an_empty_only_is_an_error_not_an_empty_plan(ws: Workspace, cli: Cli, on
     result = cli("plan", "--only", only, "--base-url", "http://127.0.0.1:9", "--api-key", "sk-x-0123456789")
     assert result.code == 1
     assert "--only: no kind given" in result.err and "Traceback" not in result.err
+
+
+def test_a_directory_or_a_symlink_loop_as_config_is_named_as_such(ws: Workspace, cli: Cli) -> None:
+    ws.write(GOOD)
+    (ws.root / "adir").mkdir()
+    (ws.root / "loop.json").symlink_to(ws.root / "loop.json")
+    (ws.root / "dangling.json").symlink_to(ws.root / "missing-target.json")
+    for name, why in (("adir", "is a directory"), ("loop.json", "symbolic link loop"),
+                      ("dangling.json", "broken symbolic link"), ("nothing.json", "not found")):
+        result = cli("validate", "--config", name)
+        assert result.code == 1 and why in result.err, (name, result.err)

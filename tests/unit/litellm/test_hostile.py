@@ -63,3 +63,37 @@ def test_a_normal_compressed_body_still_parses() -> None:
 
 def test_errors_stay_llmproxy_errors() -> None:
     assert issubclass(ResponseTooLarge, LLMProxyError)
+
+
+def test_an_html_404_is_not_echoed_and_asks_whether_this_is_litellm() -> None:
+    page = "<html><head><title>404 Not Found</title></head><body><h1>nginx</h1></body></html>"
+    client = _client(httpx.MockTransport(lambda r: httpx.Response(
+        404, headers={"content-type": "text/html"}, text=page)))
+    with pytest.raises(LLMProxyError) as info:
+        client.get("/credentials")
+    assert "<" not in info.value.message and "HTML page" in info.value.message
+    assert info.value.hint and "is this LiteLLM?" in info.value.hint and "path prefix" in info.value.hint
+
+
+def test_a_server_answering_an_empty_object_is_not_called_databaseless() -> None:
+    from llmproxy.litellm.probe import readiness, require_database
+
+    client = _client(httpx.MockTransport(lambda r: httpx.Response(200, json={})))
+    for probe in (readiness, require_database):
+        with pytest.raises(LLMProxyError) as info:
+            probe(client)  # type: ignore[operator]
+        assert "does not look like a LiteLLM proxy" in info.value.message
+        assert "database" not in info.value.message
+
+
+def test_a_timed_out_read_never_says_it_may_have_been_applied() -> None:
+    def timeout(request: httpx.Request) -> httpx.Response:
+        raise httpx.ReadTimeout("slow", request=request)
+
+    client = _client(httpx.MockTransport(timeout))
+    with pytest.raises(LLMProxyError) as info:
+        client.request("GET", "/health/readiness", retry=False)
+    assert "did not answer in time" in info.value.message and "applied" not in info.value.message
+    with pytest.raises(LLMProxyError) as info:
+        client.request("POST", "/model/new", json={})
+    assert "may have been applied" in info.value.message
