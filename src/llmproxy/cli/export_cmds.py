@@ -11,6 +11,7 @@ import typer
 
 from llmproxy.cli.common import ApiKeyOpt, BaseUrlOpt, EnvFileOpt, TimeoutOpt, err, out
 from llmproxy.config.schema import OWNER_PATTERN
+from llmproxy.desired.model import DEFAULT_OWNER
 from llmproxy.errors import LLMProxyError
 from llmproxy.export import ExportResult, build_export, read_for_export
 from llmproxy.litellm.client import open_client
@@ -67,7 +68,7 @@ def export_cmd(
         "--output", "-o", metavar="DIR|-",
         help="Write DIR/config.json and DIR/config.local.json; '-' prints config.json to stdout.")] = "-",
     owner: Annotated[str, typer.Option(
-        "--owner", help="Owner the config will manage as; objects of other owners are left out.")] = "llmproxy",
+        "--owner", help="Owner the config will manage as; objects of other owners are left out.")] = DEFAULT_OWNER,
     force: Annotated[bool, typer.Option("--force", help="Overwrite existing files in DIR.")] = False,
     env_file: EnvFileOpt = None, base_url: BaseUrlOpt = None, api_key: ApiKeyOpt = None,
     timeout: TimeoutOpt = DEFAULT_TIMEOUT,

@@ -15,11 +15,9 @@ from llmproxy.config.paths import FileFor, JsonPath
 from llmproxy.config.provider_models import expand_provider_models
 from llmproxy.config.references import check_references
 from llmproxy.config.schema_errors import check
-from llmproxy.desired.model import DesiredState
+from llmproxy.desired.model import DEFAULT_OWNER, DesiredState
 from llmproxy.errors import ConfigError, ConfigIssue
 from llmproxy.secrets import register_secrets
-
-DEFAULT_OWNER = "llmproxy"
 
 
 @dataclass(frozen=True)

@@ -39,6 +39,10 @@ def canonical_json(value: Any) -> str:
     return json.dumps(thaw(value), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
+#: The owner of a config that names none.
+DEFAULT_OWNER = "llmproxy"
+
+
 @dataclass(frozen=True)
 class Credential:
     """A LiteLLM credential (``POST /credentials``). Identity: ``name``."""
@@ -130,7 +134,7 @@ class FallbackRule:
 class DesiredState:
     """Everything the config says LiteLLM should hold for this ``owner``."""
 
-    owner: str = "llmproxy"
+    owner: str = DEFAULT_OWNER
     credentials: tuple[Credential, ...] | None = None
     deployments: tuple[Deployment, ...] | None = None
     aliases: Mapping[str, str] | None = None  # router_settings.model_group_alias
