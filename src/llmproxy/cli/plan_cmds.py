@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from enum import Enum
 from typing import Annotated
 
 import typer
 
-from llmproxy.apply.report import ApplyReport, Outcome
+from llmproxy.apply.report import OK, ApplyReport, Outcome
 from llmproxy.cli.common import (
     ApiKeyOpt,
     BaseUrlOpt,
@@ -120,8 +121,15 @@ def sync_cmd(
     """Make LiteLLM match the config: plan, apply, verify."""
     kinds = parse_only(only)
     as_json = output is SyncFormat.json
-    hooks = SyncHooks(planned=(lambda _plan: None) if as_json else (lambda plan: render_text(plan, out)),
-                      confirm=lambda plan: _confirm_deletions(plan, yes), applying=_progress)
+    seen = _Seen()
+
+    def planned(plan: Plan) -> None:
+        seen.plan = plan
+        if not as_json:
+            render_text(plan, out)
+
+    hooks = SyncHooks(planned=planned, confirm=lambda plan: _confirm_deletions(plan, yes),
+                      applying=lambda plan: _progress(plan, seen.outcomes))
     manager = Manager.open(config=config, local=local, env_file=env_file, base_url=base_url,
                            api_key=api_key, timeout=timeout,
                            threshold_overrides={"max_delete_pct": max_delete_pct,
@@ -134,6 +142,9 @@ def sync_cmd(
         if as_json:
             _print_sync_json(exc.plan, None)
         raise
+    except KeyboardInterrupt:
+        _interrupted(seen)
+        raise typer.Exit(130) from None
     finally:
         manager.close()
     plan, report = result.plan, result.report
@@ -153,10 +164,46 @@ def sync_cmd(
         raise typer.Exit(1)
 
 
+@dataclass
+class _Seen:
+    """What a sync got to before an interrupt: its plan and the outcomes reported so far."""
+
+    plan: Plan | None = None
+    outcomes: list[Outcome] = field(default_factory=list)
+
+
 @contextmanager
-def _progress(plan: Plan) -> Iterator[Callable[[Outcome], None]]:
+def _progress(plan: Plan, outcomes: list[Outcome]) -> Iterator[Callable[[Outcome], None]]:
     with progress_reporter(len(plan.changes)) as reporter:
-        yield reporter.outcome
+        def record(outcome: Outcome) -> None:
+            outcomes.append(outcome)
+            reporter.outcome(outcome)
+
+        yield record
+
+
+def _interrupted(seen: _Seen) -> None:
+    """Ctrl-C during sync: say what was applied and what was not (stderr)."""
+    if seen.plan is None:
+        err.print("interrupted while planning: nothing was applied", markup=False)
+        return
+    outcomes = list(seen.outcomes)
+    done = {id(o.change) for o in outcomes}
+    applied = [o for o in outcomes if o.status == OK]
+    other = [o for o in outcomes if o.status != OK]
+    pending = [c for c in seen.plan.changes if id(c) not in done]
+    err.print(f"interrupted: {len(applied)} of {len(seen.plan.changes)} change(s) applied, "
+              f"{len(other)} failed or skipped, {len(pending)} not applied", markup=False)
+    for o in applied:
+        err.print(f"  applied      {o.change.action.value} {o.change.kind} {o.change.key}", markup=False)
+    for o in other:
+        err.print(f"  {o.status:<12} {o.change.action.value} {o.change.kind} {o.change.key}: {o.detail}",
+                  markup=False)
+    for c in pending:
+        err.print(f"  not applied  {c.action.value} {c.kind} {c.key}", markup=False)
+    if pending:
+        err.print("  (a write in flight at the interrupt may or may not have landed: "
+                  "run `llmproxy plan` to see what is left)", markup=False)
 
 
 def _print_sync_json(plan: Plan, report: ApplyReport | None) -> None:
