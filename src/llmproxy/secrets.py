@@ -28,7 +28,7 @@ _LITELLM_MASKED = frozenset(("password", "secret", "key", "token", "auth", "auth
 _LITELLM_UNMASKED = frozenset(("litellm_credential_name", "default_api_key_tpm_limit",
                                "default_api_key_rpm_limit"))
 # user:password@ in a URL (scheme://user:password@host).
-_URL_PASSWORD = re.compile(r"(?P<head>[A-Za-z][A-Za-z0-9+.-]*://[^/@:\s]*:)(?P<pw>[^/@\s]+)(?=@)")
+_URL_PASSWORD = re.compile(r"(?P<head>[A-Za-z][A-Za-z0-9+.-]*://[^/@:\s\"'<>]*:)(?P<pw>[^/@\s\"'<>,;{}\[\]\\?#]+)(?=@)")
 # Fields whose names match the pattern but that are not secrets.
 _NOT_SENSITIVE = {"max_tokens", "max_input_tokens", "max_output_tokens", "tpm", "rpm",
                   "key_alias", "key_name", "tpm_limit", "rpm_limit", "litellm_credential_name",
@@ -58,15 +58,17 @@ def hide_url_passwords(text: str, replacement: str = REDACTED) -> str:
     return _URL_PASSWORD.sub(lambda m: m.group("head") + replacement, text)
 
 
-def register_secrets(doc: Any, *, under_secret: bool = False) -> None:
+def register_secrets(doc: Any, *, under_secret: bool = False, root: bool = True) -> None:
     """Register with the redactor every string value of a secret-bearing field (at any depth, in
-    whatever form it was written) and every URL password, so no echo of it can be printed."""
+    whatever form it was written) and every URL password, so no echo of it can be printed.
+    (The config's top-level sections are structure, not fields: "keys" holds key defaults.)"""
     if isinstance(doc, Mapping):
         for k, v in doc.items():
-            register_secrets(v, under_secret=under_secret or is_sensitive_key(str(k)))
+            secret = under_secret or (not root and is_sensitive_key(str(k)))
+            register_secrets(v, under_secret=secret, root=False)
     elif isinstance(doc, (list, tuple)):
         for v in doc:
-            register_secrets(v, under_secret=under_secret)
+            register_secrets(v, under_secret=under_secret, root=False)
     elif isinstance(doc, str):
         if under_secret and not is_env_reference(doc):
             redactor.add(doc)

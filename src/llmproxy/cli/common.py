@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 from rich.segment import Segment
 
+from llmproxy.litellm.connection import key_file_option
 from llmproxy.secrets import redactor
 
 
@@ -40,7 +41,20 @@ EnvFileOpt = Annotated[Path | None, typer.Option(
 BaseUrlOpt = Annotated[str | None, typer.Option(
     "--base-url", help="LiteLLM URL [env: LITELLM_BASE_URL].", show_default=False)]
 ApiKeyOpt = Annotated[str | None, typer.Option(
-    "--api-key", help="LiteLLM master or proxy-admin key [env: LITELLM_API_KEY].", show_default=False)]
+    "--api-key", metavar="KEY", show_default=False,
+    help="LiteLLM master or proxy-admin key [env: LITELLM_API_KEY]. Visible to other users in `ps`: "
+         "prefer --api-key-file or the environment.")]
+
+
+def _key_file(value: Path | None) -> Path | None:
+    if value is not None:
+        key_file_option.append(value)
+    return value
+
+
+ApiKeyFileOpt = Annotated[Path | None, typer.Option(
+    "--api-key-file", metavar="PATH", show_default=False, callback=_key_file, expose_value=False,
+    help="Read the admin key from PATH ('-': standard input) [env: LITELLM_API_KEY_FILE].")]
 TimeoutOpt = Annotated[float, typer.Option("--timeout", help="Seconds per HTTP request.", min=1.0)]
 
 

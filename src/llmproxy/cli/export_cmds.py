@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 import typer
 
-from llmproxy.cli.common import ApiKeyOpt, BaseUrlOpt, EnvFileOpt, TimeoutOpt, err, out
+from llmproxy.cli.common import ApiKeyFileOpt, ApiKeyOpt, BaseUrlOpt, EnvFileOpt, TimeoutOpt, err, out
 from llmproxy.config.schema import OWNER_PATTERN
 from llmproxy.desired.model import DEFAULT_OWNER
 from llmproxy.errors import LLMProxyError
@@ -91,6 +91,7 @@ def export_cmd(
         "--owner", help="Owner the config will manage as; objects of other owners are left out.")] = DEFAULT_OWNER,
     force: Annotated[bool, typer.Option("--force", help="Overwrite existing files in DIR.")] = False,
     env_file: EnvFileOpt = None, base_url: BaseUrlOpt = None, api_key: ApiKeyOpt = None,
+    api_key_file: ApiKeyFileOpt = None,
     timeout: TimeoutOpt = DEFAULT_TIMEOUT,
 ) -> None:
     """Describe the live LiteLLM as a config (credentials, DB models, aliases, fallbacks, router

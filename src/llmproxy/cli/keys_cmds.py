@@ -15,7 +15,17 @@ from typing import Annotated, Any
 
 import typer
 
-from llmproxy.cli.common import ApiKeyOpt, BaseUrlOpt, ConfigOpt, EnvFileOpt, LocalOpt, TimeoutOpt, err, interactive
+from llmproxy.cli.common import (
+    ApiKeyFileOpt,
+    ApiKeyOpt,
+    BaseUrlOpt,
+    ConfigOpt,
+    EnvFileOpt,
+    LocalOpt,
+    TimeoutOpt,
+    err,
+    interactive,
+)
 from llmproxy.errors import Aborted, NotFound
 from llmproxy.keys import render, users
 from llmproxy.keys.defaults import load_key_defaults
@@ -115,6 +125,7 @@ def create(
     no_defaults: Annotated[bool, typer.Option("--no-defaults", help="Ignore the config's 'keys' defaults.")] = False,
     output: OutputOpt = Output.text, config: ConfigOpt = None, local: LocalOpt = None,
     env_file: EnvFileOpt = None, base_url: BaseUrlOpt = None, api_key: ApiKeyOpt = None,
+    api_key_file: ApiKeyFileOpt = None,
     timeout: TimeoutOpt = DEFAULT_TIMEOUT,
 ) -> None:
     """Mint a key for a user (found by exact email or id, created if missing). Prints the key once."""
@@ -143,7 +154,8 @@ def list_(
     team: Annotated[str | None, typer.Option(
         "--team", metavar="TEAM_ID", help="Only this team's keys.", show_default=False)] = None,
     output: OutputOpt = Output.text, env_file: EnvFileOpt = None,
-    base_url: BaseUrlOpt = None, api_key: ApiKeyOpt = None, timeout: TimeoutOpt = DEFAULT_TIMEOUT,
+    base_url: BaseUrlOpt = None, api_key: ApiKeyOpt = None,
+    api_key_file: ApiKeyFileOpt = None, timeout: TimeoutOpt = DEFAULT_TIMEOUT,
 ) -> None:
     """All keys (every page): alias, user, team, models, spend/budget, limits, expiry. No secrets."""
     with _client(base_url, api_key, env_file, timeout) as client:
@@ -169,7 +181,8 @@ def list_(
 def info(
     alias: KeyArg,
     output: OutputOpt = Output.text, env_file: EnvFileOpt = None,
-    base_url: BaseUrlOpt = None, api_key: ApiKeyOpt = None, timeout: TimeoutOpt = DEFAULT_TIMEOUT,
+    base_url: BaseUrlOpt = None, api_key: ApiKeyOpt = None,
+    api_key_file: ApiKeyFileOpt = None, timeout: TimeoutOpt = DEFAULT_TIMEOUT,
 ) -> None:
     """One key in full detail (never its secret)."""
     with _client(base_url, api_key, env_file, timeout) as client:
@@ -192,7 +205,8 @@ def update(
     blocked: Annotated[bool | None, typer.Option(
         "--block/--unblock", help="Refuse / allow requests with the key.", show_default=False)] = None,
     output: OutputOpt = Output.text, env_file: EnvFileOpt = None,
-    base_url: BaseUrlOpt = None, api_key: ApiKeyOpt = None, timeout: TimeoutOpt = DEFAULT_TIMEOUT,
+    base_url: BaseUrlOpt = None, api_key: ApiKeyOpt = None,
+    api_key_file: ApiKeyFileOpt = None, timeout: TimeoutOpt = DEFAULT_TIMEOUT,
 ) -> None:
     """Change a key's models, budget, limits, expiry or metadata in place (same secret)."""
     settings = _settings(models, max_budget, budget_duration, rpm_limit, tpm_limit, duration, metadata)
@@ -209,7 +223,8 @@ def update(
 def rotate(
     alias: KeyArg,
     output: OutputOpt = Output.text, env_file: EnvFileOpt = None,
-    base_url: BaseUrlOpt = None, api_key: ApiKeyOpt = None, timeout: TimeoutOpt = DEFAULT_TIMEOUT,
+    base_url: BaseUrlOpt = None, api_key: ApiKeyOpt = None,
+    api_key_file: ApiKeyFileOpt = None, timeout: TimeoutOpt = DEFAULT_TIMEOUT,
 ) -> None:
     """A new secret for the same alias and limits; the old one stops working. Prints the key once."""
     with _client(base_url, api_key, env_file, timeout) as client:
@@ -231,7 +246,8 @@ def delete(
     alias: KeyArg,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
     output: OutputOpt = Output.text, env_file: EnvFileOpt = None,
-    base_url: BaseUrlOpt = None, api_key: ApiKeyOpt = None, timeout: TimeoutOpt = DEFAULT_TIMEOUT,
+    base_url: BaseUrlOpt = None, api_key: ApiKeyOpt = None,
+    api_key_file: ApiKeyFileOpt = None, timeout: TimeoutOpt = DEFAULT_TIMEOUT,
 ) -> None:
     """Delete a key: requests with it are refused from then on."""
     with _client(base_url, api_key, env_file, timeout) as client:

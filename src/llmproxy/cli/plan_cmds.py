@@ -13,6 +13,7 @@ import typer
 
 from llmproxy.apply.report import OK, ApplyReport, Outcome
 from llmproxy.cli.common import (
+    ApiKeyFileOpt,
     ApiKeyOpt,
     BaseUrlOpt,
     ConfigOpt,
@@ -81,7 +82,8 @@ def plan_cmd(
     detailed_exitcode: Annotated[bool, typer.Option(
         "--detailed-exitcode", help="Exit 0 = no changes, 2 = changes pending, 1 = error.")] = False,
     config: ConfigOpt = None, local: LocalOpt = None, env_file: EnvFileOpt = None,
-    base_url: BaseUrlOpt = None, api_key: ApiKeyOpt = None, timeout: TimeoutOpt = DEFAULT_TIMEOUT,
+    base_url: BaseUrlOpt = None, api_key: ApiKeyOpt = None,
+    api_key_file: ApiKeyFileOpt = None, timeout: TimeoutOpt = DEFAULT_TIMEOUT,
 ) -> None:
     """Show what sync would change. Read-only: never writes to LiteLLM. Takes sync's flags, so
     its checksum is the one `sync --checksum` with the same flags applies."""
@@ -116,7 +118,8 @@ def sync_cmd(
     max_update_pct: MaxUpdateOpt = None,
     output: Annotated[SyncFormat, typer.Option("--output", "-o", help="text or json.")] = SyncFormat.text,
     config: ConfigOpt = None, local: LocalOpt = None, env_file: EnvFileOpt = None,
-    base_url: BaseUrlOpt = None, api_key: ApiKeyOpt = None, timeout: TimeoutOpt = DEFAULT_TIMEOUT,
+    base_url: BaseUrlOpt = None, api_key: ApiKeyOpt = None,
+    api_key_file: ApiKeyFileOpt = None, timeout: TimeoutOpt = DEFAULT_TIMEOUT,
 ) -> None:
     """Make LiteLLM match the config: plan, apply, verify."""
     kinds = parse_only(only)

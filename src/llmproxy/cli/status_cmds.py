@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from llmproxy.cli.common import ApiKeyOpt, BaseUrlOpt, ConfigOpt, EnvFileOpt, LocalOpt, TimeoutOpt, out
+from llmproxy.cli.common import ApiKeyFileOpt, ApiKeyOpt, BaseUrlOpt, ConfigOpt, EnvFileOpt, LocalOpt, TimeoutOpt, out
 from llmproxy.cli.plan_cmds import OnlyOpt, PruneOpt
 from llmproxy.kinds import parse_only
 from llmproxy.litellm.connection import DEFAULT_TIMEOUT
@@ -25,7 +25,8 @@ def status_cmd(
     only: OnlyOpt = None,
     prune: PruneOpt = False,
     config: ConfigOpt = None, local: LocalOpt = None, env_file: EnvFileOpt = None,
-    base_url: BaseUrlOpt = None, api_key: ApiKeyOpt = None, timeout: TimeoutOpt = DEFAULT_TIMEOUT,
+    base_url: BaseUrlOpt = None, api_key: ApiKeyOpt = None,
+    api_key_file: ApiKeyFileOpt = None, timeout: TimeoutOpt = DEFAULT_TIMEOUT,
 ) -> None:
     """Can I sync, and is anything drifting? LiteLLM's URL and version, admin key, database,
     store_model_in_db, object counts, and the plan's summary. Read-only. Exit 0 healthy and in

@@ -39,7 +39,7 @@ from llmproxy.errors import (
 )
 from llmproxy.litellm.connection import DEFAULT_TIMEOUT, check_api_key, resolve_connection
 from llmproxy.litellm.pages import MODELS, read_all
-from llmproxy.live.marker import Fingerprinter
+from llmproxy.live.marker import DEFAULT_FINGERPRINT_KEY, Fingerprinter, configured_actor
 from llmproxy.secrets import REDACTED, redactor
 
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
@@ -373,6 +373,9 @@ def open_client(base_url: str | None, api_key: str | None, env_file: Path | None
                 timeout: float = DEFAULT_TIMEOUT, retry: RetryPolicy | None = None
                 ) -> tuple[LiteLLMClient, Fingerprinter]:
     """The one way commands connect: settings from flags > environment > .env, a client, and the
-    fingerprinter keyed by the admin key in use (``live.marker``)."""
+    fingerprinter (``live.marker``: keyed by LLMPROXY_FINGERPRINT_KEY, never by the admin key)."""
     conn = resolve_connection(base_url, api_key, env_file)
-    return LiteLLMClient(conn.base_url, conn.api_key, timeout=timeout, retry=retry), Fingerprinter(conn.api_key)
+    if conn.actor:
+        configured_actor.append(conn.actor)
+    return (LiteLLMClient(conn.base_url, conn.api_key, timeout=timeout, retry=retry),
+            Fingerprinter(conn.fingerprint_key or DEFAULT_FINGERPRINT_KEY))
