@@ -9,6 +9,7 @@ flags, prompt and print (through ``SyncHooks``).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -16,7 +17,7 @@ from typing import Any
 
 from llmproxy.apply.executor import Applier
 from llmproxy.apply.report import ApplyReport, Outcome
-from llmproxy.desired.model import DesiredState
+from llmproxy.desired.model import Deployment, DesiredState
 from llmproxy.errors import PlanRefused
 from llmproxy.litellm.api import LiteLLMApi
 from llmproxy.litellm.client import LiteLLMClient, open_client
@@ -24,8 +25,9 @@ from llmproxy.litellm.connection import DEFAULT_TIMEOUT
 from llmproxy.live.marker import Fingerprinter
 from llmproxy.live.model import LiveState
 from llmproxy.plan.builder import PlanOptions, build_plan
-from llmproxy.plan.model import Plan
+from llmproxy.plan.model import Finding, Plan
 from llmproxy.plan.safety import Thresholds, UnsafePlan
+from llmproxy.pricing import has_explicit_price, map_problems
 
 
 class ChecksumMismatch(PlanRefused):
@@ -74,8 +76,6 @@ class SyncHooks:
 class SyncResult:
     plan: Plan
     report: ApplyReport | None  # None: nothing applied (dry run, or no changes)
-
-
 def thresholds_from(policy: Mapping[str, Any], overrides: Mapping[str, Any] | None = None) -> Thresholds:
     """The config's "sync" section, then flags (None = not given)."""
     values = {**policy, **{k: v for k, v in (overrides or {}).items() if v is not None}}
@@ -109,10 +109,18 @@ class Manager:
         return self.target.read()
 
     def plan(self, options: PlanOptions) -> tuple[LiveState, Plan]:
-        live = self.read()
+        deployments = self.desired.deployments or ()
+        check_prices = "models" in options.only and any(not has_explicit_price(d.litellm_params)
+                                                        for d in deployments)
         options = replace(options, thresholds=self.thresholds)
-        return live, build_plan(self.desired, live, self.fingerprinter, options,
-                                capabilities=self.target.capabilities)
+        with ThreadPoolExecutor(max_workers=1) as pool:  # the cost map is read beside the live state
+            cost_map = pool.submit(self.target.read_cost_map) if check_prices else None
+            live = self.read()
+            plan = build_plan(self.desired, live, self.fingerprinter, options,
+                              capabilities=self.target.capabilities)
+            if cost_map is not None:
+                plan = replace(plan, findings=plan.findings + pricing_notes(cost_map.result(), deployments))
+        return live, plan
 
     def sync(self, options: PlanOptions, *, checksum: str | None = None, dry_run: bool = False,
              concurrency: int = 4, hooks: SyncHooks | None = None) -> SyncResult:
@@ -136,3 +144,12 @@ class Manager:
 
     def close(self) -> None:
         self.target.client.close()
+
+
+def pricing_notes(cost_map: dict[str, Any] | str, deployments: Sequence[Deployment]) -> tuple[Finding, ...]:
+    """A note per deployment the proxy's own cost map cannot price (or one saying it was not read)."""
+    if isinstance(cost_map, str):
+        return (Finding("models", "", "pricing_not_checked",
+                        f"pricing not checked: LiteLLM's cost map could not be read ({cost_map})"),)
+    return tuple(Finding("models", "", "unpriced", f"unpriced: {problem}")
+                 for problem in map_problems(tuple(deployments), cost_map))

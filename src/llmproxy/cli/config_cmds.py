@@ -13,6 +13,7 @@ from llmproxy.config import load_config
 from llmproxy.config.schema import ConfigFile
 from llmproxy.errors import LLMProxyError
 from llmproxy.litellm.config_file import render_litellm_config
+from llmproxy.pricing import offline_problems
 from llmproxy.secrets import redactor
 
 ShowSecretsOpt = Annotated[bool, typer.Option(
@@ -35,6 +36,9 @@ def validate(config: ConfigOpt = None, local: LocalOpt = None, env_file: EnvFile
     files = ", ".join(str(p) for p in loaded.files)
     out.print(f"valid: {loaded.desired.summary()} (owner {loaded.desired.owner}; read {files})",
               markup=False)
+    # Offline, only what no cost map can price; `plan` checks against the proxy's own map.
+    for problem in offline_problems(loaded.desired.deployments or ()):
+        err.print(f"warning: {problem}", markup=False)
 
 
 class RenderFormat(str, Enum):

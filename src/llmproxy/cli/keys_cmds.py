@@ -26,10 +26,11 @@ from llmproxy.cli.common import (
     err,
     interactive,
 )
-from llmproxy.errors import Aborted, NotFound
+from llmproxy.errors import Aborted, LLMProxyError, NotFound
 from llmproxy.keys import render, users
 from llmproxy.keys.defaults import load_key_defaults
 from llmproxy.keys.lookup import find_key, list_keys, short
+from llmproxy.keys.model_names import unknown_models
 from llmproxy.keys.rotate import RotationIncomplete, rotate_key
 from llmproxy.keys.service import Minted, create_key, delete_key, key_info, update_key
 from llmproxy.keys.values import KeySettings
@@ -48,6 +49,9 @@ OutputOpt = Annotated[Output, typer.Option("--output", "-o", help="text, or one 
 ModelsOpt = Annotated[list[str] | None, typer.Option(
     "--models", metavar="M1,M2", help="Models the key may call (comma-separated or repeated; '' = all).",
     show_default=False)]
+StrictOpt = Annotated[bool, typer.Option(
+    "--strict", help="Refuse a --models name that is no model, alias or access group in LiteLLM "
+    "(default: warn).")]
 MaxBudgetOpt = Annotated[str | None, typer.Option(
     "--max-budget", metavar="USD", help="Spend cap in USD ('none' = no cap).", show_default=False)]
 BudgetDurationOpt = Annotated[str | None, typer.Option(
@@ -87,6 +91,16 @@ def _settings(models: list[str] | None, max_budget: str | None, budget_duration:
                              metadata=metadata or None, team_id=team_id)
 
 
+def _check_models(client: LiteLLMClient, models: tuple[str, ...] | None, strict: bool) -> None:
+    """Warn (or with ``--strict`` refuse) about names LiteLLM would not route for the key."""
+    problems = unknown_models(client, models or ())
+    if problems and strict:
+        raise LLMProxyError("--models: " + "; ".join(problems),
+                            hint="use model names, aliases or access groups LiteLLM has (see `llmproxy status`)")
+    for problem in problems:
+        _say(f"warning: --models: {problem}; the key cannot use it")
+
+
 def _say(text: str) -> None:
     """A message for the person running the command: stderr, printed as is."""
     err.print(text, markup=False, emoji=False, highlight=False)
@@ -122,6 +136,7 @@ def create(
     metadata: MetadataOpt = None,
     key: Annotated[str | None, typer.Option(
         "--key", metavar="VALUE", help="Use this secret (sk-..., 16+ chars).", show_default=False)] = None,
+    strict: StrictOpt = False,
     no_defaults: Annotated[bool, typer.Option("--no-defaults", help="Ignore the config's 'keys' defaults.")] = False,
     output: OutputOpt = Output.text, config: ConfigOpt = None, local: LocalOpt = None,
     env_file: EnvFileOpt = None, base_url: BaseUrlOpt = None, api_key: ApiKeyOpt = None,
@@ -133,6 +148,7 @@ def create(
     defaults = KeySettings() if no_defaults else load_key_defaults(config, local, env_file)
     settings, sources = flags.over(defaults)
     with _client(base_url, api_key, env_file, timeout) as client:
+        _check_models(client, settings.models, strict)
         minted = create_key(client, email=email, user_id=user_id, alias=alias, settings=settings,
                             sources=sources, custom_key=key)
     user = minted.user
@@ -204,6 +220,7 @@ def update(
         "--alias", metavar="NEW_ALIAS", help="Rename the key.", show_default=False)] = None,
     blocked: Annotated[bool | None, typer.Option(
         "--block/--unblock", help="Refuse / allow requests with the key.", show_default=False)] = None,
+    strict: StrictOpt = False,
     output: OutputOpt = Output.text, env_file: EnvFileOpt = None,
     base_url: BaseUrlOpt = None, api_key: ApiKeyOpt = None,
     api_key_file: ApiKeyFileOpt = None, timeout: TimeoutOpt = DEFAULT_TIMEOUT,
@@ -211,6 +228,7 @@ def update(
     """Change a key's models, budget, limits, expiry or metadata in place (same secret)."""
     settings = _settings(models, max_budget, budget_duration, rpm_limit, tpm_limit, duration, metadata)
     with _client(base_url, api_key, env_file, timeout) as client:
+        _check_models(client, settings.models, strict)
         row = update_key(client, alias, settings, new_alias=new_alias, blocked=blocked)
     if output is Output.json:
         _write(render.to_json(render.public_view(row)))

@@ -10,7 +10,7 @@ import typer
 from rich.text import Text
 
 from llmproxy import __version__
-from llmproxy.cli import config_cmds, export_cmds, keys_cmds, plan_cmds, status_cmds
+from llmproxy.cli import config_cmds, export_cmds, keys_cmds, plan_cmds, probe_cmds, status_cmds
 from llmproxy.cli.common import err
 from llmproxy.errors import LLMProxyError
 from llmproxy.secrets import redactor
@@ -20,7 +20,8 @@ COMMANDS = (config_cmds,  # validate, render, schema
             plan_cmds,  # plan, sync
             keys_cmds,  # keys create|list|info|update|rotate|delete
             export_cmds,  # export
-            status_cmds)  # status
+            status_cmds,  # status
+            probe_cmds)  # probe
 
 
 def _version(value: bool) -> None:

@@ -24,6 +24,7 @@ from llmproxy.cli.common import (
     interactive,
     out,
 )
+from llmproxy.cli.probe_cmds import ProbeModelOpt, ProbeOpt, ProbeTimeoutOpt, probe_names, show_probe
 from llmproxy.cli.progress import progress_reporter, render_report
 from llmproxy.errors import Aborted
 from llmproxy.kinds import only_help, parse_only
@@ -32,6 +33,8 @@ from llmproxy.manager import ChecksumMismatch, Manager, SyncHooks, refuse_if_ina
 from llmproxy.plan.builder import PlanOptions
 from llmproxy.plan.model import Action, Plan
 from llmproxy.plan.render import render_json, render_markdown, render_text
+from llmproxy.probe import ProbeReport, changed_names, run_probe
+from llmproxy.probe.runner import DEFAULT_TIMEOUT as PROBE_TIMEOUT
 
 
 class PlanFormat(str, Enum):
@@ -117,12 +120,17 @@ def sync_cmd(
     max_delete_pct: MaxDeleteOpt = None,
     max_update_pct: MaxUpdateOpt = None,
     output: Annotated[SyncFormat, typer.Option("--output", "-o", help="text or json.")] = SyncFormat.text,
+    probe: ProbeOpt = False, probe_model: ProbeModelOpt = None, probe_timeout: ProbeTimeoutOpt = PROBE_TIMEOUT,
     config: ConfigOpt = None, local: LocalOpt = None, env_file: EnvFileOpt = None,
     base_url: BaseUrlOpt = None, api_key: ApiKeyOpt = None,
     api_key_file: ApiKeyFileOpt = None, timeout: TimeoutOpt = DEFAULT_TIMEOUT,
 ) -> None:
-    """Make LiteLLM match the config: plan, apply, verify."""
+    """Make LiteLLM match the config: plan, apply, verify; with --probe, then prove that every
+    model group it created or changed answers a real request."""
     kinds = parse_only(only)
+    explicit = probe_names(probe_model)
+    probing = probe or bool(explicit)
+    probed: ProbeReport | None = None
     as_json = output is SyncFormat.json
     seen = _Seen()
 
@@ -141,6 +149,13 @@ def sync_cmd(
         result = manager.sync(PlanOptions(only=kinds, prune=prune, force=force, allow_unsafe=allow_unsafe),
                               checksum=checksum,
                               dry_run=dry_run, concurrency=concurrency, hooks=hooks)
+        if result.report is None and not result.plan.has_changes and not dry_run:
+            err.print("Nothing to do: no write requests made.")
+            if probing:
+                probed = run_probe(manager.client, explicit, timeout=probe_timeout)
+        elif result.report is not None and probing:
+            names = explicit or changed_names(result.plan, manager.desired)
+            probed = run_probe(manager.client, names, timeout=probe_timeout)
     except ChecksumMismatch as exc:
         if as_json:
             _print_sync_json(exc.plan, None)
@@ -153,16 +168,16 @@ def sync_cmd(
     plan, report = result.plan, result.report
     if report is None:
         if as_json:
-            _print_sync_json(plan, None)
-        if not plan.has_changes and not dry_run:
-            err.print("Nothing to do: no write requests made.")
+            _print_sync_json(plan, None, probed)
+        _probe_outcome(probed, as_json, "nothing created or changed, nothing probed" if probing else "")
         if dry_run and plan.has_changes:
             raise typer.Exit(2)
         return
     if as_json:
-        _print_sync_json(plan, report)
+        _print_sync_json(plan, report, probed)
     else:
         render_report(report, out)
+    _probe_outcome(probed, as_json, "nothing created or changed, nothing probed")
     if not report.ok:
         raise typer.Exit(1)
 
@@ -209,9 +224,27 @@ def _interrupted(seen: _Seen) -> None:
                   "run `llmproxy plan` to see what is left)", markup=False)
 
 
-def _print_sync_json(plan: Plan, report: ApplyReport | None) -> None:
-    """``sync --output json``: one object with the plan and what was applied (null if nothing)."""
+def _probe_outcome(probed: ProbeReport | None, as_json: bool, empty: str) -> None:
+    """Show the probe (text on stderr; JSON is in the sync object) and fail when a name failed."""
+    if probed is None:
+        return
+    if not as_json:
+        if probed.results:
+            show_probe(probed)
+        elif empty:
+            err.print(f"Probe: {empty}.")
+    if not probed.ok:
+        err.print(f"error: probe failed for {len(probed.failed)} name(s): {probed.failures_line()}",
+                  markup=False, highlight=False)
+        raise typer.Exit(1)
+
+
+def _print_sync_json(plan: Plan, report: ApplyReport | None, probed: ProbeReport | None = None) -> None:
+    """``sync --output json``: one object with the plan and what was applied (null if nothing);
+    with ``--probe`` also ``probe``."""
     body = {"plan": plan.to_json(), "applied": report.to_json() if report else None}
+    if probed is not None:
+        body["probe"] = probed.to_json()
     out.print(json.dumps(body, indent=2), markup=False)
 
 

@@ -9,10 +9,13 @@ import typer
 
 from llmproxy.cli.common import ApiKeyFileOpt, ApiKeyOpt, BaseUrlOpt, ConfigOpt, EnvFileOpt, LocalOpt, TimeoutOpt, out
 from llmproxy.cli.plan_cmds import OnlyOpt, PruneOpt
+from llmproxy.cli.probe_cmds import ProbeModelOpt, ProbeOpt, ProbeTimeoutOpt, probe_names
 from llmproxy.kinds import parse_only
 from llmproxy.litellm.connection import DEFAULT_TIMEOUT
 from llmproxy.plan.builder import PlanOptions
+from llmproxy.probe.runner import DEFAULT_TIMEOUT as PROBE_TIMEOUT
 from llmproxy.status import render_json, render_text, run_status
+from llmproxy.status.service import ProbeRequest
 
 
 class StatusFormat(str, Enum):
@@ -24,16 +27,20 @@ def status_cmd(
     output: Annotated[StatusFormat, typer.Option("--output", "-o", help="text or json.")] = StatusFormat.text,
     only: OnlyOpt = None,
     prune: PruneOpt = False,
+    probe: ProbeOpt = False, probe_model: ProbeModelOpt = None, probe_timeout: ProbeTimeoutOpt = PROBE_TIMEOUT,
     config: ConfigOpt = None, local: LocalOpt = None, env_file: EnvFileOpt = None,
     base_url: BaseUrlOpt = None, api_key: ApiKeyOpt = None,
     api_key_file: ApiKeyFileOpt = None, timeout: TimeoutOpt = DEFAULT_TIMEOUT,
 ) -> None:
     """Can I sync, and is anything drifting? LiteLLM's URL and version, admin key, database,
-    store_model_in_db, object counts, and the plan's summary. Read-only. Exit 0 healthy and in
-    sync, 2 drifting, 1 a check failed."""
+    store_model_in_db, object counts, and the plan's summary. Read-only (with --probe it also sends
+    one real request per model group and alias). Exit 0 healthy and in sync, 2 drifting, 1 a check
+    (or a probed name) failed."""
     options = PlanOptions(only=parse_only(only), prune=prune)
+    explicit = probe_names(probe_model)
+    request = ProbeRequest(tuple(explicit), probe_timeout) if probe or explicit else None
     report = run_status(config=config, local=local, env_file=env_file, base_url=base_url, api_key=api_key,
-                        timeout=timeout, options=options)
+                        timeout=timeout, options=options, probe=request)
     if output is StatusFormat.json:
         out.print(render_json(report), markup=False, highlight=False, soft_wrap=True)
     else:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from llmproxy.config.litellm_fields import field_issues
 from llmproxy.config.paths import FileFor, JsonPath, format_path
 from llmproxy.config.schema import ConfigFile, Interface, LiteralDeployment, ModelConfig, Provider
 from llmproxy.desired.model import Credential, Deployment
@@ -64,16 +65,21 @@ class Compiler:
                            f'reference; write the URL or "${{VAR}}"', (*where, "api_base"))
                 continue
             credential = f"{name}-{iface_name}"
+            values = {"api_key": provider.api_key, "api_base": join_api_base(provider.api_base, suffix)}
+            # LiteLLM resolves os.environ/ in a deployment's litellm_params, never in a stored
+            # credential (utils.load_credentials_from_list copies values as they are): references
+            # go to every deployment, which wins over the credential for the keys it sets.
+            proxy_side = {k: v for k, v in values.items() if is_env_reference(v)}
             self.credentials.append(Credential(
                 name=credential,
-                values={"api_key": provider.api_key, "api_base": join_api_base(provider.api_base, suffix)},
+                values={k: v for k, v in values.items() if k not in proxy_side},
                 info={"custom_llm_provider": llm_provider},
                 source=format_path((*where, "interfaces", iface_name)),
             ))
-            self.interface_models(name, provider, iface_name, iface, credential)
+            self.interface_models(name, provider, iface_name, iface, credential, proxy_side)
 
     def interface_models(self, name: str, provider: Provider, iface_name: str, iface: Interface,
-                         credential: str) -> None:
+                         credential: str, proxy_side: dict[str, str]) -> None:
         prefix = iface.model_name_prefix if iface.model_name_prefix is not None else f"{iface_name}/"
         for model_id, model in (iface.models.entries() if iface.models else []):
             model = model or ModelConfig()
@@ -85,7 +91,7 @@ class Compiler:
                 self.deployments.append((Deployment(
                     model_name=prefix + exposed,
                     litellm_params={"model": f"{iface_name}/{model_id}", "litellm_credential_name": credential,
-                                    **(model.litellm_params or {})},
+                                    **proxy_side, **(model.litellm_params or {})},
                     model_info=self.model_info(model, model_id, exposed, provider.access_groups),
                     source=format_path(source),
                 ), source))
@@ -114,6 +120,11 @@ class Compiler:
 
     # -- checks ------------------------------------------------------------------------------
 
+    def check_litellm_fields(self) -> None:
+        for deployment, source in self.deployments:
+            for message, path in field_issues(deployment, source):
+                self.issues.append(ConfigIssue(message, format_path(path), self.file_for(path)))
+
     def check_duplicates(self) -> None:
         seen: dict[Any, Deployment] = {}
         for deployment, source in self.deployments:
@@ -132,6 +143,7 @@ def compile_resources(config: ConfigFile, sources: dict[JsonPath, JsonPath], fil
     for index, entry in enumerate(config.models or []):
         compiler.literal(index, entry)
     compiler.check_duplicates()
+    compiler.check_litellm_fields()
     credentials = tuple(compiler.credentials) if config.providers is not None else None
     deployments = tuple(d for d, _ in compiler.deployments) \
         if config.providers is not None or config.models is not None else None

@@ -14,6 +14,7 @@ from llmproxy.config.merge import Origins, merge, strip_directives
 from llmproxy.config.paths import FileFor, JsonPath
 from llmproxy.config.provider_models import expand_provider_models
 from llmproxy.config.references import check_references
+from llmproxy.config.routing import compile_routing, duplicate_issues
 from llmproxy.config.schema_errors import check
 from llmproxy.desired.model import DEFAULT_OWNER, DesiredState
 from llmproxy.errors import ConfigError, ConfigIssue
@@ -96,15 +97,19 @@ def load_config(config: Path | None = None, local: Path | None = None,
         raise ConfigError(env_issues + issues)
     credentials, deployments, compile_issues = compile_resources(validated, sources, origins.file_for)
     aliases, fallbacks, reference_issues = check_references(validated, deployments, origins.file_for)
-    _fail_if(env_issues + compile_issues + reference_issues)
+    routing = compile_routing(deployments, aliases, fallbacks, origins.file_for)
+    _fail_if(env_issues + compile_issues + reference_issues + routing.issues
+             + duplicate_issues(routing.pattern_deployments, deployments, origins.file_for))
+    if deployments is not None:
+        deployments = deployments + tuple(routing.pattern_deployments)
     router = validated.router_settings
 
     desired = DesiredState(
         owner=validated.owner or DEFAULT_OWNER,
         credentials=credentials,
         deployments=deployments,
-        aliases=aliases,
-        fallbacks=tuple(fallbacks) if fallbacks is not None else None,
+        aliases=routing.aliases,
+        fallbacks=tuple(routing.fallbacks) if routing.fallbacks is not None else None,
         router_settings=router.model_dump(exclude_none=True) if router is not None else None,
     )
     key_defaults = validated.keys.model_dump(exclude_none=True) if validated.keys is not None else {}

@@ -9,6 +9,7 @@ from llmproxy.config.schema import ConfigFile
 from llmproxy.config.schema_errors import did_you_mean
 from llmproxy.desired import names
 from llmproxy.desired.model import Deployment, FallbackRule
+from llmproxy.desired.patterns import is_pattern
 from llmproxy.errors import ConfigIssue
 
 
@@ -41,7 +42,11 @@ class ReferenceChecker:
 
     def rule(self, sources: list[str], targets: list[str], path: JsonPath) -> None:
         for source in sources:
-            if not self.names.known(source):
+            if is_pattern(source) and source != "*":
+                self.issue(f"fallback source {source!r} is a wildcard: LiteLLM looks fallback rules up by the "
+                           "exact requested name (only \"*\" alone means every model), so it would never "
+                           "fire; key the rule by the names clients send", path)
+            elif source != "*" and not self.names.known(source):
                 self.issue(f"fallback source {source!r} is not a model name or an alias{self.names.hint(source)}",
                            path)
         if not targets:

@@ -76,9 +76,11 @@ class ModelDefaults(ConfigObject):
     access_groups: list[str] | None = Field(
         None, description="Overrides the provider's access_groups; [] means none.")
     litellm_params: dict[str, Any] | None = Field(
-        None, description="Extra LiteLLM litellm_params (model and litellm_credential_name are derived).")
+        None, description="Extra LiteLLM litellm_params (model and litellm_credential_name are derived); "
+        "prices go here: input_cost_per_token, output_cost_per_token.")
     model_info: dict[str, Any] | None = Field(
-        None, description="LiteLLM model_info; model_info.base_model sets the pricing model.")
+        None, description="LiteLLM model_info; model_info.base_model sets the pricing model (prices are "
+        "refused here: LiteLLM reads them from litellm_params).")
     ignored: bool | None = Field(None, description="true drops the model.")
 
     @field_validator("litellm_params")

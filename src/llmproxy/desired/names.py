@@ -1,11 +1,13 @@
 """Name resolution for routing, one rule for the config checks, the plan's preflight and export:
-a request can use a model name or an alias, and a wildcard alias (``team-*``) matches by pattern.
+a request can use a model name or an alias, and a wildcard name (``team-*``) matches by pattern
+as LiteLLM matches it (``desired.patterns``).
 Aliases must not form cycles."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from fnmatch import fnmatchcase
+
+from llmproxy.desired.patterns import is_pattern, pattern_matches
 
 
 class Names:
@@ -20,12 +22,12 @@ class Names:
         self.models = set(model_names or ())
         self.aliases = set(aliases)
         self.exact = self.models | self.aliases
-        self.patterns = [n for n in self.exact if "*" in n]
+        self.patterns = [n for n in self.exact if is_pattern(n)]
 
     def known(self, name: str) -> bool:
         if not self.checkable or name in self.exact:
             return True
-        return any(fnmatchcase(name, pattern) for pattern in self.patterns)
+        return any(pattern_matches(pattern, name) for pattern in self.patterns)
 
 
 def alias_cycles(aliases: Mapping[str, str]) -> list[list[str]]:

@@ -1,7 +1,11 @@
 """Aliases, fallbacks and router settings as the config's ``aliases``, ``fallbacks`` and
 ``router_settings`` sections.
 
-Left out, each with a note: entries another owner's ledger lists; aliases LiteLLM hides
+Aliases of aliases are kept, with a note: LiteLLM resolves one level, so they never worked, and
+the plan of the exported config shows them pointed at the final model group.
+
+Left out, each with a note: entries another owner's ledger lists; wildcard aliases (LiteLLM looks
+``model_group_alias`` up by exact name, so they never matched); aliases LiteLLM hides
 (``{"model": ..., "hidden": true}`` has no config form); aliases and fallbacks that refer to a name
 the exported config does not define (e.g. a model from LiteLLM's own config.yaml: the config
 language checks every reference); router keys that are LiteLLM's defaults (``source`` is
@@ -20,6 +24,7 @@ from pydantic import ValidationError
 from llmproxy.config.schema import RouterSettings
 from llmproxy.desired.model import thaw
 from llmproxy.desired.names import Names, alias_cycles
+from llmproxy.desired.patterns import is_pattern
 from llmproxy.kinds.router_entries import foreign_owner
 from llmproxy.live.model import LiveState, alias_target
 from llmproxy.plan.compare import same
@@ -75,8 +80,17 @@ class _Exporter:
                 self.note(f"alias {alias!r} is a hidden alias ({value!r}); the config has no form for it, left out")
             elif alias in self.model_names:
                 self.note(f"alias {alias!r} has the name of a model; left out")
+            elif is_pattern(alias):
+                self.note(f"alias {alias!r} is a wildcard in model_group_alias, where LiteLLM looks names "
+                          "up exactly, so it never matched; left out (a wildcard alias in the config "
+                          "becomes pattern deployments that do match)")
             else:
                 aliases[alias] = target
+        for alias, target in aliases.items():
+            if target in aliases:
+                self.note(f"alias {alias!r} points to the alias {target!r}; LiteLLM resolves one level, so "
+                          "it never reached a model: kept as written, and sync will point it at the "
+                          "final model group (the plan shows that update)")
         self.out.aliases = aliases
         while True:  # dropping an alias can leave another one pointing nowhere
             names = self.names()

@@ -1,8 +1,9 @@
 """Prove an exported config means what LiteLLM holds: load it with llmproxy's own loader and
 compare every compiled credential and deployment with the live object it came from.
 
-Secrets are written as ``os.environ/VAR`` here (passed through unchanged by the loader), so no
-variable needs to be set. A mismatch is not an error: the caller writes that object another way
+Secrets are written as a plain placeholder naming the variable here (passed through unchanged by
+the loader; not ``os.environ/VAR``, which the compiler moves onto the deployments), so no variable
+needs to be set. A mismatch is not an error: the caller writes that object another way
 (a deployment in the literal ``models`` list, a credential left as it is) and verifies again.
 """
 
@@ -36,8 +37,8 @@ def render(value: Any, secret: Any, escape: bool = True) -> Any:
     return value
 
 
-def proxy_side(ref: SecretRef) -> str:
-    return f"os.environ/{ref.var}"
+def placeholder(ref: SecretRef) -> str:
+    return f"llmproxy-export-secret:{ref.var}"
 
 
 @dataclass
@@ -50,8 +51,8 @@ class Mismatches:
 
 
 def _expected_model(view: ModelView) -> dict[str, Any]:
-    return {"model_name": view.model_name, "litellm_params": render(view.litellm_params, proxy_side, False),
-            "model_info": render(view.model_info, proxy_side, False)}
+    return {"model_name": view.model_name, "litellm_params": render(view.litellm_params, placeholder, False),
+            "model_info": render(view.model_info, placeholder, False)}
 
 
 def verify(document: dict[str, Any], credentials: Mapping[str, Mapping[str, Any]],
@@ -60,7 +61,7 @@ def verify(document: dict[str, Any], credentials: Mapping[str, Mapping[str, Any]
     expected non-secret values and info (``{"api_base": ..., "custom_llm_provider": ...}``)."""
     with tempfile.TemporaryDirectory(prefix="llmproxy-export-") as tmp:
         path = Path(tmp) / "config.json"
-        path.write_text(json.dumps(render(document, proxy_side)))
+        path.write_text(json.dumps(render(document, placeholder)))
         try:
             desired = load_config(path, None, None).desired
         except ConfigError as exc:

@@ -2,7 +2,7 @@
 entries, and the batch that writes them all in one ``router_settings`` request.
 
 Router settings carry no per-entry metadata, so ownership comes from the per-owner ledger (see
-``live.ledger``): an entry is managed when this owner's ledger lists it, foreign when another
+``litellm.ledger``): an entry is managed when this owner's ledger lists it, foreign when another
 owner's does, adoptable when the config declares it and nobody's ledger has it.
 """
 

@@ -48,6 +48,15 @@ class LiteLLMApi:
     def read(self) -> LiveState:
         return read_live(self.client)
 
+    def read_cost_map(self) -> dict[str, Any] | str:
+        """The cost map the proxy loaded (``/public/litellm_model_cost_map``, the catalog without
+        the entries it registers per deployment), or why it could not be read."""
+        try:
+            cost_map = self.client.get("/public/litellm_model_cost_map", catalog_only="true")
+        except LLMProxyError as exc:
+            return exc.message
+        return cost_map if isinstance(cost_map, dict) else "not a JSON object"
+
     @property
     def write_count(self) -> int:
         return self.client.write_count

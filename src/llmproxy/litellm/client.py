@@ -231,9 +231,11 @@ class LiteLLMClient:
             waited += delay
 
     def _send(self, method: str, path: str, json: Any, params: dict[str, Any] | None,
-              endpoint: str) -> httpx.Response:
+              endpoint: str, timeout: float | None = None) -> httpx.Response:
         """One request, its body read as a stream and refused past ``max_response_bytes``."""
-        request = self._http.build_request(method, path, json=json, params=params)
+        request = self._http.build_request(
+            method, path, json=json, params=params,
+            timeout=httpx.USE_CLIENT_DEFAULT if timeout is None else timeout)
         response = self._http.send(request, stream=True)
         try:
             declared = response.headers.get("content-length", "")
@@ -260,6 +262,17 @@ class LiteLLMClient:
             f"{endpoint}: the response is larger than {limit} MiB{size}; stopped reading it",
             hint="is --base-url / LITELLM_BASE_URL the LiteLLM proxy's address? A real LiteLLM "
                  "answer is far smaller", endpoint=endpoint)
+
+    def send_once(self, method: str, path: str, *, json: Any = None, timeout: float | None = None) -> httpx.Response:
+        """One attempt, no retry, no error mapping, for callers that judge the answer themselves
+        (a probe reports LiteLLM's status as it is). Transport errors are raised as httpx's."""
+        with self._lock:
+            self.stats[f"{method.upper()} {path}"] += 1
+        return self._send(method, path, json, None, f"{method.upper()} {path}", timeout)
+
+    def scrub(self, text: str) -> str:
+        """``text`` without any secret this process knows, nor the forms LiteLLM echoes keys in."""
+        return self._scrub(text)
 
     def _next_delay(self, attempt: int, retry_after: float | None, waited: float) -> float | None:
         """The wait before the next attempt, or None to give up (attempts or budget spent)."""

@@ -53,6 +53,8 @@ def broken_references(changes: Sequence[Change], live: LiveState) -> list[Findin
     for source, targets in fallbacks.items():
         mine = ("fallbacks", source) in declared
         for name in [source, *targets]:
+            if name == source == "*":  # LiteLLM's generic rule: every model
+                continue
             if not after_ok(name) and (mine or before_ok(name)):
                 message = f"fallback rule {source!r}: {name!r} is not a model or alias"
                 broken.append(Finding("fallbacks", source, "broken_reference", message, "broken_reference"))

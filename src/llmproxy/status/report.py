@@ -12,6 +12,7 @@ from rich.text import Text
 
 from llmproxy.kinds import KINDS
 from llmproxy.plan.model import KindCounts, Plan
+from llmproxy.probe.report import ProbeReport, render_probe_text
 
 OK, WARN, FAIL, SKIP, DRIFT = "ok", "warn", "fail", "skipped", "drift"
 MARK = {OK: "✓", WARN: "!", FAIL: "✗", SKIP: "-", DRIFT: "~"}
@@ -40,6 +41,7 @@ class StatusReport:
     checks: list[Check] = field(default_factory=list)
     counts: Mapping[str, KindCounts] = field(default_factory=dict)
     plan: Plan | None = None
+    probe: ProbeReport | None = None
 
     def add(self, name: str, status: str, detail: str, fix: str = "") -> Check:
         check = Check(name, status, detail, fix)
@@ -60,6 +62,9 @@ class StatusReport:
         return 1 if self.failed else 2 if self.drifting else 0
 
     def verdict(self) -> str:
+        failed = {c.name for c in self.checks if c.status == FAIL}
+        if failed == {"data plane"}:
+            return "Not serving: LiteLLM is healthy, but probed model groups fail (see above)."
         if self.failed:
             return "Not ready: a check failed (see fix above)."
         if self.drifting:
@@ -79,6 +84,7 @@ class StatusReport:
             "in_sync": None if plan is None else not plan.has_changes and not plan.refused,
             "verdict": self.verdict(),
             "exit_code": self.exit_code,
+            **({"probe": self.probe.to_json()} if self.probe is not None else {}),
         }
 
 
@@ -105,5 +111,8 @@ def render_text(report: StatusReport, console: Console) -> None:
             counts = report.counts.get(kind)
             if counts is not None:
                 console.print(Text(f"  {kind:<16}" + "".join(f"{getattr(counts, c):>11}" for c in COLUMNS)))
+    if report.probe is not None and report.probe.results:
+        console.print()
+        render_probe_text(report.probe, console)
     console.print()
     console.print(Text(report.verdict(), style=STYLE[FAIL if report.failed else DRIFT if report.drifting else OK]))

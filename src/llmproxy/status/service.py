@@ -6,7 +6,7 @@ Read-only: GETs only (``/health/readiness``, ``/health/readiness/details``, ``/k
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from llmproxy.config import LoadedConfig, load_config
@@ -21,6 +21,7 @@ from llmproxy.litellm.read import read_live
 from llmproxy.live.marker import Fingerprinter
 from llmproxy.live.model import LiveState
 from llmproxy.plan.builder import PlanOptions, build_plan
+from llmproxy.probe import managed_names, run_probe
 from llmproxy.status.probe import check_database, check_key, check_store_model_in_db
 from llmproxy.status.report import DRIFT, FAIL, OK, SKIP, StatusReport
 
@@ -89,8 +90,30 @@ def _compare(report: StatusReport, desired: DesiredState, live: LiveState, fp: F
         report.add("in sync", OK, summary)
 
 
+@dataclass(frozen=True)
+class ProbeRequest:
+    """``status --probe``: which names (empty: every managed group and alias), how long each may take."""
+
+    names: tuple[str, ...] = ()
+    timeout: float = 30.0
+
+
+def _probe(report: StatusReport, client: LiteLLMClient, desired: DesiredState | None, request: ProbeRequest) -> None:
+    if not request.names and desired is None:
+        report.add("data plane", SKIP, "needs a valid config (or names given with --probe-model)")
+        return
+    names = list(request.names) or managed_names(desired or DesiredState())
+    probed = report.probe = run_probe(client, names, timeout=request.timeout)
+    if probed.ok:
+        report.add("data plane", OK, probed.summary_line())
+    else:
+        report.add("data plane", FAIL, f"{probed.summary_line()} Failing: {probed.failures_line()}",
+                   "fix the provider credential, URL or model id named, then `llmproxy probe NAME`")
+
+
 def run_status(*, config: Path | None, local: Path | None, env_file: Path | None, base_url: str | None,
-               api_key: str | None, timeout: float, options: PlanOptions) -> StatusReport:
+               api_key: str | None, timeout: float, options: PlanOptions,
+               probe: ProbeRequest | None = None) -> StatusReport:
     report = StatusReport()
     live: LiveState | None = None
     fp: Fingerprinter | None = None
@@ -111,4 +134,10 @@ def run_status(*, config: Path | None, local: Path | None, env_file: Path | None
         report.add("in sync", SKIP, "needs a valid config")
     else:
         _compare(report, loaded.desired, live, fp, options)
+    if probe is not None and live is not None and report.url is not None:
+        client, _ = open_client(base_url, api_key, env_file, timeout=timeout, retry=STATUS_RETRY)
+        with client:
+            _probe(report, client, loaded.desired if loaded else None, probe)
+    elif probe is not None:
+        report.add("data plane", SKIP, "needs a reachable LiteLLM, an admin key and a connected database")
     return report

@@ -64,9 +64,12 @@ def test_render_show_secrets(ws: Workspace, cli: Cli) -> None:
     }
 
 
-def test_render_keeps_proxy_side_references(ws: Workspace, cli: Cli) -> None:
-    ws.write({"providers": {"p": provider(api_key="os.environ/P_KEY")}})
-    assert json.loads(cli("render").out)["credentials"][0]["credential_values"]["api_key"] == "os.environ/P_KEY"
+def test_render_shows_proxy_side_references_where_litellm_resolves_them(ws: Workspace, cli: Cli) -> None:
+    ws.write({"providers": {"p": provider(api_key="os.environ/P_KEY", models={"m": None})}})
+    rendered = json.loads(cli("render").out)
+    # LiteLLM never resolves os.environ/ in a stored credential: the reference is on the deployment.
+    assert rendered["credentials"][0]["credential_values"] == {"api_base": "http://gw:8045"}
+    assert rendered["models"][0]["litellm_params"]["api_key"] == "os.environ/P_KEY"
 
 
 def test_options_pick_files(ws: Workspace, cli: Cli) -> None:
@@ -170,3 +173,14 @@ def test_a_directory_or_a_symlink_loop_as_config_is_named_as_such(ws: Workspace,
                       ("dangling.json", "broken symbolic link"), ("nothing.json", "not found")):
         result = cli("validate", "--config", name)
         assert result.code == 1 and why in result.err, (name, result.err)
+
+
+def test_validate_warns_about_what_litellm_would_cost_at_zero(ws: Workspace, cli: Cli) -> None:
+    models = {"gem": {"model_info": {"base_model": "gemini/gemini-2.5-flash"}},
+              "priced": {"model_info": {"base_model": "gemini/gemini-2.5-flash"},
+                         "litellm_params": {"input_cost_per_token": 1e-6, "output_cost_per_token": 2e-6}}}
+    ws.write({"providers": {"p": provider(models=models)}})
+    result = cli("validate")
+    assert result.code == 0 and result.out.startswith("valid:")
+    assert "warning: anthropic/gem (providers.p.models.gem) would cost $0 in LiteLLM" in result.err
+    assert "anthropic/priced" not in result.err

@@ -171,8 +171,9 @@ def test_provider_with_interfaces_but_no_api_base_is_an_error(ws: Workspace) -> 
 
 
 def test_proxy_side_api_base_cannot_take_a_suffix(ws: Workspace) -> None:
-    assert ws.load({"providers": {"p": provider(api_base="os.environ/BASE")}}).desired.credentials[0] \
-        .values["api_base"] == "os.environ/BASE"
+    desired = ws.load({"providers": {"p": provider(api_base="os.environ/BASE", models={"m": None})}}).desired
+    assert "api_base" not in desired.credentials[0].values
+    assert desired.deployments[0].litellm_params["api_base"] == "os.environ/BASE"
     issues = ws.issues({"providers": {"p": provider(api_base="os.environ/BASE", interfaces={"openai": {}})}})
     assert "cannot append /v1 for the openai interface to a proxy-side reference" in issues[0]
 
@@ -202,3 +203,27 @@ def test_models_api_base_is_accepted_and_has_no_effect(ws: Workspace) -> None:
     plain = ws.load({"providers": {"p": provider(models={"m": None})}}).desired.to_json(show_secrets=True)
     with_it = ws.load({"providers": {"p": provider(models={"m": None}, models_api_base="http://gw:9/models")}})
     assert with_it.desired.to_json(show_secrets=True) == plain
+
+
+def test_proxy_side_key_goes_on_every_deployment_and_the_credential_keeps_the_rest(ws: Workspace) -> None:
+    """LiteLLM resolves os.environ/ in a deployment's litellm_params (proxy_server
+    _resolve_db_litellm_param) but copies a stored credential's values as they are."""
+    config = {"providers": {"p": provider(api_key="os.environ/P_KEY", interfaces={"openai": {}, "anthropic": {}},
+                                          models={"m": None, "n": {"litellm_params": {"rpm": 5}}})}}
+    desired = ws.load(config).desired
+    assert [dict(c.values) for c in desired.credentials] == [{"api_base": "http://gw:8045/v1"},
+                                                              {"api_base": "http://gw:8045"}]
+    assert {d.litellm_params["api_key"] for d in desired.deployments} == {"os.environ/P_KEY"}
+    assert len(desired.deployments) == 4
+
+
+def test_resolved_key_stays_in_the_credential(ws: Workspace) -> None:
+    desired = ws.load({"providers": {"p": provider(models={"m": None})}}).desired
+    assert desired.credentials[0].values["api_key"] == "sk-test-key-1234"
+    assert "api_key" not in desired.deployments[0].litellm_params
+
+
+def test_a_models_own_api_key_wins_over_the_providers_reference(ws: Workspace) -> None:
+    config = {"providers": {"p": provider(api_key="os.environ/P_KEY",
+                                          models={"m": {"litellm_params": {"api_key": "os.environ/M_KEY"}}})}}
+    assert ws.load(config).desired.deployments[0].litellm_params["api_key"] == "os.environ/M_KEY"

@@ -42,8 +42,9 @@ def test_env_file_is_listed_only_when_read(ws: Workspace) -> None:
     assert ws.load().files == [ws.root / "config.json"]
 
 
-def test_proxy_side_reference_passes_through(ws: Workspace) -> None:
-    assert _key(ws, "os.environ/SOME_KEY") == "os.environ/SOME_KEY"
+def test_proxy_side_reference_passes_through_to_the_deployments(ws: Workspace) -> None:
+    desired = ws.load({"providers": {"p": provider(api_key="os.environ/SOME_KEY", models={"m": None})}}).desired
+    assert desired.deployments[0].litellm_params["api_key"] == "os.environ/SOME_KEY"
 
 
 def test_dollar_dollar_brace_is_a_literal(ws: Workspace) -> None:

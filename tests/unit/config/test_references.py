@@ -17,8 +17,11 @@ def test_aliases_to_models_and_other_aliases_including_wildcards(ws: Workspace) 
     aliases = {"claude-opus-*": "anthropic/opus", "best": "claude-opus-*", "sonnet": "anthropic/sonnet",
                "fast": "sonnet"}
     desired = ws.load(_with(aliases=aliases)).desired
-    assert dict(desired.aliases) == aliases
-    assert desired.to_json()["aliases"] == aliases
+    # What LiteLLM gets: chains resolved to the model group, the wildcard as pattern deployments.
+    pushed = {"best": "anthropic/opus", "sonnet": "anthropic/sonnet", "fast": "anthropic/sonnet"}
+    assert dict(desired.aliases) == pushed
+    assert desired.to_json()["aliases"] == pushed
+    assert [d.model_name for d in desired.deployments if "*" in d.model_name] == ["claude-opus-*"]
 
 
 def test_alias_target_unknown_with_did_you_mean(ws: Workspace) -> None:

@@ -136,19 +136,21 @@ def test_aliases_fallbacks_and_router_settings(round_trip) -> None:
         model("openai/a", "openai/a", "acme-openai", info={"base_model": "a"}),
         model("openai/b", "openai/b", "acme-openai", info={"base_model": "b"}),
     ], aliases={"fast": "openai/a", "smart": {"model": "openai/b", "hidden": False},
-                "secret-alias": {"model": "openai/b", "hidden": True}, "team-*": "fast"},
+                "secret-alias": {"model": "openai/b", "hidden": True}, "team-*": "fast", "chain": "fast"},
         fallbacks=[{"fast": ["openai/b"]}, {"smart": ["openai/b"]}, {"openai/a": ["openai/b"]},
                    {"fast": ["openai/a"]}, {"gone": ["openai/a"]}],
         router=router)
     srcs = {**sources(router), "routing_strategy_args": "default"}
     result, _, _ = round_trip(live, srcs)
     cfg = result.config
-    assert cfg["aliases"] == {"fast": "openai/a", "smart": "openai/b", "team-*": "fast"}
+    # A wildcard in model_group_alias never matched in LiteLLM; a chain is kept (and repaired).
+    assert cfg["aliases"] == {"fast": "openai/a", "smart": "openai/b", "chain": "fast"}
     assert cfg["fallbacks"] == [{"fast,smart,openai/a": ["openai/b"]}]
     # routing_strategy equals the default; routing_strategy_args is LiteLLM's own ("default").
     assert cfg["router_settings"] == {"num_retries": 3, "timeout": 30.0}
     notes = "\n".join(result.notes)
     assert "secret-alias" in notes and "'gone'" in notes and "second rule" in notes
+    assert "'team-*' is a wildcard" in notes and "'chain' points to the alias 'fast'" in notes
 
 
 def test_router_values_the_config_cannot_hold_are_left_out(export) -> None:
@@ -217,3 +219,15 @@ def test_verify_reports_what_the_loader_reads_differently() -> None:
     bad = verify(doc, {"acme-openai": {"api_base": "http://elsewhere/v1", "custom_llm_provider": OPENAI}},
                  {view.identity: view})
     assert bad.models == {view.id} and bad.credentials == {"acme-openai"}
+
+
+def test_pattern_deployments_of_a_wildcard_alias_round_trip(round_trip) -> None:
+    """A gateway synced with a wildcard alias holds pattern deployments (no model_group_alias
+    entry): export writes them so that loading them back makes the same deployments."""
+    live = state(acme("anthropic"), [
+        model("anthropic/opus", "anthropic/opus-thinking", "acme-anthropic",
+              info={"base_model": "opus", "access_groups": ["Premium"]}),
+        model("claude-opus-*", "anthropic/opus-thinking", "acme-anthropic", info={"base_model": "opus"}),
+    ])
+    _, desired, _ = round_trip(live)
+    assert sorted(d.model_name for d in desired.deployments) == ["anthropic/opus", "claude-opus-*"]

@@ -33,4 +33,9 @@ def test_seed_gateway_round_trip(round_trip) -> None:
     assert {r.source for r in desired.fallbacks} == {s for rule in seed["fallbacks"] for s in rule}
     assert result.config["router_settings"] == {"num_retries": 2}
     assert sum(c.action.value == "adopt" for c in plan.changes) == len(plan.changes) > len(seed["models"])
-    assert not result.notes
+    # The seed scripts pushed dated names as aliases of aliases, which LiteLLM never resolved.
+    chained = {a for a, t in seed["aliases"].items() if t in seed["aliases"]}
+    assert chained == {"claude-haiku-4-5-20251001", "claude-opus-4-5-20251101", "claude-sonnet-4-5-20250929"}
+    assert len(result.notes) == len(chained) and all("points to the alias" in n for n in result.notes)
+    repaired = {c.key: c.fields[0].after for c in plan.changes if c.kind == "aliases" and c.fields}
+    assert repaired == {a: seed["aliases"][seed["aliases"][a]] for a in chained}

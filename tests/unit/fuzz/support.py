@@ -35,8 +35,31 @@ def fuzz_settings(examples: int) -> settings:
 
 
 def wildcard_match(pattern: str, name: str) -> bool:
-    """``*`` matches any run of characters; nothing else is special (independent of fnmatch)."""
-    return re.fullmatch(".*".join(map(re.escape, pattern.split("*"))), name, re.S) is not None
+    """``*`` matches any run of characters, nothing else is special, and the pattern is anchored
+    at the start only: LiteLLM's rule (``re.match`` of the pattern as a regex)."""
+    return re.match(".*".join(map(re.escape, pattern.split("*"))), name) is not None
+
+
+def oracle_resolve(name: str, models: set[str] | None, aliases: dict[str, str]) -> str | None:
+    """Where LiteLLM ends up for ``name``: exact alias, exact model, then the most specific pattern
+    (longest regex) among wildcard aliases and pattern model names; a loop gives None."""
+    patterns = {p for p in [*aliases, *(models or ())] if "*" in p}
+    seen: set[str] = set()
+    while name not in seen:
+        seen.add(name)
+        if name in aliases and "*" not in name:
+            name = aliases[name]
+            continue
+        if models is None or name in models:
+            return name
+        matching = sorted((p for p in patterns if wildcard_match(p, name)),
+                          key=lambda p: (len(re.escape(p).replace(r"\*", "(.*)")), p), reverse=True)
+        if not matching:
+            return None
+        if matching[0] not in aliases:
+            return name
+        name = aliases[matching[0]]
+    return None
 
 
 class ConfigDir:

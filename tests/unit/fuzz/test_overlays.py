@@ -32,6 +32,7 @@ from tests.unit.fuzz.support import (
     ConfigDir,
     check_config_error,
     fuzz_settings,
+    oracle_resolve,
 )
 
 BASE: dict[str, Any] = json.loads((REPO / "config.json").read_text())
@@ -204,9 +205,10 @@ def resolve_providers(providers: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {name: resolve(name, ()) for name in table}
 
 
-def expected_resources(merged: dict[str, Any]) -> tuple[list[tuple[str, str]], list[tuple[str, str, str | None]]]:
+def expected_resources(
+        merged: dict[str, Any]) -> tuple[list[tuple[str, str | None]], list[tuple[str, str, str | None]]]:
     """(credential name, api_key) pairs and deployment identities, in order."""
-    credentials: list[tuple[str, str]] = []
+    credentials: list[tuple[str, str | None]] = []
     identities: list[tuple[str, str, str | None]] = []
     providers = merged.get("providers")
     for name, provider in resolve_providers(providers if isinstance(providers, dict) else {}).items():
@@ -217,7 +219,9 @@ def expected_resources(merged: dict[str, Any]) -> tuple[list[tuple[str, str]], l
             if iface_name not in INTERFACES:
                 continue
             credential = f"{name}-{iface_name}"
-            credentials.append((credential, provider["api_key"]))
+            key = provider["api_key"]
+            # os.environ/ references go on the deployments (LiteLLM resolves them only there).
+            credentials.append((credential, None if key.startswith("os.environ/") else key))
             iface = iface or {}
             own = iface.get("models") if isinstance(iface.get("models"), dict) else {}
             prefix = iface.get("model_name_prefix")
@@ -242,9 +246,20 @@ def expected_resources(merged: dict[str, Any]) -> tuple[list[tuple[str, str]], l
 def check_against_oracle(loaded: LoadedConfig, merged: dict[str, Any]) -> None:
     desired, final = loaded.desired, substitute(strip(merged))
     credentials, identities = expected_resources(substitute(merged))
-    assert [(c.name, c.values["api_key"]) for c in desired.credentials or ()] == credentials
+    assert [(c.name, c.values.get("api_key")) for c in desired.credentials or ()] == credentials
+    keyless = {name for name, key in credentials if key is None}
+    for d in desired.deployments or ():
+        if d.credential in keyless:
+            assert str(d.litellm_params.get("api_key", "")).startswith("os.environ/")
+    written = final.get("aliases")
+    models = {name for name, _, _ in identities}
+    patterns = [(alias, oracle_resolve(target, models, written)) for alias, target in (written or {}).items()
+                if "*" in alias]
+    identities += [(alias, model, cred) for alias, group in patterns
+                   for name, model, cred in list(identities) if name == group]
     assert [tuple(d.identity) for d in desired.deployments or ()] == identities
-    assert desired.aliases == final.get("aliases")
+    assert desired.aliases == (None if written is None else {
+        a: oracle_resolve(t, models, written) for a, t in written.items() if "*" not in a})
     expected_rules = [(source.strip(), list(targets)) for entry in final.get("fallbacks") or []
                       for key, targets in entry.items() for source in key.split(",")]
     got_rules = [(r.source, list(r.targets)) for r in desired.fallbacks] if desired.fallbacks is not None else None

@@ -6,9 +6,10 @@ and self-fallbacks; sometimes ``context_window_fallbacks`` too, and sometimes no
 section (then names cannot be checked, but cycles and the rules' shape still can).
 
 Checked both ways against rules computed here: when the rules find nothing wrong the config loads,
-every alias target and fallback name of the loaded state resolves (exactly or by wildcard) to a
-model or an alias, and following aliases never loops; when they find a problem, loading fails
-with a ConfigError that names each offending alias and fallback name.
+every pushed alias points straight at its final model group (no chains), every wildcard alias is
+pattern deployments mirroring that group, and fallbacks are pushed as written; when
+they find a problem, loading fails with a ConfigError that names each offending alias and
+fallback name.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from hypothesis import strategies as st
 
 from llmproxy.desired.model import DesiredState
 from llmproxy.errors import ConfigError
-from tests.unit.fuzz.support import ConfigDir, check_config_error, fuzz_settings, wildcard_match
+from tests.unit.fuzz.support import ConfigDir, check_config_error, fuzz_settings, oracle_resolve, wildcard_match
 
 MODEL_NAMES = ["gpt-4o", "claude-opus", "claude-sonnet", "gemini/flash", "openai/*"]
 ALIAS_NAMES = ["fast", "smart", "cheap", "fast-*", "claude-*", "gpt-4o", "*-latest"]
@@ -80,6 +81,26 @@ class Expectation:
                 self._problem(alias, target)
         for loop in alias_cycles(self.aliases):
             self._problem(*loop)
+        for alias, target in self.aliases.items():
+            if "*" not in alias:
+                continue
+            if self.models is None:
+                self._problem(alias)  # a wildcard needs deployments to mirror
+                continue
+            group = oracle_resolve(target, self.models, self.aliases)
+            if group is not None and group not in self.models:
+                self._problem(alias)  # reaches a group only through a pattern deployment
+        if self.models is not None:
+            patterns = [n for n in [*self.aliases, *self.models] if "*" in n]
+            for alias, target in self.aliases.items():
+                end, seen = target, set()
+                while end in self.aliases and "*" not in end and end not in seen:
+                    seen.add(end)
+                    end = self.aliases[end]
+                if end in seen or not any(wildcard_match(p, end) for p in patterns):
+                    continue  # a plain cycle or an unknown name: reported as such
+                if oracle_resolve(target, self.models, self.aliases) is None:
+                    self._problem(alias, target)  # loops through a wildcard alias
 
     def _fallbacks(self, entries: list[dict[str, list[str]]], where: str, split: bool) -> None:
         seen: set[str] = set()
@@ -95,7 +116,9 @@ class Expectation:
                     if source in seen:
                         self._problem(source)
                     seen.add(source)
-                    if not self.resolves(source):
+                    if "*" in source and source != "*":
+                        self._problem(source)  # LiteLLM matches fallback keys exactly
+                    elif source != "*" and not self.resolves(source):
                         self._problem(source)
                 if sources and not targets:
                     self._problem(f"{where}[{index}]")
@@ -123,27 +146,22 @@ def alias_cycles(aliases: dict[str, str]) -> list[list[str]]:
 def check_loaded_state(desired: DesiredState, doc: dict[str, Any]) -> None:
     """The invariants of a loaded state, checked on the state itself."""
     aliases = dict(desired.aliases or {})
-    assert aliases == (doc.get("aliases") or {})
-    names = desired.model_names() | set(aliases)
+    written: dict[str, str] = doc.get("aliases") or {}
     checkable = desired.deployments is not None
-
-    def resolves(name: str) -> bool:
-        return not checkable or name in names or any("*" in p and wildcard_match(p, name) for p in names)
-
+    models = {m["model_name"] for m in doc["models"]} if checkable else None
+    assert set(aliases) == {a for a in written if "*" not in a}
     for alias, target in aliases.items():
-        assert resolves(target), f"alias {alias!r} -> {target!r} does not resolve"
-        assert not checkable or alias not in desired.model_names()
-        seen, node = [alias], target
-        while node in aliases:
-            assert node not in seen, f"alias cycle {[*seen, node]}"
-            seen.append(node)
-            node = aliases[node]
+        assert target == oracle_resolve(written[alias], models, written), (alias, target)
+        assert target not in aliases or not checkable, f"alias chain {alias} -> {target}"
+    deployments = desired.deployments or ()
+    for pattern in (a for a in written if "*" in a):
+        group = oracle_resolve(written[pattern], models, written)
+        mirrors = [(d.litellm_params, d.model_info) for d in deployments if d.model_name == pattern]
+        targets = [(d.litellm_params, {k: v for k, v in d.model_info.items() if k != "access_groups"})
+                   for d in deployments if d.model_name == group]
+        assert mirrors and mirrors == targets, pattern
     sources = [rule.source for rule in desired.fallbacks or ()]
     assert len(sources) == len(set(sources)), "a fallback source is defined twice"
-    for rule in desired.fallbacks or ():
-        assert rule.targets and rule.source not in rule.targets
-        for name in (rule.source, *rule.targets):
-            assert resolves(name), f"fallback {rule.source!r}: {name!r} does not resolve"
     expected = [(s.strip(), list(t)) for entry in doc.get("fallbacks") or [] for k, t in entry.items()
                 for s in k.split(",")]
     assert [(r.source, list(r.targets)) for r in desired.fallbacks or ()] == expected

@@ -37,6 +37,9 @@ class FakeLiteLLM:
         self.keys: dict[str, dict[str, Any]] = {}  # hash -> row
         self.users: dict[str, dict[str, Any]] = {}
         self.teams: set[str] = set()
+        #: Model groups (name -> access groups) and aliases, for ``--models`` checks.
+        self.model_groups: dict[str, list[str]] = {"gpt-4o": ["General"], "claude-sonnet-4-5": []}
+        self.aliases: dict[str, str] = {"fast": "gpt-4o"}
         self.enterprise = False
         self.fail: dict[str, list[httpx.Response | Exception]] = {}
         self.calls: list[str] = []  # "METHOD /path" of every request
@@ -84,6 +87,17 @@ class FakeLiteLLM:
             return httpx.Response(422, json={"detail": [{"loc": ["query", size_param], "msg": "<= 100"}]})
         return httpx.Response(200, json={field: items[(page - 1) * size: page * size], "total_count": len(items),
                                          "current_page": page, "total_pages": -(-len(items) // size)})
+
+    # -- models and router (what --models is checked against) -------------------------------
+    def get_v2_model_info(self, q: dict[str, str]) -> httpx.Response:
+        data = [{"model_name": name, "litellm_params": {"model": f"openai/{name}"},
+                 "model_info": {"id": f"id-{name}", "db_model": True, "access_groups": groups}}
+                for name, groups in self.model_groups.items()]
+        return httpx.Response(200, json={"data": data if int(q.get("page", 1)) == 1 else [],
+                                         "total_count": len(data)})
+
+    def get_router_settings(self, q: dict[str, str]) -> httpx.Response:
+        return httpx.Response(200, json={"current_values": {"model_group_alias": self.aliases}, "fields": []})
 
     # -- keys ------------------------------------------------------------------------------
     def _create(self, body: dict[str, Any], key: str) -> dict[str, Any]:
