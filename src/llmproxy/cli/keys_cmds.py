@@ -29,7 +29,7 @@ from llmproxy.cli.common import (
 from llmproxy.errors import Aborted, LLMProxyError, NotFound
 from llmproxy.keys import render, users
 from llmproxy.keys.defaults import load_key_defaults
-from llmproxy.keys.lookup import find_key, list_keys, short
+from llmproxy.keys.lookup import find_key, key_scope, list_keys, scope_hint, short
 from llmproxy.keys.model_names import unknown_models
 from llmproxy.keys.rotate import RotationIncomplete, rotate_key
 from llmproxy.keys.service import Minted, create_key, delete_key, key_info, update_key
@@ -184,6 +184,9 @@ def list_(
         elif user:
             user_ids = [user]
         rows = [r for uid in user_ids for r in list_keys(client, user_id=uid, team_id=team)]
+        scope = key_scope(client)
+    if scope:
+        _say(f"note: {scope_hint(scope)}; only the keys it can see are listed")
     rows.sort(key=lambda r: (str(r.get("key_alias") or "~"), str(r.get("token"))))
     if output is Output.json:
         _write(render.to_json({"count": len(rows), "keys": [render.public_view(r) for r in rows]}))
