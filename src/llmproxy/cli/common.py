@@ -39,7 +39,7 @@ EnvFileOpt = Annotated[Path | None, typer.Option(
     "--env-file", help="dotenv file for ${VAR} and connection settings [default: ./.env].",
     show_default=False)]
 BaseUrlOpt = Annotated[str | None, typer.Option(
-    "--base-url", help="LiteLLM URL [env: LITELLM_BASE_URL].", show_default=False)]
+    "--base-url", metavar="URL", help="LiteLLM URL [env: LITELLM_BASE_URL].", show_default=False)]
 ApiKeyOpt = Annotated[str | None, typer.Option(
     "--api-key", metavar="KEY", show_default=False,
     help="LiteLLM master or proxy-admin key [env: LITELLM_API_KEY]. Visible to other users in `ps`: "
@@ -55,7 +55,8 @@ def _key_file(value: Path | None) -> Path | None:
 ApiKeyFileOpt = Annotated[Path | None, typer.Option(
     "--api-key-file", metavar="PATH", show_default=False, callback=_key_file, expose_value=False,
     help="Read the admin key from PATH ('-': standard input) [env: LITELLM_API_KEY_FILE].")]
-TimeoutOpt = Annotated[float, typer.Option("--timeout", help="Seconds per HTTP request.", min=1.0)]
+TimeoutOpt = Annotated[float, typer.Option("--timeout", metavar="SECONDS", help="Seconds per HTTP request.",
+                                           min=1.0)]
 
 
 def is_ci() -> bool:

@@ -49,7 +49,8 @@ class SyncFormat(str, Enum):
 
 
 OnlyOpt = Annotated[list[str] | None, typer.Option(
-    "--only", help=f"Limit to kinds: {only_help()} (comma-separated, repeatable).", show_default=False)]
+    "--only", metavar="KINDS", help=f"Limit to kinds: {only_help()} (comma-separated, repeatable).",
+    show_default=False)]
 RepushOpt = Annotated[bool, typer.Option(
     "--repush", "--force", help="Re-push every selected managed object (e.g. after rotating a provider key).")]
 AllowUnsafeOpt = Annotated[bool, typer.Option(
@@ -115,7 +116,7 @@ def sync_cmd(
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask before deleting.")] = False,
     concurrency: Annotated[int, typer.Option("--concurrency", min=1, max=64,
                                              help="Parallel writes.")] = 4,
-    checksum: Annotated[str | None, typer.Option("--checksum", help="Apply only if the plan has "
+    checksum: Annotated[str | None, typer.Option("--checksum", metavar="CHECKSUM", help="Apply only if the plan has "
                                                  "this checksum (from a reviewed `llmproxy plan`).")] = None,
     max_delete_pct: MaxDeleteOpt = None,
     max_update_pct: MaxUpdateOpt = None,

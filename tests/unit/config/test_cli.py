@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Callable
@@ -184,3 +185,26 @@ def test_validate_warns_about_what_litellm_would_cost_at_zero(ws: Workspace, cli
     assert result.code == 0 and result.out.startswith("valid:")
     assert "warning: anthropic/gem (providers.p.models.gem) would cost $0 in LiteLLM" in result.err
     assert "anthropic/priced" not in result.err
+
+
+HELP_COMMANDS = [("validate",), ("render",), ("plan",), ("sync",), ("status",), ("export",), ("probe",),
+                 ("keys", "create"), ("keys", "list"), ("keys", "info"), ("keys", "update"),
+                 ("keys", "rotate"), ("keys", "delete")]
+
+
+@pytest.mark.parametrize("command", HELP_COMMANDS, ids=" ".join)
+def test_help_names_values_as_users_type_them_not_python_types(cli: Cli, command: tuple[str, ...],
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "200")
+    result = cli(*command, "--help")
+    assert result.code == 0
+    leaked = re.findall(r"<(?:str|int|float|path|bool|list\[[^\]]*\]|\w+ range)>", result.out)
+    assert not leaked, result.out
+    if command == ("status",):
+        prune = result.out[result.out.index("--prune"):].split("\n  -")[0]
+        assert "delete" not in prune and "never changes" in prune
+
+
+def test_shell_completion_is_offered(cli: Cli) -> None:
+    result = cli("--help")
+    assert "--install-completion" in result.out and "--show-completion" in result.out
