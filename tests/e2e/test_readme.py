@@ -40,7 +40,7 @@ def test_the_virtual_keys_examples_run_in_order(litellm: Harness, tmp_path: Path
     wrapper.chmod(0o755)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("LITELLM_", "LLMPROXY_"))}
     env.update({"PATH": f"{bin_dir}:{env['PATH']}", "LITELLM_BASE_URL": litellm.url,
-                "LITELLM_API_KEY": litellm.master_key, "CI": "true", "NO_COLOR": "1"})
+                "LITELLM_API_KEY": litellm.master_key, "CI": "true", "NO_COLOR": "1", **ENV})
     (block,) = section_blocks("Virtual keys")
     proc = subprocess.run(["bash", "-euo", "pipefail", "-c", block], cwd=tmp_path, env=env,
                           capture_output=True, text=True, timeout=600, stdin=subprocess.DEVNULL)
