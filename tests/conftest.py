@@ -8,7 +8,7 @@ from types import FrameType
 
 import pytest
 
-from llmproxy.secrets import redactor
+from llmproxy.redaction import redactor
 from tests.harness.run import close_harness_run
 
 _LEAKY = ("LITELLM_BASE_URL", "LITELLM_API_KEY", "LLMPROXY_FINGERPRINT_KEY")

@@ -14,8 +14,7 @@ import yaml
 from tests.e2e.cli import llmproxy, write_config
 from tests.e2e.configs import ENV, PROVIDER_KEY, base_config
 from tests.e2e.harness import Harness, start_proxy, stop_proxy, wait_until_live
-
-PORT = int(os.environ.get("LLMPROXY_E2E_CONFIG_PORT", "4241"))
+from tests.harness.processes import free_port
 
 
 def render(h: Harness, cwd: Path) -> tuple[str, str]:
@@ -36,9 +35,10 @@ def test_the_rendered_config_starts_litellm_and_serves_its_models(
     path = tmp_path / "litellm.yaml"
     path.write_text(text)
 
-    proc = start_proxy(harness, PORT, config=path, with_database=with_database, extra_env=ENV)
+    port = int(os.environ.get("LLMPROXY_E2E_CONFIG_PORT") or free_port())
+    proc = start_proxy(harness, port, config=path, with_database=with_database, extra_env=ENV)
     try:
-        url = f"http://127.0.0.1:{PORT}"
+        url = f"http://127.0.0.1:{port}"
         wait_until_live(url, proc)
         with httpx.Client(base_url=url, timeout=60,
                           headers={"Authorization": f"Bearer {harness.master_key}"}) as c:

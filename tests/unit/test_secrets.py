@@ -11,7 +11,7 @@ from llmproxy.cli.common import ScrubbingConsole
 from llmproxy.live.marker import Fingerprinter, secret_fields
 from llmproxy.plan.compare import diff_fields
 from llmproxy.plan.model import FieldChange
-from llmproxy.secrets import REDACTED, redact_mapping, redactor, register_secrets
+from llmproxy.redaction import REDACTED, redact_mapping, redactor, register_secrets
 
 
 @pytest.fixture(autouse=True)

@@ -28,7 +28,7 @@ from llmproxy.live.marker import Fingerprinter
 from llmproxy.live.model import Ledger, LiveState
 from llmproxy.plan.builder import PlanOptions, build_plan
 from llmproxy.plan.model import Action, Change, Plan
-from llmproxy.secrets import redactor
+from llmproxy.redaction import redactor
 
 
 @dataclass

@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.segment import Segment
 
 from llmproxy.litellm.connection import key_file_option
-from llmproxy.secrets import redactor
+from llmproxy.redaction import redactor
 
 
 class ScrubbingConsole(Console):

@@ -14,7 +14,7 @@ from llmproxy.config.schema import ConfigFile
 from llmproxy.errors import LLMProxyError
 from llmproxy.litellm.config_file import render_litellm_config
 from llmproxy.pricing import offline_problems
-from llmproxy.secrets import redactor
+from llmproxy.redaction import redactor
 
 ShowSecretsOpt = Annotated[bool, typer.Option(
     "--show-secrets", help="Print secret values instead of redacting them.")]

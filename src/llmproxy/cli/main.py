@@ -13,7 +13,7 @@ from llmproxy import __version__
 from llmproxy.cli import config_cmds, export_cmds, keys_cmds, metavars, plan_cmds, probe_cmds, status_cmds
 from llmproxy.cli.common import err
 from llmproxy.errors import LLMProxyError
-from llmproxy.secrets import redactor
+from llmproxy.redaction import redactor
 
 #: Each module has ``register(app)``.
 COMMANDS = (config_cmds,  # validate, render, schema

@@ -9,7 +9,7 @@ from llmproxy.config.paths import FileFor, JsonPath, format_path
 from llmproxy.config.schema import ConfigFile, Interface, LiteralDeployment, ModelConfig, Provider
 from llmproxy.desired.model import Credential, Deployment
 from llmproxy.errors import ConfigIssue
-from llmproxy.secrets import is_env_reference
+from llmproxy.redaction import is_env_reference
 
 #: interface -> (api_base suffix, LiteLLM credential_info.custom_llm_provider), as the seed scripts.
 INTERFACE_API = {

@@ -16,7 +16,7 @@ from typing import Any
 from llmproxy.config.paths import FileFor, format_path
 from llmproxy.dotenv_file import read_dotenv
 from llmproxy.errors import ConfigIssue
-from llmproxy.secrets import redactor
+from llmproxy.redaction import redactor
 
 _REFERENCE = re.compile(r"\$\$\{|\$\{([^}]*)\}?")
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")

@@ -18,7 +18,7 @@ from llmproxy.config.routing import compile_routing, duplicate_issues
 from llmproxy.config.schema_errors import check
 from llmproxy.desired.model import DEFAULT_OWNER, DesiredState
 from llmproxy.errors import ConfigError, ConfigIssue
-from llmproxy.secrets import register_secrets
+from llmproxy.redaction import register_secrets
 
 
 @dataclass(frozen=True)

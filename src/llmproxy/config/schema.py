@@ -15,6 +15,8 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
+from llmproxy.keys.durations import DURATION_PATTERN
+
 INTERFACES: tuple[str, ...] = ("openai", "anthropic", "gemini")
 
 # litellm/router_utils/routing_groups.py VALID_ROUTING_STRATEGIES (LiteLLM 1.106):
@@ -27,7 +29,6 @@ RoutingStrategy = Literal[
 RoutingGroupStrategy = Literal[RoutingStrategy, "priority"]
 
 OWNER_PATTERN = r"^[A-Za-z0-9_.-]{1,64}$"
-DURATION_PATTERN = r"^(\d+(s|m|h|d|w|mo)|hourly|daily|weekly|monthly)$"
 #: What a pattern means, for messages.
 PATTERN_HELP = {
     OWNER_PATTERN: "1 to 64 letters, digits, '.', '_' or '-'",

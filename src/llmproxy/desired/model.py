@@ -169,7 +169,7 @@ class DesiredState:
 
     def to_json(self, *, show_secrets: bool = False) -> dict[str, Any]:
         """The desired state as LiteLLM request bodies (what ``render`` prints)."""
-        from llmproxy.secrets import redact_mapping
+        from llmproxy.redaction import redact_mapping
 
         def maybe(x: Any) -> Any:
             return thaw(x) if show_secrets else redact_mapping(thaw(x))

@@ -22,7 +22,7 @@ from llmproxy.export.views import ModelView, SecretRef
 from llmproxy.litellm.client import LiteLLMClient
 from llmproxy.litellm.read import read_live
 from llmproxy.live.model import LiveState
-from llmproxy.secrets import env_var_name, hide_url_passwords, url_passwords
+from llmproxy.redaction import env_var_name, hide_url_passwords, url_passwords
 
 
 @dataclass(frozen=True)

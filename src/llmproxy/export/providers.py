@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from llmproxy.config.compile import INTERFACE_API, join_api_base
 from llmproxy.config.schema import INTERFACES
 from llmproxy.export.views import CredentialView, SecretRef
-from llmproxy.secrets import env_var_name, is_env_reference
+from llmproxy.redaction import env_var_name, is_env_reference
 
 _NAME = re.compile(r"^(?P<provider>[A-Za-z0-9][A-Za-z0-9_.-]*)-(?P<iface>" + "|".join(INTERFACES) + r")$")
 

@@ -28,7 +28,7 @@ from llmproxy.desired.patterns import is_pattern
 from llmproxy.kinds.router_entries import foreign_owner
 from llmproxy.live.model import LiveState, alias_target
 from llmproxy.plan.compare import same
-from llmproxy.secrets import is_env_reference, is_sensitive_key
+from llmproxy.redaction import is_env_reference, is_sensitive_key
 
 #: Router keys the config's router_settings section accepts (aliases and fallbacks have their own).
 ROUTER_KEYS = tuple(k for k in RouterSettings.model_fields if k != "delete")

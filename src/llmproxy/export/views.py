@@ -28,7 +28,7 @@ from llmproxy.desired.model import DeploymentIdentity, thaw
 from llmproxy.litellm.api import CAPABILITIES
 from llmproxy.live.model import LiveCredential, LiveDeployment
 from llmproxy.plan.compare import same
-from llmproxy.secrets import env_var_name, is_env_reference, is_sensitive_key, masked_by_litellm
+from llmproxy.redaction import env_var_name, is_env_reference, is_sensitive_key, masked_by_litellm
 
 #: Cost-map fields whose names the rules in ``is_cost_map_field`` do not already cover.
 COST_MAP_FIELDS = frozenset({

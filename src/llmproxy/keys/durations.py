@@ -17,6 +17,8 @@ from llmproxy.errors import LLMProxyError
 
 WORDS = {"hourly": "1h", "daily": "24h", "weekly": "7d", "monthly": "30d"}
 UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "mo": 31 * 86400}
+#: The one grammar (the config schema uses it too): a positive number and a unit, or a word.
+DURATION_PATTERN = r"^(0*[1-9]\d*(s|m|h|d|w|mo)|hourly|daily|weekly|monthly)$"
 _PATTERN = re.compile(r"(\d+)(mo|[smhdw])")
 # Far enough for anything sensible, near enough that date arithmetic never overflows.
 MAX_SECONDS = 100 * 366 * 86400

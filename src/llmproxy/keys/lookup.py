@@ -16,7 +16,7 @@ from llmproxy.errors import LLMProxyError, NotFound
 from llmproxy.litellm import keys_api as api
 from llmproxy.litellm.client import LiteLLMClient
 from llmproxy.litellm.probe import user_role
-from llmproxy.secrets import redactor
+from llmproxy.redaction import redactor
 
 HASH = re.compile(r"[0-9a-f]{64}")
 HASH_PREFIX = re.compile(r"[0-9a-f]{8,63}")

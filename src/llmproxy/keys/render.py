@@ -14,7 +14,7 @@ from typing import Any
 
 from llmproxy.keys.durations import parse_timestamp
 from llmproxy.keys.lookup import short
-from llmproxy.secrets import redact_mapping
+from llmproxy.redaction import redact_mapping
 
 # Fields never shown: the hash in full (``token``, ``token_id``), anything that may hold the secret
 # (``key``, ``api_key``) and LiteLLM's masked form of it (``key_name``: "sk-...last4").

@@ -11,7 +11,7 @@ from llmproxy.keys.lookup import alias_taken, find_key, short, token_hash
 from llmproxy.keys.values import KeySettings, parse_alias
 from llmproxy.litellm import keys_api as api
 from llmproxy.litellm.client import LiteLLMClient
-from llmproxy.secrets import redactor
+from llmproxy.redaction import redactor
 
 MIN_CUSTOM_KEY = 16  # LiteLLM's MINIMUM_CUSTOM_KEY_LENGTH default
 

@@ -16,6 +16,7 @@ from llmproxy.plan.ownership import Owner, classify
 
 DesiredRecord = Credential
 LiveRecord = LiveCredential
+CredentialChange = Change[Credential, LiveCredential]
 
 
 def _create_fields(cred: Credential, ctx: PlanContext) -> tuple[FieldChange, ...]:
@@ -38,7 +39,7 @@ def _update_fields(cred: Credential, live: LiveCredential, ctx: PlanContext) -> 
 
 def _references(live: LiveState, changes: Sequence[Change]) -> dict[str, int]:
     """Models that refer to each credential after ``changes``: live ones not deleted, and new ones."""
-    gone = {c.live.id for c in changes if c.kind == "models" and c.action is Action.DELETE}
+    gone = {c.have().id for c in changes if c.kind == "models" and c.action is Action.DELETE}
     refs: dict[str, int] = {}
     for d in live.deployments:
         if d.id not in gone and d.credential:
@@ -100,11 +101,11 @@ class Credentials(ResourceKind):
         return res
 
     # -- apply ----------------------------------------------------------------------------------
-    def write(self, change: Change, target: Target) -> Cleanup | None:
+    def write(self, change: CredentialChange, target: Target) -> Cleanup | None:
         if change.action is Action.CREATE:
-            target.create_credential(change.desired)
+            target.create_credential(change.want())
         else:
-            target.update_credential(change.desired, change.live)
+            target.update_credential(change.want(), change.live)
         return None
 
     def delete(self, change: Change, target: Target) -> None:

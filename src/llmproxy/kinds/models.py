@@ -22,6 +22,7 @@ from llmproxy.plan.ownership import Owner, classify
 
 DesiredRecord = Deployment
 LiveRecord = LiveDeployment
+ModelChange = Change[Deployment, LiveDeployment]
 
 
 def _fields(dep: Deployment, live: LiveDeployment | None,
@@ -124,19 +125,19 @@ class Models(ResourceKind):
         return None
 
     # -- apply ----------------------------------------------------------------------------------
-    def write(self, change: Change, target: Target) -> Cleanup | None:
+    def write(self, change: ModelChange, target: Target) -> Cleanup | None:
         if change.action is Action.CREATE:
-            target.create_model(change.desired)
+            target.create_model(change.want())
         elif change.action is Action.REPLACE:
-            old_id = change.live.id
-            target.create_model(change.desired, avoid_id=old_id)
+            old_id = change.have().id
+            target.create_model(change.want(), avoid_id=old_id)
             return lambda: target.delete_model(old_id)
         else:
-            target.update_model(change.desired, change.live)
+            target.update_model(change.want(), change.have())
         return None
 
-    def delete(self, change: Change, target: Target) -> None:
-        target.delete_model(change.live.id)
+    def delete(self, change: ModelChange, target: Target) -> None:
+        target.delete_model(change.have().id)
 
     def requires(self, change: Change) -> set[Ref]:
         cred = change.desired.credential if change.desired is not None else None

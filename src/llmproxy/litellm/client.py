@@ -40,7 +40,7 @@ from llmproxy.errors import (
 from llmproxy.litellm.connection import DEFAULT_TIMEOUT, check_api_key, resolve_connection
 from llmproxy.litellm.pages import MODELS, read_all
 from llmproxy.live.marker import DEFAULT_FINGERPRINT_KEY, Fingerprinter, configured_actor
-from llmproxy.secrets import REDACTED, redactor
+from llmproxy.redaction import REDACTED, redactor
 
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
 DB_HINT = ("start LiteLLM with DATABASE_URL (a PostgreSQL URL) and STORE_MODEL_IN_DB=True; "

@@ -17,7 +17,7 @@ from typing import Any
 import yaml  # type: ignore[import-untyped]
 
 from llmproxy.desired.model import DesiredState, thaw
-from llmproxy.secrets import env_var_name, is_env_reference, is_sensitive_key, redactor
+from llmproxy.redaction import env_var_name, is_env_reference, is_sensitive_key, redactor
 
 ENV_PREFIX = "os.environ/"
 

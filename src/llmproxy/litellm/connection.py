@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 from llmproxy.dotenv_file import read_dotenv
 from llmproxy.errors import LLMProxyError
-from llmproxy.secrets import redactor
+from llmproxy.redaction import redactor
 
 #: Seconds per HTTP request unless --timeout says otherwise.
 DEFAULT_TIMEOUT = 30.0

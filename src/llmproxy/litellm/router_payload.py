@@ -35,10 +35,10 @@ def router_payload(live: LiveRouter, changes: Iterable[Change]) -> dict[str, Any
             if change is None:
                 rules.append({source: targets})
             elif change.action is not Action.DELETE:
-                rules.append({source: list(change.desired)})
+                rules.append({source: list(change.want())})
         for source, change in fb_changes.items():
             if source not in seen and change.action is not Action.DELETE:
-                rules.append({source: list(change.desired)})
+                rules.append({source: list(change.want())})
         payload["fallbacks"] = rules
 
     for c in changes:

@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from llmproxy.desired.model import canonical_json
-from llmproxy.secrets import is_sensitive_key, masked_by_litellm
+from llmproxy.redaction import is_sensitive_key, masked_by_litellm
 
 MARKER_KEY = "llmproxy"
 #: Marker fields that change on every write and never count as drift.

@@ -13,7 +13,7 @@ from typing import Any
 
 from llmproxy.desired.model import thaw
 from llmproxy.plan.model import FieldChange
-from llmproxy.secrets import is_sensitive_key
+from llmproxy.redaction import is_sensitive_key
 
 
 def same(a: Any, b: Any) -> bool:

@@ -8,13 +8,15 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic
+
+from typing_extensions import TypeVar
 
 from llmproxy.plan.ownership import Owner
 
 if TYPE_CHECKING:
     from llmproxy.plan.safety import UnsafePlan
-from llmproxy.secrets import REDACTED, redact_mapping
+from llmproxy.redaction import REDACTED, redact_mapping
 
 
 class Action(str, Enum):
@@ -70,17 +72,35 @@ def _short(value: Any, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+#: A kind's desired and live record types (``Change[Credential, LiveCredential]``); a bare
+#: ``Change`` is ``Change[Any, Any]``.
+D = TypeVar("D", default=Any)
+L = TypeVar("L", default=Any)
+
+
 @dataclass(frozen=True)
-class Change:
+class Change(Generic[D, L]):
     """One write (or a group of writes to one resource) the apply step will perform."""
 
     kind: str  # a registered kind's name (llmproxy.kinds)
     action: Action
     key: str  # the resource's identity, for display and for the checksum
     fields: tuple[FieldChange, ...] = ()
-    desired: Any = None  # desired resource (Credential, Deployment, alias target, ...)
-    live: Any = None  # live resource, if any
+    desired: D | None = None  # the desired record (None: a deletion)
+    live: L | None = None  # the live record (None: a creation)
     reason: str = ""  # why (e.g. why a replace rather than an update)
+
+    def want(self) -> D:
+        """The desired record; an error for a deletion (which has none)."""
+        if self.desired is None:
+            raise ValueError(f"{self.action.value} {self.kind} {self.key}: no desired record")
+        return self.desired
+
+    def have(self) -> L:
+        """The live record; an error for a creation (which has none)."""
+        if self.live is None:
+            raise ValueError(f"{self.action.value} {self.kind} {self.key}: no live record")
+        return self.live
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"kind": self.kind, "action": self.action.value, "key": self.key}

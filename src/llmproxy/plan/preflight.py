@@ -24,7 +24,7 @@ def _after(changes: Iterable[Change], kind: str, live: Mapping[str, Any]) -> dic
 
 
 def _model_names_after(changes: Iterable[Change], live: LiveState) -> set[str]:
-    gone = {c.live.id for c in changes if c.kind == "models" and c.action is Action.DELETE}
+    gone = {c.have().id for c in changes if c.kind == "models" and c.action is Action.DELETE}
     names = {d.model_name for d in live.deployments if d.id not in gone}
     names |= {c.desired.model_name for c in changes if c.kind == "models" and c.desired is not None}
     return names

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from llmproxy.secrets import redactor
+from llmproxy.redaction import redactor
 from tests.unit.config.conftest import Workspace, provider
 
 

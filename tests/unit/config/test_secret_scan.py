@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from llmproxy.secrets import redactor
+from llmproxy.redaction import redactor
 from tests.unit.config.conftest import CliResult, Workspace
 
 ADMIN = "sk-admin-LEAK-scan-5150aa"

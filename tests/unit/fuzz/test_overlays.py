@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from llmproxy.config import LoadedConfig
 from llmproxy.config.schema_errors import check
 from llmproxy.errors import ConfigError
-from llmproxy.secrets import redactor
+from llmproxy.redaction import redactor
 from tests.unit.fuzz.support import (
     REPO,
     SECRET_VALUE,

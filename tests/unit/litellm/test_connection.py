@@ -8,7 +8,7 @@ import pytest
 
 from llmproxy.errors import LLMProxyError
 from llmproxy.litellm.connection import ConnectionSettings, resolve_connection
-from llmproxy.secrets import redactor
+from llmproxy.redaction import redactor
 
 FILE_URL, FILE_KEY = "http://from-file:4000", "sk-from-file-123"
 ENV_URL, ENV_KEY = "http://from-env:4000", "sk-from-env-123"

@@ -24,7 +24,7 @@ from llmproxy.errors import (
     UnexpectedResponse,
 )
 from llmproxy.litellm.client import LiteLLMClient, error_message
-from llmproxy.secrets import redactor
+from llmproxy.redaction import redactor
 from tests.unit.litellm.conftest import BASE, MASTER_KEY
 
 DB_NOT_CONNECTED = ("DB not connected. This endpoint needs a database; set DATABASE_URL to a PostgreSQL "

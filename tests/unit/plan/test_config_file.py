@@ -10,7 +10,7 @@ import yaml
 
 from llmproxy.desired.model import Credential, Deployment, DesiredState, FallbackRule
 from llmproxy.litellm.config_file import render_litellm_config
-from llmproxy.secrets import redactor
+from llmproxy.redaction import redactor
 
 
 @pytest.fixture(autouse=True)

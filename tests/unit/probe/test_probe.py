@@ -15,7 +15,7 @@ from llmproxy.litellm.client import LiteLLMClient
 from llmproxy.litellm.dataplane import first_paragraph, one_token_chat
 from llmproxy.plan import PlanOptions, build_plan
 from llmproxy.probe import ProbeReport, changed_names, managed_names, render_probe_text, run_probe
-from llmproxy.secrets import redactor
+from llmproxy.redaction import redactor
 from tests.unit.plan.builders import FP, cred, dep, desired, live_cred_of, live_dep_of, live_state
 
 BASE = "http://litellm.test"
