@@ -49,13 +49,13 @@ class UnsafePlanRefused(PlanRefused):
 
     def __init__(self, unsafe: Sequence[UnsafePlan]) -> None:
         super().__init__("the plan is over the safety threshold: " + "; ".join(map(str, unsafe)),
-                         hint="re-run with --force if that is intended (or raise --max-delete-pct / "
+                         hint="re-run with --allow-unsafe if that is intended (or raise --max-delete-pct / "
                               "--max-update-pct)")
         self.unsafe = tuple(unsafe)
 
 
 def refuse_if_inapplicable(plan: Plan) -> None:
-    """A plan with conflicts or broken references is never applied, not even with --force."""
+    """A plan with conflicts or broken references is never applied, not even with --allow-unsafe."""
     if plan.refused:
         raise PlanRefused("the plan cannot be applied: " + "; ".join(plan.conflicts + plan.broken_refs),
                           hint="fix the config (or the objects named) and run plan again")
@@ -166,7 +166,7 @@ class Manager:
             raise ChecksumMismatch(plan, checksum)
         if dry_run or not plan.has_changes:
             return False
-        if plan.unsafe and not options.force:
+        if plan.unsafe and not options.allow_unsafe:
             raise UnsafePlanRefused(plan.unsafe)
         hooks.confirm(plan)
         return True

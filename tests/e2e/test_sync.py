@@ -153,7 +153,7 @@ def test_secrets_never_printed(litellm: Harness, tmp_path: Path) -> None:
     write_config(tmp_path, base_config())
     outputs = []
     for args in (["plan"], ["plan", "--output", "json"], ["plan", "--output", "markdown"],
-                 ["sync", "--yes"], ["sync", "--force", "--yes", "--output", "json"], ["render"]):
+                 ["sync", "--yes"], ["sync", "--repush", "--yes", "--output", "json"], ["render"]):
         proc = llmproxy(litellm, args, cwd=tmp_path, env=ENV)
         outputs.append(proc.stdout + proc.stderr)
     text = "\n".join(outputs)

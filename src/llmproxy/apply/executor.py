@@ -57,7 +57,7 @@ class Applier:
                  on_outcome: Callable[[Outcome], None] | None = None, settle: float = 0.0,
                  notify: Callable[[str], None] | None = None,
                  sleep: Callable[[float], None] = time.sleep, poll: float = 2.0) -> None:
-        if plan.refused or (plan.unsafe and not plan.forced):
+        if plan.refused or (plan.unsafe and not plan.unsafe_allowed):
             raise PlanRefused("refusing to apply a plan with conflicts, broken references or over the "
                               "safety threshold (Manager.sync says why)")
         self.target = target

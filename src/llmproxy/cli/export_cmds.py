@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import re
+import tempfile
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from llmproxy.cli.common import ApiKeyOpt, BaseUrlOpt, EnvFileOpt, TimeoutOpt, err, out
+from llmproxy.cli.common import ApiKeyFileOpt, ApiKeyOpt, BaseUrlOpt, EnvFileOpt, TimeoutOpt, err, out
 from llmproxy.config.schema import OWNER_PATTERN
 from llmproxy.desired.model import DEFAULT_OWNER
 from llmproxy.errors import LLMProxyError
@@ -24,6 +27,23 @@ def _json(data: Any) -> str:
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
+def write_atomic(path: Path, text: str, mode: int) -> None:
+    """Write ``text`` to a temporary file beside ``path`` (created with ``mode``: the local file is
+    0600 from its first byte), then rename it over ``path``: a reader never sees half a file."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        os.fchmod(fd, mode)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
 def _write(directory: Path, result: ExportResult, force: bool) -> list[Path]:
     paths = [directory / name for name in FILES]
     existing = [str(p) for p in paths if p.exists()]
@@ -34,8 +54,8 @@ def _write(directory: Path, result: ExportResult, force: bool) -> list[Path]:
         raise LLMProxyError(f"-o {directory}: not a directory")
     try:
         directory.mkdir(parents=True, exist_ok=True)
-        for path, data in zip(paths, (result.config, result.local), strict=True):
-            path.write_text(_json(data), encoding="utf-8")
+        for path, data, mode in zip(paths, (result.config, result.local), (0o644, 0o600), strict=True):
+            write_atomic(path, _json(data), mode)
     except OSError as exc:
         raise LLMProxyError(f"cannot write to {directory}: {exc.strerror or exc}") from None
     return paths
@@ -71,6 +91,7 @@ def export_cmd(
         "--owner", help="Owner the config will manage as; objects of other owners are left out.")] = DEFAULT_OWNER,
     force: Annotated[bool, typer.Option("--force", help="Overwrite existing files in DIR.")] = False,
     env_file: EnvFileOpt = None, base_url: BaseUrlOpt = None, api_key: ApiKeyOpt = None,
+    api_key_file: ApiKeyFileOpt = None,
     timeout: TimeoutOpt = DEFAULT_TIMEOUT,
 ) -> None:
     """Describe the live LiteLLM as a config (credentials, DB models, aliases, fallbacks, router

@@ -16,6 +16,7 @@ from typing import Annotated, Any
 import typer
 
 from llmproxy.cli.common import (
+    ApiKeyFileOpt,
     ApiKeyOpt,
     BaseUrlOpt,
     ConfigOpt,
@@ -28,7 +29,7 @@ from llmproxy.cli.common import (
 from llmproxy.errors import Aborted, LLMProxyError, NotFound
 from llmproxy.keys import render, users
 from llmproxy.keys.defaults import load_key_defaults
-from llmproxy.keys.lookup import find_key, list_keys, short
+from llmproxy.keys.lookup import find_key, key_scope, list_keys, scope_hint, short
 from llmproxy.keys.model_names import unknown_models
 from llmproxy.keys.rotate import RotationIncomplete, rotate_key
 from llmproxy.keys.service import Minted, create_key, delete_key, key_info, update_key
@@ -139,6 +140,7 @@ def create(
     no_defaults: Annotated[bool, typer.Option("--no-defaults", help="Ignore the config's 'keys' defaults.")] = False,
     output: OutputOpt = Output.text, config: ConfigOpt = None, local: LocalOpt = None,
     env_file: EnvFileOpt = None, base_url: BaseUrlOpt = None, api_key: ApiKeyOpt = None,
+    api_key_file: ApiKeyFileOpt = None,
     timeout: TimeoutOpt = DEFAULT_TIMEOUT,
 ) -> None:
     """Mint a key for a user (found by exact email or id, created if missing). Prints the key once."""
@@ -168,7 +170,8 @@ def list_(
     team: Annotated[str | None, typer.Option(
         "--team", metavar="TEAM_ID", help="Only this team's keys.", show_default=False)] = None,
     output: OutputOpt = Output.text, env_file: EnvFileOpt = None,
-    base_url: BaseUrlOpt = None, api_key: ApiKeyOpt = None, timeout: TimeoutOpt = DEFAULT_TIMEOUT,
+    base_url: BaseUrlOpt = None, api_key: ApiKeyOpt = None,
+    api_key_file: ApiKeyFileOpt = None, timeout: TimeoutOpt = DEFAULT_TIMEOUT,
 ) -> None:
     """All keys (every page): alias, user, team, models, spend/budget, limits, expiry. No secrets."""
     with _client(base_url, api_key, env_file, timeout) as client:
@@ -181,6 +184,9 @@ def list_(
         elif user:
             user_ids = [user]
         rows = [r for uid in user_ids for r in list_keys(client, user_id=uid, team_id=team)]
+        scope = key_scope(client)
+    if scope:
+        _say(f"note: {scope_hint(scope)}; only the keys it can see are listed")
     rows.sort(key=lambda r: (str(r.get("key_alias") or "~"), str(r.get("token"))))
     if output is Output.json:
         _write(render.to_json({"count": len(rows), "keys": [render.public_view(r) for r in rows]}))
@@ -194,7 +200,8 @@ def list_(
 def info(
     alias: KeyArg,
     output: OutputOpt = Output.text, env_file: EnvFileOpt = None,
-    base_url: BaseUrlOpt = None, api_key: ApiKeyOpt = None, timeout: TimeoutOpt = DEFAULT_TIMEOUT,
+    base_url: BaseUrlOpt = None, api_key: ApiKeyOpt = None,
+    api_key_file: ApiKeyFileOpt = None, timeout: TimeoutOpt = DEFAULT_TIMEOUT,
 ) -> None:
     """One key in full detail (never its secret)."""
     with _client(base_url, api_key, env_file, timeout) as client:
@@ -218,7 +225,8 @@ def update(
         "--block/--unblock", help="Refuse / allow requests with the key.", show_default=False)] = None,
     strict: StrictOpt = False,
     output: OutputOpt = Output.text, env_file: EnvFileOpt = None,
-    base_url: BaseUrlOpt = None, api_key: ApiKeyOpt = None, timeout: TimeoutOpt = DEFAULT_TIMEOUT,
+    base_url: BaseUrlOpt = None, api_key: ApiKeyOpt = None,
+    api_key_file: ApiKeyFileOpt = None, timeout: TimeoutOpt = DEFAULT_TIMEOUT,
 ) -> None:
     """Change a key's models, budget, limits, expiry or metadata in place (same secret)."""
     settings = _settings(models, max_budget, budget_duration, rpm_limit, tpm_limit, duration, metadata)
@@ -236,7 +244,8 @@ def update(
 def rotate(
     alias: KeyArg,
     output: OutputOpt = Output.text, env_file: EnvFileOpt = None,
-    base_url: BaseUrlOpt = None, api_key: ApiKeyOpt = None, timeout: TimeoutOpt = DEFAULT_TIMEOUT,
+    base_url: BaseUrlOpt = None, api_key: ApiKeyOpt = None,
+    api_key_file: ApiKeyFileOpt = None, timeout: TimeoutOpt = DEFAULT_TIMEOUT,
 ) -> None:
     """A new secret for the same alias and limits; the old one stops working. Prints the key once."""
     with _client(base_url, api_key, env_file, timeout) as client:
@@ -258,7 +267,8 @@ def delete(
     alias: KeyArg,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
     output: OutputOpt = Output.text, env_file: EnvFileOpt = None,
-    base_url: BaseUrlOpt = None, api_key: ApiKeyOpt = None, timeout: TimeoutOpt = DEFAULT_TIMEOUT,
+    base_url: BaseUrlOpt = None, api_key: ApiKeyOpt = None,
+    api_key_file: ApiKeyFileOpt = None, timeout: TimeoutOpt = DEFAULT_TIMEOUT,
 ) -> None:
     """Delete a key: requests with it are refused from then on."""
     with _client(base_url, api_key, env_file, timeout) as client:

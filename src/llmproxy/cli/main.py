@@ -10,7 +10,7 @@ import typer
 from rich.text import Text
 
 from llmproxy import __version__
-from llmproxy.cli import config_cmds, export_cmds, keys_cmds, plan_cmds, probe_cmds, status_cmds
+from llmproxy.cli import config_cmds, export_cmds, keys_cmds, metavars, plan_cmds, probe_cmds, status_cmds
 from llmproxy.cli.common import err
 from llmproxy.errors import LLMProxyError
 from llmproxy.redaction import redactor
@@ -37,11 +37,12 @@ def _root(version: bool = typer.Option(False, "--version", callback=_version, is
 
 def create_app() -> typer.Typer:
     """The ``llmproxy`` command with every subcommand registered."""
+    metavars.install()
     app = typer.Typer(
         name="llmproxy",
         help="Configuration as code for a self-hosted LiteLLM gateway: validate, plan, sync, keys.",
         no_args_is_help=True,
-        add_completion=False,
+        add_completion=True,  # --install-completion / --show-completion (bash, zsh, fish)
         pretty_exceptions_enable=False,
         rich_markup_mode=None,
     )

@@ -5,13 +5,15 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from enum import Enum
 from typing import Annotated
 
 import typer
 
-from llmproxy.apply.report import ApplyReport, Outcome
+from llmproxy.apply.report import OK, ApplyReport, Outcome
 from llmproxy.cli.common import (
+    ApiKeyFileOpt,
     ApiKeyOpt,
     BaseUrlOpt,
     ConfigOpt,
@@ -48,7 +50,20 @@ class SyncFormat(str, Enum):
 
 
 OnlyOpt = Annotated[list[str] | None, typer.Option(
-    "--only", help=f"Limit to kinds: {only_help()} (comma-separated, repeatable).", show_default=False)]
+    "--only", metavar="KINDS", help=f"Limit to kinds: {only_help()} (comma-separated, repeatable).",
+    show_default=False)]
+RepushOpt = Annotated[bool, typer.Option(
+    "--repush", "--force", help="Re-push every selected managed object (e.g. after rotating a provider key).")]
+AllowUnsafeOpt = Annotated[bool, typer.Option(
+    "--allow-unsafe", help="Allow a plan over the safety thresholds (--max-delete-pct / --max-update-pct).")]
+MaxDeleteOpt = Annotated[float | None, typer.Option(
+    "--max-delete-pct", min=0.0, max=100.0, show_default=False, metavar="PCT",
+    help="Refuse to delete or replace more than this % of a kind's managed objects "
+         "[config: sync.max_delete_pct; default: 30].")]
+MaxUpdateOpt = Annotated[float | None, typer.Option(
+    "--max-update-pct", min=0.0, max=100.0, show_default=False, metavar="PCT",
+    help="Refuse to update more than this % of a kind's managed objects "
+         "[config: sync.max_update_pct; default: 30].")]
 PruneOpt = Annotated[bool, typer.Option("--prune", help="Also delete managed objects no longer in the config.")]
 
 
@@ -64,18 +79,26 @@ def _show(plan: Plan, fmt: str) -> None:
 def plan_cmd(
     only: OnlyOpt = None,
     prune: PruneOpt = False,
+    force: RepushOpt = False,
+    allow_unsafe: AllowUnsafeOpt = False,
+    max_delete_pct: MaxDeleteOpt = None,
+    max_update_pct: MaxUpdateOpt = None,
     output: Annotated[PlanFormat, typer.Option("--output", "-o", help="text, json or markdown.")] = PlanFormat.text,
     detailed_exitcode: Annotated[bool, typer.Option(
         "--detailed-exitcode", help="Exit 0 = no changes, 2 = changes pending, 1 = error.")] = False,
     config: ConfigOpt = None, local: LocalOpt = None, env_file: EnvFileOpt = None,
-    base_url: BaseUrlOpt = None, api_key: ApiKeyOpt = None, timeout: TimeoutOpt = DEFAULT_TIMEOUT,
+    base_url: BaseUrlOpt = None, api_key: ApiKeyOpt = None,
+    api_key_file: ApiKeyFileOpt = None, timeout: TimeoutOpt = DEFAULT_TIMEOUT,
 ) -> None:
-    """Show what sync would change. Read-only: never writes to LiteLLM."""
+    """Show what sync would change. Read-only: never writes to LiteLLM. Takes sync's flags, so
+    its checksum is the one `sync --checksum` with the same flags applies."""
     kinds = parse_only(only)
     manager = Manager.open(config=config, local=local, env_file=env_file, base_url=base_url,
-                           api_key=api_key, timeout=timeout)
+                           api_key=api_key, timeout=timeout,
+                           threshold_overrides={"max_delete_pct": max_delete_pct,
+                                                "max_update_pct": max_update_pct})
     try:
-        _, plan = manager.plan(PlanOptions(only=kinds, prune=prune))
+        _, plan = manager.plan(PlanOptions(only=kinds, prune=prune, force=force, allow_unsafe=allow_unsafe))
     finally:
         manager.close()
     _show(plan, output.value)
@@ -87,30 +110,25 @@ def plan_cmd(
 def sync_cmd(
     only: OnlyOpt = None,
     prune: PruneOpt = False,
-    force: Annotated[bool, typer.Option("--force", help="Re-push every selected managed object, and "
-                                        "allow plans over the safety threshold.")] = False,
+    force: RepushOpt = False,
+    allow_unsafe: AllowUnsafeOpt = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the plan and stop "
                                           "(exit 0 = no changes, 2 = changes).")] = False,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask before deleting.")] = False,
     concurrency: Annotated[int, typer.Option("--concurrency", min=1, max=64,
                                              help="Parallel writes.")] = 4,
-    checksum: Annotated[str | None, typer.Option("--checksum", help="Apply only if the plan has "
+    checksum: Annotated[str | None, typer.Option("--checksum", metavar="CHECKSUM", help="Apply only if the plan has "
                                                  "this checksum (from a reviewed `llmproxy plan`).")] = None,
-    max_delete_pct: Annotated[float | None, typer.Option(
-        "--max-delete-pct", min=0.0, max=100.0, show_default=False,
-        help="Refuse to delete or replace more than this % of a kind's managed objects "
-             "[config: sync.max_delete_pct; default: 30].")] = None,
-    max_update_pct: Annotated[float | None, typer.Option(
-        "--max-update-pct", min=0.0, max=100.0, show_default=False,
-        help="Refuse to update more than this % of a kind's managed objects "
-             "[config: sync.max_update_pct; default: 30].")] = None,
+    max_delete_pct: MaxDeleteOpt = None,
+    max_update_pct: MaxUpdateOpt = None,
     output: Annotated[SyncFormat, typer.Option("--output", "-o", help="text or json.")] = SyncFormat.text,
     lock_wait: Annotated[float, typer.Option(
         "--lock-wait", min=0.0,
         help="Seconds to wait while another sync holds the gateway's lease, then refuse.")] = DEFAULT_WAIT,
     probe: ProbeOpt = False, probe_model: ProbeModelOpt = None, probe_timeout: ProbeTimeoutOpt = PROBE_TIMEOUT,
     config: ConfigOpt = None, local: LocalOpt = None, env_file: EnvFileOpt = None,
-    base_url: BaseUrlOpt = None, api_key: ApiKeyOpt = None, timeout: TimeoutOpt = DEFAULT_TIMEOUT,
+    base_url: BaseUrlOpt = None, api_key: ApiKeyOpt = None,
+    api_key_file: ApiKeyFileOpt = None, timeout: TimeoutOpt = DEFAULT_TIMEOUT,
 ) -> None:
     """Make LiteLLM match the config: plan, apply, verify; with --probe, then prove that every
     model group it created or changed answers a real request."""
@@ -119,15 +137,23 @@ def sync_cmd(
     probing = probe or bool(explicit)
     probed: ProbeReport | None = None
     as_json = output is SyncFormat.json
-    hooks = SyncHooks(planned=(lambda _plan: None) if as_json else (lambda plan: render_text(plan, out)),
-                      confirm=lambda plan: _confirm_deletions(plan, yes), applying=_progress)
+    seen = _Seen()
+
+    def planned(plan: Plan) -> None:
+        seen.plan = plan
+        if not as_json:
+            render_text(plan, out)
+
+    hooks = SyncHooks(planned=planned, confirm=lambda plan: _confirm_deletions(plan, yes),
+                      applying=lambda plan: _progress(plan, seen.outcomes))
     manager = Manager.open(config=config, local=local, env_file=env_file, base_url=base_url,
                            api_key=api_key, timeout=timeout,
                            threshold_overrides={"max_delete_pct": max_delete_pct,
                                                 "max_update_pct": max_update_pct})
     try:
-        result = manager.sync(PlanOptions(only=kinds, prune=prune, force=force), checksum=checksum,
-                              dry_run=dry_run, concurrency=concurrency, hooks=hooks, lease_wait=lock_wait)
+        result = manager.sync(PlanOptions(only=kinds, prune=prune, force=force, allow_unsafe=allow_unsafe),
+                              checksum=checksum, dry_run=dry_run, concurrency=concurrency, hooks=hooks,
+                              lease_wait=lock_wait)
         if result.report is None and not result.plan.has_changes and not dry_run:
             err.print("Nothing to do: no write requests made.")
             if probing:
@@ -139,6 +165,9 @@ def sync_cmd(
         if as_json:
             _print_sync_json(exc.plan, None)
         raise
+    except KeyboardInterrupt:
+        _interrupted(seen)
+        raise typer.Exit(130) from None
     finally:
         manager.close()
     plan, report = result.plan, result.report
@@ -158,10 +187,46 @@ def sync_cmd(
         raise typer.Exit(1)
 
 
+@dataclass
+class _Seen:
+    """What a sync got to before an interrupt: its plan and the outcomes reported so far."""
+
+    plan: Plan | None = None
+    outcomes: list[Outcome] = field(default_factory=list)
+
+
 @contextmanager
-def _progress(plan: Plan) -> Iterator[Callable[[Outcome], None]]:
+def _progress(plan: Plan, outcomes: list[Outcome]) -> Iterator[Callable[[Outcome], None]]:
     with progress_reporter(len(plan.changes)) as reporter:
-        yield reporter.outcome
+        def record(outcome: Outcome) -> None:
+            outcomes.append(outcome)
+            reporter.outcome(outcome)
+
+        yield record
+
+
+def _interrupted(seen: _Seen) -> None:
+    """Ctrl-C during sync: say what was applied and what was not (stderr)."""
+    if seen.plan is None:
+        err.print("interrupted while planning: nothing was applied", markup=False)
+        return
+    outcomes = list(seen.outcomes)
+    done = {id(o.change) for o in outcomes}
+    applied = [o for o in outcomes if o.status == OK]
+    other = [o for o in outcomes if o.status != OK]
+    pending = [c for c in seen.plan.changes if id(c) not in done]
+    err.print(f"interrupted: {len(applied)} of {len(seen.plan.changes)} change(s) applied, "
+              f"{len(other)} failed or skipped, {len(pending)} not applied", markup=False)
+    for o in applied:
+        err.print(f"  applied      {o.change.action.value} {o.change.kind} {o.change.key}", markup=False)
+    for o in other:
+        err.print(f"  {o.status:<12} {o.change.action.value} {o.change.kind} {o.change.key}: {o.detail}",
+                  markup=False)
+    for c in pending:
+        err.print(f"  not applied  {c.action.value} {c.kind} {c.key}", markup=False)
+    if pending:
+        err.print("  (a write in flight at the interrupt may or may not have landed: "
+                  "run `llmproxy plan` to see what is left)", markup=False)
 
 
 def _probe_outcome(probed: ProbeReport | None, as_json: bool, empty: str) -> None:

@@ -8,7 +8,16 @@ from typing import Annotated
 
 import typer
 
-from llmproxy.cli.common import ApiKeyOpt, BaseUrlOpt, ConfigOpt, EnvFileOpt, LocalOpt, TimeoutOpt, out
+from llmproxy.cli.common import (
+    ApiKeyFileOpt,
+    ApiKeyOpt,
+    BaseUrlOpt,
+    ConfigOpt,
+    EnvFileOpt,
+    LocalOpt,
+    TimeoutOpt,
+    out,
+)
 from llmproxy.litellm.client import LiteLLMClient
 from llmproxy.litellm.connection import resolve_connection
 from llmproxy.probe import ProbeReport, managed_names, render_probe_text, run_probe
@@ -47,7 +56,8 @@ def probe_cmd(
     output: Annotated[ProbeFormat, typer.Option("--output", "-o", help="text or json.")] = ProbeFormat.text,
     probe_timeout: ProbeTimeoutOpt = DEFAULT_TIMEOUT,
     config: ConfigOpt = None, local: LocalOpt = None, env_file: EnvFileOpt = None,
-    base_url: BaseUrlOpt = None, api_key: ApiKeyOpt = None, timeout: TimeoutOpt = 30.0,
+    base_url: BaseUrlOpt = None, api_key: ApiKeyOpt = None, api_key_file: ApiKeyFileOpt = None,
+    timeout: TimeoutOpt = 30.0,
 ) -> None:
     """Prove the gateway serves: one 1-token chat request per name through LiteLLM (it costs
     tokens), with fallbacks off. Reports OK or LiteLLM's status and reason, and the latency, per

@@ -7,8 +7,8 @@ from typing import Annotated
 
 import typer
 
-from llmproxy.cli.common import ApiKeyOpt, BaseUrlOpt, ConfigOpt, EnvFileOpt, LocalOpt, TimeoutOpt, out
-from llmproxy.cli.plan_cmds import OnlyOpt, PruneOpt
+from llmproxy.cli.common import ApiKeyFileOpt, ApiKeyOpt, BaseUrlOpt, ConfigOpt, EnvFileOpt, LocalOpt, TimeoutOpt, out
+from llmproxy.cli.plan_cmds import OnlyOpt
 from llmproxy.cli.probe_cmds import ProbeModelOpt, ProbeOpt, ProbeTimeoutOpt, probe_names
 from llmproxy.kinds import parse_only
 from llmproxy.litellm.connection import DEFAULT_TIMEOUT
@@ -16,6 +16,10 @@ from llmproxy.plan.builder import PlanOptions
 from llmproxy.probe.runner import DEFAULT_TIMEOUT as PROBE_TIMEOUT
 from llmproxy.status import render_json, render_text, run_status
 from llmproxy.status.service import ProbeRequest
+
+StatusPruneOpt = Annotated[bool, typer.Option(
+    "--prune", help="Count managed objects no longer in the config as drift, as `sync --prune` would "
+                    "remove them (status itself never changes anything).")]
 
 
 class StatusFormat(str, Enum):
@@ -26,10 +30,11 @@ class StatusFormat(str, Enum):
 def status_cmd(
     output: Annotated[StatusFormat, typer.Option("--output", "-o", help="text or json.")] = StatusFormat.text,
     only: OnlyOpt = None,
-    prune: PruneOpt = False,
+    prune: StatusPruneOpt = False,
     probe: ProbeOpt = False, probe_model: ProbeModelOpt = None, probe_timeout: ProbeTimeoutOpt = PROBE_TIMEOUT,
     config: ConfigOpt = None, local: LocalOpt = None, env_file: EnvFileOpt = None,
-    base_url: BaseUrlOpt = None, api_key: ApiKeyOpt = None, timeout: TimeoutOpt = DEFAULT_TIMEOUT,
+    base_url: BaseUrlOpt = None, api_key: ApiKeyOpt = None,
+    api_key_file: ApiKeyFileOpt = None, timeout: TimeoutOpt = DEFAULT_TIMEOUT,
 ) -> None:
     """Can I sync, and is anything drifting? LiteLLM's URL and version, admin key, database,
     store_model_in_db, object counts, and the plan's summary. Read-only (with --probe it also sends

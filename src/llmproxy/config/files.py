@@ -31,24 +31,45 @@ def local_path_for(config: Path) -> Path:
     return config.with_name(f"{config.stem}.local.json")
 
 
+def _unusable(path: Path) -> str | None:
+    """Why ``path`` cannot be read as a file ("not found" only when nothing is there)."""
+    if path.is_file():
+        return None
+    if path.is_dir():
+        return "is a directory, not a file"
+    if path.is_symlink():
+        try:
+            path.resolve(strict=True)
+        except RuntimeError:
+            return "is a symbolic link loop"
+        except OSError:
+            return "is a broken symbolic link (its target does not exist)"
+    if path.exists():
+        return "is not a regular file"
+    return "not found"
+
+
 def locate(config: Path | None, local: Path | None, env_file: Path | None) -> tuple[ConfigPaths, list[ConfigIssue]]:
     """Apply the defaults. Files named explicitly must exist; default ones are optional."""
     issues: list[ConfigIssue] = []
     config_path = config if config is not None else DEFAULT_CONFIG
-    if not config_path.is_file():
+    why = _unusable(config_path)
+    if why:
         how = "" if config is not None else " (pass --config PATH)"
-        issues.append(ConfigIssue(f"config file not found{how}", file=str(config_path)))
+        issues.append(ConfigIssue(f"config file {why}{how}", file=str(config_path)))
     if local is not None:
         local_path: Path | None = local
-        if not local.is_file():
-            issues.append(ConfigIssue("local override file not found (--local)", file=str(local)))
+        why = _unusable(local)
+        if why:
+            issues.append(ConfigIssue(f"local override file {why} (--local)", file=str(local)))
     else:
         candidate = local_path_for(config_path)
         local_path = candidate if candidate.is_file() else None
     if env_file is not None:
         env_path: Path | None = env_file
-        if not env_file.is_file():
-            issues.append(ConfigIssue("env file not found (--env-file)", file=str(env_file)))
+        why = _unusable(env_file)
+        if why:
+            issues.append(ConfigIssue(f"env file {why} (--env-file)", file=str(env_file)))
     else:
         env_path = DEFAULT_ENV_FILE if DEFAULT_ENV_FILE.is_file() else None
     return ConfigPaths(config_path, local_path, env_path), issues

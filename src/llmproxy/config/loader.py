@@ -18,6 +18,7 @@ from llmproxy.config.routing import compile_routing, duplicate_issues
 from llmproxy.config.schema_errors import check
 from llmproxy.desired.model import DEFAULT_OWNER, DesiredState
 from llmproxy.errors import ConfigError, ConfigIssue
+from llmproxy.redaction import register_secrets
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,8 @@ def load_config(config: Path | None = None, local: Path | None = None,
     origins = Origins(paths.config, paths.local, local_doc)
     env = Environment(paths.env_file)
     document, sources, env_issues = _resolve_document(base, local_doc, origins, env)
+    # Secrets written literally (config.local.json) are as secret as ${VAR} values.
+    register_secrets(document)
 
     validated, issues = check(document, origins.file_for)
     if validated is None:

@@ -268,7 +268,7 @@ Percent = Annotated[float, Field(ge=0, le=100)]
 
 
 class SyncPolicy(ConfigObject):
-    """Safety thresholds of ``llmproxy sync`` (flags override them; ``--force`` skips them)."""
+    """Safety thresholds of ``llmproxy sync`` (flags override them; ``--allow-unsafe`` skips them)."""
 
     max_delete_pct: Percent | None = Field(
         None, description="Refuse a plan that deletes or replaces more than this % of the managed "

@@ -11,12 +11,13 @@ one), and so does one with ``access_groups: []`` (the compiler never writes an e
 
 from __future__ import annotations
 
+import json
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from llmproxy.desired.model import canonical_json
+from llmproxy.desired.model import thaw
 from llmproxy.export.providers import ProviderFold
 from llmproxy.export.views import ModelView
 
@@ -96,7 +97,7 @@ def _group_models(candidates: list[_Candidate], prefix: str, result: CompactResu
         variants: dict[str, tuple[dict[str, Any], tuple[str, ...] | None, list[_Candidate]]] = {}
         for c in by_id[model_id]:
             spec, groups = _spec(c, c.view.model_name[len(prefix):])
-            key = canonical_json([spec, groups])
+            key = json.dumps(thaw([spec, groups]), sort_keys=True, default=repr)  # SecretRef: by name
             variants.setdefault(key, (spec, groups, []))[2].append(c)
         (spec, groups, members), *others = variants.values()
         out[model_id] = (_entry([c.view.model_name[len(prefix):] for c in members], model_id, spec), groups)

@@ -22,6 +22,7 @@ from llmproxy.export.views import ModelView, SecretRef
 from llmproxy.litellm.client import LiteLLMClient
 from llmproxy.litellm.read import read_live
 from llmproxy.live.model import LiveState
+from llmproxy.redaction import env_var_name, hide_url_passwords, url_passwords
 
 
 @dataclass(frozen=True)
@@ -120,13 +121,28 @@ def build_export(live: LiveState, sources: Mapping[str, str], owner: str) -> Exp
     notes += [f"model {v.model_name!r} (id {v.id}) cannot be written so that llmproxy reads it back "
               "unchanged; left out" for v in sel.models if v.id in dropped]
     local = {"providers": {n: {"api_key": f.api_key} for n, f in providers.items()}} if providers else {}
+    env_vars = _env_vars(current)
     return ExportResult(
-        config=render(_document(current, owner, with_keys=False), _reference),
-        local=render(local, _reference),
-        env_vars=_env_vars(current),
+        config=_url_passwords_as_vars(render(_document(current, owner, with_keys=False), _reference), env_vars),
+        local=_url_passwords_as_vars(render(local, _reference), env_vars),
+        env_vars=env_vars,
         notes=notes,
         counts=_counts(current, views),
     )
+
+
+def _url_passwords_as_vars(doc: Any, env_vars: list[EnvVar], path: tuple[str, ...] = ()) -> Any:
+    """Every URL password (``http://user:PASSWORD@host``) as a ``${VAR}``: never in clear in a file."""
+    if isinstance(doc, dict):
+        return {k: _url_passwords_as_vars(v, env_vars, (*path, str(k))) for k, v in doc.items()}
+    if isinstance(doc, list):
+        return [_url_passwords_as_vars(v, env_vars, (*path, str(i))) for i, v in enumerate(doc)]
+    if isinstance(doc, str) and url_passwords(doc):
+        var = env_var_name(*path[-3:], "password")
+        if all(e.name != var for e in env_vars):
+            env_vars.append(EnvVar(var, f"the password in the URL at {'.'.join(path)}"))
+        return hide_url_passwords(doc, f"${{{var}}}")
+    return doc
 
 
 def _reference(ref: SecretRef) -> str:

@@ -28,7 +28,7 @@ from llmproxy.desired.model import DeploymentIdentity, thaw
 from llmproxy.litellm.api import CAPABILITIES
 from llmproxy.live.model import LiveCredential, LiveDeployment
 from llmproxy.plan.compare import same
-from llmproxy.redaction import env_var_name, is_env_reference, is_sensitive_key
+from llmproxy.redaction import env_var_name, is_env_reference, is_sensitive_key, masked_by_litellm
 
 #: Cost-map fields whose names the rules in ``is_cost_map_field`` do not already cover.
 COST_MAP_FIELDS = frozenset({
@@ -64,13 +64,34 @@ def is_secret(key: str, value: Any) -> bool:
     return isinstance(value, str) and is_sensitive_key(key) and not is_env_reference(value)
 
 
-def litellm_params_view(params: Mapping[str, Any], secret_var: Any) -> dict[str, Any]:
-    """``params`` without server defaults and nulls; secrets as ``SecretRef(secret_var(key))``."""
+def _nested_secrets(value: Any, secret_var: Any, path: tuple[str, ...]) -> Any:
+    """A mapping with its secret-named (or LiteLLM-masked) leaves as ``SecretRef``: LiteLLM shows
+    ``extra_headers.Authorization`` masked, and a mask must never be exported as a value."""
+    if isinstance(value, Mapping):
+        return {k: (SecretRef(secret_var("_".join((*path, str(k)))))
+                    if isinstance(v, str) and not is_env_reference(v)
+                    and (is_sensitive_key(str(k)) or masked_by_litellm(str(k)))
+                    else _nested_secrets(v, secret_var, (*path, str(k))))
+                for k, v in value.items()}
+    return thaw(value)
+
+
+def litellm_params_view(params: Mapping[str, Any], secret_var: Any,
+                        hidden: Iterable[str] = ()) -> dict[str, Any]:
+    """``params`` without server defaults and nulls; secrets as ``SecretRef(secret_var(key))``,
+    also those nested in mappings and those LiteLLM does not return at all (``hidden``: secret
+    fields the ownership marker says were set, such as a model's own ``api_key``)."""
     out: dict[str, Any] = {}
     for key, value in params.items():
         if value is None or (key in CAPABILITIES.server_default_params and value is False):
             continue
-        out[key] = SecretRef(secret_var(key)) if is_secret(key, value) else thaw(value)
+        if is_secret(key, value):
+            out[key] = SecretRef(secret_var(key))
+        else:
+            out[key] = _nested_secrets(value, secret_var, (key,))
+    for key in hidden:
+        if key not in out and "." not in key:
+            out[key] = SecretRef(secret_var(key))
     return out
 
 
@@ -107,7 +128,18 @@ class ModelView:
 
     @property
     def secrets(self) -> dict[str, SecretRef]:
-        return {k: v for k, v in self.litellm_params.items() if isinstance(v, SecretRef)}
+        """Every ``SecretRef`` in ``litellm_params`` by dotted path."""
+        out: dict[str, SecretRef] = {}
+
+        def walk(value: Mapping[str, Any], prefix: str) -> None:
+            for k, v in value.items():
+                if isinstance(v, SecretRef):
+                    out[prefix + k] = v
+                elif isinstance(v, Mapping):
+                    walk(v, f"{prefix}{k}.")
+
+        walk(self.litellm_params, "")
+        return out
 
     def literal(self) -> dict[str, Any]:
         out: dict[str, Any] = {"model_name": self.model_name, "litellm_params": dict(self.litellm_params)}
@@ -117,12 +149,11 @@ class ModelView:
 
 
 def model_view(dep: LiveDeployment) -> ModelView:
-    params = litellm_params_view(dep.litellm_params, lambda key: env_var_name(dep.model_name, key))
     # LiteLLM removes some secrets from what it shows (api_key, ...); the marker says llmproxy set
     # them (e.g. a provider's os.environ/ key, which goes on every deployment). Leaving them out
     # would make the exported config drop the key: they become variables like any secret.
-    for key in sorted((dep.marker.secrets or {}) if dep.marker else ()):
-        params.setdefault(key, SecretRef(env_var_name(dep.model_name, key)))
+    hidden = sorted((dep.marker.secrets or {}) if dep.marker else ())
+    params = litellm_params_view(dep.litellm_params, lambda key: env_var_name(dep.model_name, key), hidden)
     marked = dep.marker.info_fields if dep.marker else ()
     return ModelView(dep.id, dep.identity, params, model_info_view(dep.model_info, dep.litellm_params, marked))
 

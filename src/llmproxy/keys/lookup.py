@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from llmproxy.errors import LLMProxyError, NotFound
 from llmproxy.litellm import keys_api as api
 from llmproxy.litellm.client import LiteLLMClient
+from llmproxy.litellm.probe import user_role
 from llmproxy.redaction import redactor
 
 HASH = re.compile(r"[0-9a-f]{64}")
@@ -66,12 +68,39 @@ def find_key(client: LiteLLMClient, ref: str) -> dict[str, Any]:
         if not rows and HASH_PREFIX.fullmatch(ref):
             rows = [r for r in list_keys(client) if str(r.get("token", "")).startswith(ref)]
     if not rows:
+        scope = key_scope(client)
+        if scope:
+            raise NotFound(f"no key with {describe(ref)} that the key in use can see", hint=scope_hint(scope))
         raise NotFound(f"no key with {describe(ref)}", hint=_not_found_hint(client, ref))
     if len(rows) > 1:
         prefixes = ", ".join(short(r.get("token")) for r in rows)
         raise AmbiguousKey(f"{len(rows)} keys match {describe(ref)} (hashes {prefixes})",
                            hint="address one of them by its hash prefix instead of the alias")
     return rows[0]
+
+
+ADMIN_ROLE = "proxy_admin"
+
+
+def key_scope(client: LiteLLMClient) -> str | None:
+    """None when the key in use sees every key (the master key, a proxy_admin's key, or when it
+    cannot be told); else whose key it is — LiteLLM then shows only that user's own keys."""
+    try:
+        body = api.calling_key_info(client)
+    except LLMProxyError:  # NotFound: the master key is not a virtual key
+        return None
+    info: Any = body.get("info") if isinstance(body, Mapping) else None
+    user_id = info.get("user_id") if isinstance(info, Mapping) else None
+    role = user_role(client, str(user_id)) if user_id else None
+    if role == ADMIN_ROLE:
+        return None
+    return f"a virtual key of user {user_id!r} (role {role or 'unknown'})" if user_id \
+        else "a team or service key"
+
+
+def scope_hint(scope: str) -> str:
+    return (f"the key in use is {scope}: LiteLLM shows it only its own keys; use the master key or a "
+            f"{ADMIN_ROLE} user's key")
 
 
 def alias_taken(client: LiteLLMClient, alias: str) -> dict[str, Any] | None:

@@ -103,4 +103,11 @@ def resolve(client: LiteLLMClient, *, email: str | None = None, user_id: str | N
     if not create_missing:
         what = f"id {user_id}" if user_id else f"email {email}"
         raise NotFound(f"no LiteLLM user with {what}")
-    return create(client, email=email, user_id=user_id)
+    try:
+        return create(client, email=email, user_id=user_id)
+    except Conflict:
+        # Created concurrently (e.g. parallel `keys create` for one new user): use that user.
+        again = get_by_id(client, user_id) if user_id else find_one_by_email(client, email or "")
+        if again is None:
+            raise
+        return again

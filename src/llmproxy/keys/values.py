@@ -49,6 +49,9 @@ def parse_budget(value: object, what: str = "max budget") -> float | _Clear:
     return amount
 
 
+MAX_LIMIT = 2**63 - 1
+
+
 def parse_limit(value: object, what: str) -> int | _Clear:
     """A whole number >= 0 (requests or tokens per minute), or none/unlimited."""
     if _is_no(value, NO_LIMIT_WORDS):
@@ -62,6 +65,8 @@ def parse_limit(value: object, what: str) -> int | _Clear:
                             "or 'none' for no limit") from None
     if number < 0:
         raise LLMProxyError(f"invalid {what} {value!r}: must be at least 0 (or 'none' for no limit)")
+    if number > MAX_LIMIT:  # LiteLLM stores limits as 64-bit integers and fails (HTTP 500) past that
+        raise LLMProxyError(f"invalid {what} {value!r}: at most {MAX_LIMIT} (or 'none' for no limit)")
     return number
 
 

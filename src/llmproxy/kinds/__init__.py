@@ -43,10 +43,17 @@ def only_help() -> str:
 
 
 def parse_only(values: list[str] | None) -> frozenset[str]:
-    """``--only credentials,models`` (comma-separated, repeatable) -> kinds; all when absent."""
-    if not values:
+    """``--only credentials,models`` (comma-separated, repeatable) -> kinds; all when absent.
+
+    Given but empty (``--only ''``, ``--only ,``: an unset ``$KINDS`` in CI) is an error, never
+    "nothing selected, no changes"."""
+    if values is None or values == []:
         return frozenset(KINDS)
     names = {part.strip() for value in values for part in value.split(",") if part.strip()}
+    if not names:
+        raise LLMProxyError(f"--only: no kind given (got {', '.join(repr(v) for v in values)}). "
+                            f"Kinds: {', '.join(KINDS)}",
+                            hint="leave --only out to select every kind (is a variable unset?)")
     spellings = {alias: k.name for k in REGISTRY for alias in k.aliases}
     names = {spellings.get(n, n) for n in names}
     unknown = sorted(names - set(KINDS))

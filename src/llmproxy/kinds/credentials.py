@@ -88,7 +88,7 @@ class Credentials(ResourceKind):
             res.counts.managed += 1
             if fields or ctx.force:
                 res.changes.append(Change(kind, Action.UPDATE, name, tuple(fields), desired=cred, live=current,
-                                          reason="" if fields else "forced re-push (--force)"))
+                                          reason="" if fields else "forced re-push (--repush)"))
 
         for name, current in live.credentials.items():
             if name in wanted:

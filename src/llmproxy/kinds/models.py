@@ -147,7 +147,7 @@ class Models(ResourceKind):
                           reason="created outside llmproxy: adopt and stamp the ownership marker")
         if changes or ctx.force:
             return Change(self.name, Action.UPDATE, key, tuple(changes), desired=dep, live=current,
-                          reason="" if changes else "forced re-push (--force)")
+                          reason="" if changes else "forced re-push (--repush)")
         return None
 
     # -- apply ----------------------------------------------------------------------------------

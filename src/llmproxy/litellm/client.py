@@ -44,7 +44,7 @@ from llmproxy.errors import (
 )
 from llmproxy.litellm.connection import DEFAULT_TIMEOUT, check_api_key, resolve_connection
 from llmproxy.litellm.pages import MODELS, read_all
-from llmproxy.live.marker import Fingerprinter
+from llmproxy.live.marker import DEFAULT_FINGERPRINT_KEY, Fingerprinter, configured_actor
 from llmproxy.redaction import REDACTED, redactor
 
 #: Statuses retried for a request that may be repeated (reads, idempotent writes). A write that
@@ -63,6 +63,14 @@ _TRANSIENT = (httpx.NetworkError, httpx.TimeoutException, httpx.RemoteProtocolEr
 # slicing it, so each page costs a pass over all models: fewer, larger pages read the inventory
 # faster (docs/performance.md). A model is ~7.5 KB on the wire.
 MODEL_PAGE_SIZE = 2000
+# The largest response body read (streamed, then refused): a page of MODEL_PAGE_SIZE models is
+# ~15 MB, and an unpaged listing of 10,000+ models (~75 MB) still fits; an endless or hostile
+# body stops here instead of exhausting memory.
+MAX_RESPONSE_BYTES = 128 * 1024 * 1024
+
+
+class ResponseTooLarge(UnexpectedResponse):
+    pass
 
 
 @dataclass(frozen=True)
@@ -122,8 +130,14 @@ def _unwrap(msg: Any) -> Any:
     return msg
 
 
+def is_html(response: httpx.Response) -> bool:
+    return "html" in response.headers.get("content-type", "") or response.text.lstrip()[:1] == "<"
+
+
 def error_message(response: httpx.Response) -> str:
     """LiteLLM's own reason from an error body (several shapes), scrubbed of secrets."""
+    if is_html(response):  # a web server or another app: never echo its markup
+        return f"an HTML page ({response.reason_phrase or 'no reason given'}), not LiteLLM's JSON API"
     try:
         body = response.json()
     except ValueError:
@@ -160,7 +174,8 @@ class LiteLLMClient:
     def __init__(self, base_url: str, api_key: str, *, timeout: float = DEFAULT_TIMEOUT,
                  retry: RetryPolicy | None = None, transport: httpx.BaseTransport | None = None,
                  sleep: Callable[[float], None] = time.sleep, page_size: int = MODEL_PAGE_SIZE,
-                 notify: Callable[[str], None] | None = None) -> None:
+                 notify: Callable[[str], None] | None = None,
+                 max_response_bytes: int = MAX_RESPONSE_BYTES) -> None:
         check_api_key(api_key, "the admin key")
         redactor.add(api_key)
         # Forms in which LiteLLM echoes a rejected key: abbreviated, masked, and its sha256 hash.
@@ -169,6 +184,7 @@ class LiteLLMClient:
         self.base_url = base_url.rstrip("/")
         self.retry = retry or RetryPolicy()
         self.page_size = page_size
+        self.max_response_bytes = max_response_bytes
         self._sleep = sleep
         self._http = httpx.Client(
             base_url=self.base_url,
@@ -226,13 +242,14 @@ class LiteLLMClient:
             with self._lock:
                 self.stats[endpoint] += 1
             try:
-                response = self._http.request(method, path, json=json, params=params)
+                response = self._send(method, path, json, params, endpoint)
             except httpx.TransportError as exc:
                 sent = not isinstance(exc, _NOT_SENT)
                 may_repeat = not sent or (retry and isinstance(exc, _TRANSIENT))
                 delay = self._next_delay(attempt, None, waited) if may_repeat else None
                 if delay is None:
-                    maybe_applied = sent and not retry and isinstance(exc, _TRANSIENT)
+                    # A read cannot have applied anything, retried or not.
+                    maybe_applied = sent and method != "GET" and not retry and isinstance(exc, _TRANSIENT)
                     self._unreached(exc)
                     raise self._transport_error(exc, endpoint, attempt, maybe_applied) from None
                 why = "timed out" if isinstance(exc, httpx.TimeoutException) else "connection failed"
@@ -265,12 +282,45 @@ class LiteLLMClient:
             if self._unreachable >= self.retry.breaker:
                 self.circuit_open = True
 
+    def _send(self, method: str, path: str, json: Any, params: dict[str, Any] | None,
+              endpoint: str, timeout: float | None = None) -> httpx.Response:
+        """One request, its body read as a stream and refused past ``max_response_bytes``."""
+        request = self._http.build_request(
+            method, path, json=json, params=params,
+            timeout=httpx.USE_CLIENT_DEFAULT if timeout is None else timeout)
+        response = self._http.send(request, stream=True)
+        try:
+            declared = response.headers.get("content-length", "")
+            if declared.isdigit() and int(declared) > self.max_response_bytes:
+                raise self._too_large(endpoint, int(declared))
+            chunks: list[bytes] = []
+            size = 0
+            for chunk in response.iter_bytes():  # decoded: a compressed bomb stops here too
+                size += len(chunk)
+                if size > self.max_response_bytes:
+                    raise self._too_large(endpoint, None)
+                chunks.append(chunk)
+        finally:
+            response.close()
+        headers = [(k, v) for k, v in response.headers.multi_items()
+                   if k.lower() not in ("content-encoding", "content-length")]
+        return httpx.Response(response.status_code, headers=headers, content=b"".join(chunks),
+                              request=request)
+
+    def _too_large(self, endpoint: str, declared: int | None) -> ResponseTooLarge:
+        limit = self.max_response_bytes // (1024 * 1024)
+        size = f" ({declared // (1024 * 1024)} MiB declared)" if declared is not None else ""
+        return ResponseTooLarge(
+            f"{endpoint}: the response is larger than {limit} MiB{size}; stopped reading it",
+            hint="is --base-url / LITELLM_BASE_URL the LiteLLM proxy's address? A real LiteLLM "
+                 "answer is far smaller", endpoint=endpoint)
+
     def send_once(self, method: str, path: str, *, json: Any = None, timeout: float | None = None) -> httpx.Response:
         """One attempt, no retry, no error mapping, for callers that judge the answer themselves
         (a probe reports LiteLLM's status as it is). Transport errors are raised as httpx's."""
         with self._lock:
             self.stats[f"{method.upper()} {path}"] += 1
-        return self._http.request(method, path, json=json, timeout=timeout)
+        return self._send(method, path, json, None, f"{method.upper()} {path}", timeout)
 
     def scrub(self, text: str) -> str:
         """``text`` without any secret this process knows, nor the forms LiteLLM echoes keys in."""
@@ -336,6 +386,9 @@ class LiteLLMClient:
             raise fail(ServerError, f"{endpoint}: LiteLLM does not store models in its database ({reason})",
                        STORE_HINT)
         message = f"{endpoint} failed with HTTP {status}{self._attempts(attempt)}{note}: {reason}"
+        if status == 404 and is_html(response):
+            raise fail(NotFound, message, "is this LiteLLM? Check --base-url / LITELLM_BASE_URL, including "
+                                          "any path prefix the proxy is served under (https://host/litellm)")
         if status == 404 or (status == 400 and "not found" in low):
             raise fail(NotFound, message)
         if status == 409 or (status == 400 and "already exists" in low):
@@ -385,8 +438,10 @@ def open_client(base_url: str | None, api_key: str | None, env_file: Path | None
                 timeout: float = DEFAULT_TIMEOUT, retry: RetryPolicy | None = None
                 ) -> tuple[LiteLLMClient, Fingerprinter]:
     """The one way commands connect: settings from flags > environment > .env, a client that
-    announces its retries on stderr, and the fingerprinter keyed by the admin key in use
-    (``live.marker``)."""
+    announces its retries on stderr, and the fingerprinter (``live.marker``: keyed by
+    LLMPROXY_FINGERPRINT_KEY, never by the admin key)."""
     conn = resolve_connection(base_url, api_key, env_file)
+    if conn.actor:
+        configured_actor.append(conn.actor)
     client = LiteLLMClient(conn.base_url, conn.api_key, timeout=timeout, retry=retry, notify=_stderr_notice)
-    return client, Fingerprinter(conn.api_key)
+    return client, Fingerprinter(conn.fingerprint_key or DEFAULT_FINGERPRINT_KEY)

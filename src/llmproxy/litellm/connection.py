@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -22,6 +23,8 @@ _TOKEN = re.compile(r"[\x21-\x7e]+")
 class ConnectionSettings:
     base_url: str
     api_key: str = ""
+    fingerprint_key: str | None = None  # LLMPROXY_FINGERPRINT_KEY (environment, then .env)
+    actor: str | None = None  # LLMPROXY_ACTOR (environment, then .env)
 
     def __repr__(self) -> str:  # never show the key
         return f"ConnectionSettings(base_url={self.base_url!r}, api_key=<redacted>)"
@@ -63,6 +66,23 @@ def _is_http_url(url: str) -> bool:
         return False
 
 
+#: ``--api-key-file`` of this command (set by the CLI option's callback), else None.
+key_file_option: list[Path] = []
+
+
+def read_key_file(path: Path, source: str) -> str:
+    """The admin key from a file (``-``: standard input), without its trailing newline."""
+    try:
+        text = sys.stdin.read() if str(path) == "-" else path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise LLMProxyError(f"{source}: cannot read the admin key from {path}: "
+                            f"{getattr(exc, 'strerror', None) or type(exc).__name__}") from None
+    key = text.strip()
+    if not key:
+        raise LLMProxyError(f"{source}: {path} is empty")
+    return key
+
+
 def resolve_connection(base_url: str | None, api_key: str | None,
                        env_file: Path | None = None) -> ConnectionSettings:
     """Pick the connection from flags, then the process environment, then ``.env``.
@@ -81,6 +101,12 @@ def resolve_connection(base_url: str | None, api_key: str | None,
 
     url, url_source = pick(base_url, "LITELLM_BASE_URL")
     key, key_source = pick(api_key, "LITELLM_API_KEY")
+    if not api_key and key_file_option:  # --api-key-file beats the environment
+        key, key_source = read_key_file(key_file_option[-1], "--api-key-file"), "--api-key-file"
+    elif not key:
+        file_name, file_source = pick(None, "LITELLM_API_KEY_FILE")
+        if file_name:
+            key, key_source = read_key_file(Path(file_name), file_source), file_source
     if not url:
         raise LLMProxyError(
             "no LiteLLM URL given",
@@ -97,4 +123,7 @@ def resolve_connection(base_url: str | None, api_key: str | None,
         )
     redactor.add(key)
     check_api_key(key, key_source)
-    return ConnectionSettings(base_url=url.rstrip("/"), api_key=key)
+    fingerprint_key, _ = pick(None, "LLMPROXY_FINGERPRINT_KEY")
+    redactor.add(fingerprint_key)
+    actor, _ = pick(None, "LLMPROXY_ACTOR")
+    return ConnectionSettings(base_url=url.rstrip("/"), api_key=key, fingerprint_key=fingerprint_key, actor=actor)

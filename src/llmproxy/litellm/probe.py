@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from llmproxy.errors import AuthError, NotFound, ServerError
+from llmproxy.errors import AuthError, NotFound, ServerError, UnexpectedResponse
 from llmproxy.litellm.client import DB_HINT, LiteLLMClient
 
 
@@ -29,7 +29,19 @@ def readiness(client: LiteLLMClient, *, retry: bool = False) -> Readiness:
             return Readiness(db="unreachable (HTTP 503)")
         raise
     db = body.get("db") if isinstance(body, Mapping) else None
-    return Readiness(db=str(db) if db is not None else "unknown")
+    if db is None:
+        raise UnexpectedResponse(
+            f"GET /health/readiness: the answer has no 'db' field ({_shape(body)}): "
+            f"{client.base_url} does not look like a LiteLLM proxy",
+            hint="is --base-url / LITELLM_BASE_URL the LiteLLM proxy's address (with its path prefix, if any)?",
+            endpoint="GET /health/readiness")
+    return Readiness(db=str(db))
+
+
+def _shape(body: object) -> str:
+    if isinstance(body, Mapping):
+        return "an empty object" if not body else f"keys: {', '.join(sorted(map(str, body))[:5])}"
+    return "no JSON object" if body is None else f"a JSON {type(body).__name__}"
 
 
 def version(client: LiteLLMClient) -> str | None:

@@ -13,43 +13,55 @@ import getpass
 import hashlib
 import hmac
 import os
-import socket
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from llmproxy.desired.model import canonical_json
-from llmproxy.redaction import is_sensitive_key
+from llmproxy.redaction import is_sensitive_key, masked_by_litellm
 
 MARKER_KEY = "llmproxy"
 #: Marker fields that change on every write and never count as drift.
 AUDIT_FIELDS = ("applied_by", "applied_at")
 
 
+#: ``LLMPROXY_ACTOR`` from the process environment or the .env file, once the CLI has read it.
+configured_actor: list[str] = []
+
+
 def actor() -> str:
-    """Who is applying: ``LLMPROXY_ACTOR`` (e.g. the CI user), else user@host."""
-    explicit = os.environ.get("LLMPROXY_ACTOR")
+    """Who is applying: ``LLMPROXY_ACTOR`` (e.g. the CI job), else ``llmproxy:<user>`` — never the
+    operator's host name, which the marker would otherwise publish to everyone who reads LiteLLM."""
+    explicit = os.environ.get("LLMPROXY_ACTOR") or (configured_actor[-1] if configured_actor else None)
     if explicit:
         return explicit[:128]
     try:
         user = getpass.getuser()
     except Exception:  # no passwd entry in some containers
         user = "unknown"
-    return f"{user}@{socket.gethostname()}"[:128]
+    return f"llmproxy:{user}"[:128]
+
+
+#: The fingerprint key without ``LLMPROXY_FINGERPRINT_KEY``: fixed, so that neither rotating
+#: LiteLLM's master key nor planning with another admin key changes any fingerprint.
+DEFAULT_FINGERPRINT_KEY = "llmproxy-fingerprint-v1"
 
 
 class Fingerprinter:
     """HMAC-SHA256 over the secret fields of an object.
 
-    The key is ``LLMPROXY_FINGERPRINT_KEY`` when set, else the LiteLLM admin key in use, so the
-    fingerprint stored in LiteLLM reveals nothing to someone who can read LiteLLM's tables but
-    does not hold that key. (Changing the key makes every secret look changed once; llmproxy then
-    re-sends them, which is harmless.)
+    The key is ``LLMPROXY_FINGERPRINT_KEY`` (process environment or .env) when set, else a fixed
+    constant — never the admin key, so a master-key rotation or another admin key leaves every
+    fingerprint (and ``plan``) unchanged. With the constant, the stored fingerprint is a salted
+    hash: someone who can read LiteLLM's tables could test guesses of a secret against it (not
+    feasible for random provider keys); set ``LLMPROXY_FINGERPRINT_KEY`` to a secret value to rule
+    that out. (Changing the key makes every secret look changed once; llmproxy then re-sends
+    them, which is harmless.)
     """
 
-    def __init__(self, key: str) -> None:
-        self._key = (os.environ.get("LLMPROXY_FINGERPRINT_KEY") or key).encode()
+    def __init__(self, key: str = DEFAULT_FINGERPRINT_KEY) -> None:
+        self._key = key.encode()
 
     def of(self, field: str, value: Any) -> str:
         mac = hmac.new(self._key, canonical_json([field, value]).encode(), hashlib.sha256)
@@ -61,8 +73,26 @@ class Fingerprinter:
         return {k: self.of(k, v) for k, v in secret_fields(values).items()}
 
 
+def is_secret_name(name: str) -> bool:
+    """Secret for llmproxy, or masked by LiteLLM on read: either way only a fingerprint compares."""
+    return is_sensitive_key(name) or masked_by_litellm(name)
+
+
 def secret_fields(values: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in values.items() if is_sensitive_key(str(k)) and isinstance(v, str)}
+    """The secret values of ``values`` by path: top-level fields (``api_key``) and values nested in
+    mappings (``extra_headers.Authorization``), which LiteLLM masks on read just the same."""
+    out: dict[str, Any] = {}
+
+    def walk(value: Mapping[str, Any], prefix: str) -> None:
+        for k, v in value.items():
+            path = f"{prefix}{k}"
+            if isinstance(v, str) and is_secret_name(str(k)):
+                out[path] = v
+            elif isinstance(v, Mapping):
+                walk(v, path + ".")
+
+    walk(values, "")
+    return out
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,8 @@ GENERIC = Capabilities()  # a target that declares nothing special
 class PlanOptions:
     only: frozenset[str] = frozenset(KINDS)
     prune: bool = False
-    force: bool = False
+    force: bool = False  # --force / --repush: re-push every selected managed object
+    allow_unsafe: bool = False  # --allow-unsafe: a plan over the safety thresholds may be applied
     thresholds: Thresholds = field(default_factory=Thresholds)
 
 
@@ -51,5 +52,6 @@ def build_plan(desired: DesiredState, live: LiveState, fingerprinter: Fingerprin
     findings += broken_references(changes, live)
     counts = {name: results[name].counts for name in kinds}
     return Plan(owner=desired.owner, kinds=kinds, prune=options.prune, forced=options.force,
+                unsafe_allowed=options.allow_unsafe,
                 changes=tuple(changes), pending_prune=tuple(pending), counts=counts,
                 unsafe=tuple(unsafe_kinds(changes, counts, options.thresholds)), findings=tuple(findings))

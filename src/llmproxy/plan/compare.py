@@ -48,10 +48,52 @@ def diff_fields(prefix: str, desired: Mapping[str, Any], live: Mapping[str, Any]
             if not stored or stored.get(key) != fingerprints[key]:
                 out.append(FieldChange(path, sensitive=True))
             continue
+        nested = sorted(p for p in fingerprints if p.startswith(f"{key}."))
+        if nested and isinstance(want, Mapping):
+            out += _diff_with_secrets(prefix, key, want, live, nested, fingerprints, stored)
+            continue
         if key not in live:
             out.append(FieldChange(path, after=thaw(want), absent_before=True))
         elif not same(thaw(want), live[key]):
             out.append(FieldChange(path, before=live[key], after=thaw(want)))
+    return out
+
+
+def _without(value: Any, paths: Iterable[tuple[str, ...]]) -> Any:
+    """``value`` (a mapping) without the leaves at ``paths``."""
+    out = thaw(value) if not isinstance(value, dict) else dict(value)
+    for parts in paths:
+        node = out
+        for part in parts[:-1]:
+            child = node.get(part) if isinstance(node, dict) else None
+            if not isinstance(child, Mapping):
+                break
+            node[part] = child = dict(child)
+            node = child
+        else:
+            if isinstance(node, dict):
+                node.pop(parts[-1], None)
+    return out
+
+
+def _diff_with_secrets(prefix: str, key: str, want: Mapping[str, Any], live: Mapping[str, Any],
+                       nested: list[str], fingerprints: Mapping[str, str],
+                       stored: Mapping[str, str] | None) -> list[FieldChange]:
+    """A mapping holding secrets (``extra_headers.Authorization``): LiteLLM shows those masked, so
+    they compare through fingerprints and everything else in the mapping literally."""
+    out: list[FieldChange] = []
+    leaves = [tuple(p.split(".")[1:]) for p in nested]
+    plain_want = _without(thaw(want), leaves)
+    if key not in live:
+        out.append(FieldChange(f"{prefix}.{key}", after=plain_want, absent_before=True))
+    else:
+        have = live[key]
+        plain_have = _without(have, leaves) if isinstance(have, Mapping) else have
+        if not same(plain_want, plain_have):
+            out.append(FieldChange(f"{prefix}.{key}", before=plain_have, after=plain_want))
+    for p in nested:
+        if not stored or stored.get(p) != fingerprints[p]:
+            out.append(FieldChange(f"{prefix}.{p}", sensitive=True))
     return out
 
 

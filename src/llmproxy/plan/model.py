@@ -156,11 +156,12 @@ class Plan:
     owner: str
     kinds: tuple[str, ...]  # kinds this plan covers (``--only``; omitted config sections excluded)
     prune: bool
-    forced: bool = False  # --force: re-push everything, and over the safety threshold
+    forced: bool = False  # --force / --repush: re-push every selected managed object
+    unsafe_allowed: bool = False  # --allow-unsafe: over the safety thresholds, on purpose
     changes: tuple[Change, ...] = ()
     pending_prune: tuple[Change, ...] = ()  # deletions held back without --prune
     counts: Mapping[str, KindCounts] = field(default_factory=dict)
-    unsafe: tuple[UnsafePlan, ...] = ()  # over a safety threshold (needs --force)
+    unsafe: tuple[UnsafePlan, ...] = ()  # over a safety threshold (needs --allow-unsafe)
     findings: tuple[Finding, ...] = ()
 
     def _messages(self, severity: str) -> tuple[str, ...]:
@@ -192,7 +193,7 @@ class Plan:
 
     @property
     def refused(self) -> bool:
-        """A plan that must not be applied at all (even with --force)."""
+        """A plan that must not be applied at all (even with --allow-unsafe)."""
         return bool(self.broken_refs or self.conflicts)
 
     def by_kind(self, kind: str) -> list[Change]:
@@ -245,6 +246,7 @@ class Plan:
             "pending_prune": [c.to_json() for c in self.pending_prune],
             "counts": {k: c.to_json() for k, c in self.counts.items()},
             "unsafe": [str(u) for u in self.unsafe],
+            "unsafe_allowed": self.unsafe_allowed,
             "broken_refs": list(self.broken_refs),
             "conflicts": list(self.conflicts),
             "notes": list(self.notes),

@@ -38,6 +38,10 @@ def render_text(plan: Plan, console: Console) -> None:
     _footer_text(plan, console)
 
 
+def unsafe_label(plan: Plan) -> str:
+    return "unsafe (allowed by --allow-unsafe)" if plan.unsafe_allowed else "unsafe (sync needs --allow-unsafe)"
+
+
 def _footer_text(plan: Plan, console: Console) -> None:
     counts = _counts_line(plan)
     if counts:
@@ -50,8 +54,9 @@ def _footer_text(plan: Plan, console: Console) -> None:
         console.print(Text(f"conflict: {msg}", style="bold red"))
     for msg in plan.broken_refs:
         console.print(Text(f"broken reference: {msg}", style="bold red"))
+    label = unsafe_label(plan)
     for unsafe in plan.unsafe:
-        console.print(Text(f"unsafe (sync needs --force): {unsafe}", style="bold yellow"))
+        console.print(Text(f"{label}: {unsafe}", style="bold yellow"))
     console.print(Text(plan.summary_line(), style="bold"))
     console.print(Text(f"Plan checksum: {plan.checksum()}", style="dim"))
 
@@ -92,7 +97,7 @@ def render_markdown(plan: Plan) -> str:
         lines += [f"# would be pruned with --prune: {c.key}" for c in pending]
         lines += ["```", ""]
     for title, items in (("Conflicts", plan.conflicts), ("Broken references", plan.broken_refs),
-                         ("Unsafe (needs --force)", plan.unsafe), ("Notes", plan.notes),
+                         (unsafe_label(plan).capitalize(), plan.unsafe), ("Notes", plan.notes),
                          ("Ledger repairs", plan.ledger_repairs)):
         if items:
             lines += [f"**{title}**", ""] + [f"- {i}" for i in items] + [""]

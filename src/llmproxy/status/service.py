@@ -84,7 +84,7 @@ def _compare(report: StatusReport, desired: DesiredState, live: LiveState, fp: F
                    + "; ".join(plan.conflicts + plan.broken_refs),
                    "fix the config (or the objects named), then run `llmproxy plan`")
     elif plan.has_changes:
-        fix = PLAN_FIX + (" --force (the plan is over the safety threshold)" if plan.unsafe else "")
+        fix = PLAN_FIX + (" --allow-unsafe (the plan is over the safety threshold)" if plan.unsafe else "")
         report.add("in sync", DRIFT, f"{summary} (plan checksum {plan.checksum()})", fix)
     else:
         report.add("in sync", OK, summary)

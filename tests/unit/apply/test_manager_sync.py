@@ -77,7 +77,7 @@ def test_a_dry_run_and_an_empty_plan_apply_nothing(client: LiteLLMClient, fake: 
     assert result.report is None and not result.plan.has_changes and writes(fake) == []
 
 
-def test_an_unsafe_plan_needs_force_or_a_higher_threshold(client: LiteLLMClient, fake: FakeAdmin) -> None:
+def test_an_unsafe_plan_needs_allow_unsafe_or_a_higher_threshold(client: LiteLLMClient, fake: FakeAdmin) -> None:
     manager(client, DesiredState(credentials=(A,), deployments=MODELS)).sync(PlanOptions())
     fewer = DesiredState(credentials=(A,), deployments=MODELS[:6])
     with pytest.raises(UnsafePlanRefused) as info:
@@ -89,9 +89,16 @@ def test_an_unsafe_plan_needs_force_or_a_higher_threshold(client: LiteLLMClient,
     assert result.report is not None and result.report.ok and len(fake.models) == 6
 
 
-def test_forcing_an_unsafe_plan_applies_it(client: LiteLLMClient, fake: FakeAdmin) -> None:
+def test_allowing_an_unsafe_plan_applies_it_and_its_reviewed_checksum_matches(
+        client: LiteLLMClient, fake: FakeAdmin) -> None:
     manager(client, DesiredState(credentials=(A,), deployments=MODELS)).sync(PlanOptions())
-    result = manager(client, DesiredState(credentials=(A,), deployments=())).sync(PlanOptions(prune=True, force=True))
+    empty = DesiredState(credentials=(A,), deployments=())
+    # A re-push alone does not allow an unsafe plan.
+    with pytest.raises(UnsafePlanRefused):
+        manager(client, empty).sync(PlanOptions(prune=True, force=True))
+    _, reviewed = manager(client, empty).plan(PlanOptions(prune=True, allow_unsafe=True))
+    assert reviewed.unsafe and reviewed.unsafe_allowed
+    result = manager(client, empty).sync(PlanOptions(prune=True, allow_unsafe=True), checksum=reviewed.checksum())
     assert result.report is not None and result.report.ok and fake.models == {}
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Callable
@@ -156,6 +157,25 @@ def test_names_that_look_like_markup_do_not_crash(ws: Workspace, cli: Cli) -> No
     assert "alias 'x' points to '[/]y'" in result.err
 
 
+@pytest.mark.parametrize("only", ["", ",", " , "])
+def test_an_empty_only_is_an_error_not_an_empty_plan(ws: Workspace, cli: Cli, only: str) -> None:
+    ws.write(GOOD)
+    result = cli("plan", "--only", only, "--base-url", "http://127.0.0.1:9", "--api-key", "sk-x-0123456789")
+    assert result.code == 1
+    assert "--only: no kind given" in result.err and "Traceback" not in result.err
+
+
+def test_a_directory_or_a_symlink_loop_as_config_is_named_as_such(ws: Workspace, cli: Cli) -> None:
+    ws.write(GOOD)
+    (ws.root / "adir").mkdir()
+    (ws.root / "loop.json").symlink_to(ws.root / "loop.json")
+    (ws.root / "dangling.json").symlink_to(ws.root / "missing-target.json")
+    for name, why in (("adir", "is a directory"), ("loop.json", "symbolic link loop"),
+                      ("dangling.json", "broken symbolic link"), ("nothing.json", "not found")):
+        result = cli("validate", "--config", name)
+        assert result.code == 1 and why in result.err, (name, result.err)
+
+
 def test_validate_warns_about_what_litellm_would_cost_at_zero(ws: Workspace, cli: Cli) -> None:
     models = {"gem": {"model_info": {"base_model": "gemini/gemini-2.5-flash"}},
               "priced": {"model_info": {"base_model": "gemini/gemini-2.5-flash"},
@@ -165,3 +185,26 @@ def test_validate_warns_about_what_litellm_would_cost_at_zero(ws: Workspace, cli
     assert result.code == 0 and result.out.startswith("valid:")
     assert "warning: anthropic/gem (providers.p.models.gem) would cost $0 in LiteLLM" in result.err
     assert "anthropic/priced" not in result.err
+
+
+HELP_COMMANDS = [("validate",), ("render",), ("plan",), ("sync",), ("status",), ("export",), ("probe",),
+                 ("keys", "create"), ("keys", "list"), ("keys", "info"), ("keys", "update"),
+                 ("keys", "rotate"), ("keys", "delete")]
+
+
+@pytest.mark.parametrize("command", HELP_COMMANDS, ids=" ".join)
+def test_help_names_values_as_users_type_them_not_python_types(cli: Cli, command: tuple[str, ...],
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "200")
+    result = cli(*command, "--help")
+    assert result.code == 0
+    leaked = re.findall(r"<(?:str|int|float|path|bool|list\[[^\]]*\]|\w+ range)>", result.out)
+    assert not leaked, result.out
+    if command == ("status",):
+        prune = result.out[result.out.index("--prune"):].split("\n  -")[0]
+        assert "delete" not in prune and "never changes" in prune
+
+
+def test_shell_completion_is_offered(cli: Cli) -> None:
+    result = cli("--help")
+    assert "--install-completion" in result.out and "--show-completion" in result.out

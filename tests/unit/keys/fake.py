@@ -136,6 +136,8 @@ class FakeLiteLLM:
         return httpx.Response(200, json={**row, "key": key, "token_id": row["token"]})
 
     def get_key_info(self, q: dict[str, str]) -> httpx.Response:
+        if "key" not in q:  # the calling key: the master key is not a virtual key
+            return error(404, "Key not found in database")
         row = self.keys.get(q["key"])
         if row is None:
             return error(404, "Key not found in database")

@@ -132,7 +132,7 @@ def test_store_model_in_db_missing_names_the_env_var(client: LiteLLMClient, mock
                                            "msg": "Input should be a valid dictionary"}]}),
      ServerError, "body.model_group_alias: Input should be a valid dictionary"),
     (httpx.Response(502, text="<html><body><h1>502 Bad Gateway</h1>\n</body></html>"), ServerError,
-     "<html><body><h1>502 Bad Gateway</h1> </body></html>"),
+     "an HTML page (Bad Gateway), not LiteLLM's JSON API"),
 ])
 def test_error_statuses_map_to_types_with_litellm_reason(
         client: LiteLLMClient, mock: respx.MockRouter, response: httpx.Response,

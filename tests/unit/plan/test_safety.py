@@ -37,3 +37,22 @@ def test_kinds_below_the_minimum_are_never_unsafe() -> None:
 
 def test_forced_repushes_do_not_count_as_updates() -> None:
     assert unsafe(DEPS, force=True) == ()
+
+
+def test_an_allowed_unsafe_plan_never_says_sync_needs_a_flag() -> None:
+    import io
+
+    from rich.console import Console
+
+    from llmproxy.plan.model import Plan
+    from llmproxy.plan.render import render_markdown, render_text
+    from llmproxy.plan.safety import UnsafePlan
+
+    finding = UnsafePlan("models", "deleted or replaced", 5, 10, 30.0)
+    for allowed, wanted in ((False, "sync needs --allow-unsafe"), (True, "allowed by --allow-unsafe")):
+        plan = Plan(owner="o", kinds=("models",), prune=True, unsafe=(finding,), unsafe_allowed=allowed)
+        buf = io.StringIO()
+        render_text(plan, Console(file=buf, width=200))
+        text = buf.getvalue() + render_markdown(plan)
+        assert wanted in text and "--force" not in text
+        assert ("needs" in text) is not allowed
