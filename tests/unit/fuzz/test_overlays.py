@@ -250,7 +250,8 @@ def check_against_oracle(loaded: LoadedConfig, merged: dict[str, Any]) -> None:
     keyless = {name for name, key in credentials if key is None}
     for d in desired.deployments or ():
         if d.credential in keyless:
-            assert str(d.litellm_params.get("api_key", "")).startswith("os.environ/")
+            # the provider's os.environ/ reference goes on the deployment, unless it sets a key itself
+            assert d.litellm_params.get("api_key"), d.source
     written = final.get("aliases")
     models = {name for name, _, _ in identities}
     patterns = [(alias, oracle_resolve(target, models, written)) for alias, target in (written or {}).items()
