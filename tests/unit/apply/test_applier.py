@@ -3,12 +3,9 @@ replacements, pruning and verify-after-apply."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
-import pytest
-import respx
 
 from llmproxy.apply.executor import Applier
 from llmproxy.apply.report import FAILED, OK, SKIPPED, ApplyReport
@@ -23,17 +20,6 @@ from tests.unit.plan.builders import FP, cred, dep
 
 NO_RETRY = RetryPolicy(attempts=1)
 
-
-@pytest.fixture()
-def fake() -> Iterator[FakeAdmin]:
-    with respx.mock(assert_all_called=False) as router:
-        yield FakeAdmin(router)
-
-
-@pytest.fixture()
-def client(fake: FakeAdmin) -> Iterator[LiteLLMClient]:
-    with LiteLLMClient(BASE, MASTER, sleep=lambda _: None, retry=NO_RETRY) as c:
-        yield c
 
 
 def plan_of(client: LiteLLMClient, desired: DesiredState, **options: Any) -> Plan:

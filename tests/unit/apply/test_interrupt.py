@@ -13,7 +13,7 @@ from llmproxy.cli import plan_cmds
 from llmproxy.desired.model import DesiredState
 from llmproxy.litellm.client import LiteLLMClient
 from tests.unit.apply.fake import FakeAdmin
-from tests.unit.apply.test_manager_sync import MODELS, A, client, fake, manager  # noqa: F401
+from tests.unit.apply.test_manager_sync import MODELS, A, manager
 
 
 class _InterruptAfter:
@@ -27,7 +27,7 @@ class _InterruptAfter:
 
 
 def test_an_interrupted_sync_lists_applied_and_pending_changes(
-        client: LiteLLMClient, fake: FakeAdmin, monkeypatch: pytest.MonkeyPatch,  # noqa: F811
+        client: LiteLLMClient, fake: FakeAdmin, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:
     desired = DesiredState(credentials=(A,), deployments=MODELS[:4])
 

@@ -3,15 +3,12 @@ the holder; a crashed holder's lease expires."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
-import respx
 
-from llmproxy.litellm.client import LiteLLMClient, RetryPolicy
+from llmproxy.litellm.client import LiteLLMClient
 from llmproxy.litellm.lease import LOCK_NAME, Lease, LeaseHeld
 from llmproxy.litellm.read import read_live
-from tests.unit.apply.fake import BASE, MASTER, FakeAdmin
+from tests.unit.apply.fake import FakeAdmin
 
 
 class Clock:
@@ -24,17 +21,6 @@ class Clock:
     def sleep(self, seconds: float) -> None:
         self.now += seconds
 
-
-@pytest.fixture()
-def fake() -> Iterator[FakeAdmin]:
-    with respx.mock(assert_all_called=False) as router:
-        yield FakeAdmin(router)
-
-
-@pytest.fixture()
-def client(fake: FakeAdmin) -> Iterator[LiteLLMClient]:
-    with LiteLLMClient(BASE, MASTER, sleep=lambda _: None, retry=RetryPolicy(attempts=1)) as c:
-        yield c
 
 
 def lease(client: LiteLLMClient, owner: str, clock: Clock, lines: list[str] | None = None, **kw: float) -> Lease:

@@ -3,34 +3,20 @@ apply and verify. Against the in-memory LiteLLM."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import respx
 
 from llmproxy.desired.model import DesiredState
 from llmproxy.errors import Aborted, PlanRefused
 from llmproxy.litellm.api import LiteLLMApi
-from llmproxy.litellm.client import LiteLLMClient, RetryPolicy
+from llmproxy.litellm.client import LiteLLMClient
 from llmproxy.manager import ChecksumMismatch, Manager, SyncHooks, UnsafePlanRefused, thresholds_from
 from llmproxy.plan.builder import PlanOptions
 from llmproxy.plan.model import Plan
 from llmproxy.plan.safety import Thresholds
-from tests.unit.apply.fake import BASE, MASTER, FakeAdmin
+from tests.unit.apply.fake import FakeAdmin
 from tests.unit.plan.builders import FP, cred, dep
-
-
-@pytest.fixture()
-def fake() -> Iterator[FakeAdmin]:
-    with respx.mock(assert_all_called=False) as router:
-        yield FakeAdmin(router)
-
-
-@pytest.fixture()
-def client(fake: FakeAdmin) -> Iterator[LiteLLMClient]:
-    with LiteLLMClient(BASE, MASTER, sleep=lambda _: None, retry=RetryPolicy(attempts=1)) as c:
-        yield c
 
 
 def manager(client: LiteLLMClient, desired: DesiredState, **thresholds: float) -> Manager:
