@@ -1,6 +1,6 @@
 """An in-memory stand-in for LiteLLM's model, credential and router endpoints, served through respx.
 
-It mirrors what the real proxy does (../shared/litellm-real/OBSERVED-API.md): credential secrets come
+It mirrors what the real proxy does (tests/harness/OBSERVED-API.md): credential secrets come
 back masked, model secrets are removed on read, the server adds default ``litellm_params`` and
 ``model_info`` fields, PATCH merges, ``/config/update`` replaces each top-level router key sent,
 duplicate credentials answer 409 and unknown models 400 "not found". ``fail`` injects a response
