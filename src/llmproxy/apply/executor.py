@@ -240,6 +240,20 @@ class Applier:
         old = self.live.ledger(self.desired.owner)
         entries = {k: set(old.entries(k)) for k in ledger_kinds()}
         digests = {k: dict(v) for k, v in old.claimed_digests().items()}
+        self._keep_held_claims(old, kinds, entries, digests)
+        self._add_written_claims(kinds, entries, digests)
+        new = Ledger({**old.by_kind, **{k: frozenset(v) for k, v in entries.items()}},
+                     {k: {e: d for e, d in v.items() if e in entries.get(k, set())} for k, v in digests.items()})
+        if new == old:
+            return
+        try:
+            self.target.write_ledger(new, ledger_kinds(), exists=self.desired.owner in self.live.ledgers)
+        except LLMProxyError as exc:
+            self.report.verify_errors.append(f"could not record managed router entries: {exc.message}")
+
+    def _keep_held_claims(self, old: Ledger, kinds: Sequence[str], entries: dict[str, set[str]],
+                          digests: dict[str, dict[str, str]]) -> None:
+        """Drop the claims on entries that are gone or were changed by someone else."""
         for name in kinds:
             k = kind(name)
             assert isinstance(k, RouterEntryKind)
@@ -250,23 +264,20 @@ class Applier:
                     entries[name].discard(key)  # gone, or changed by someone else: not ours any more
                 else:
                     digests.setdefault(name, {})[key] = now
+
+    def _add_written_claims(self, kinds: Sequence[str], entries: dict[str, set[str]],
+                            digests: dict[str, dict[str, str]]) -> None:
+        """Claim what this run wrote (outcomes reported OK only); release what it deleted."""
         for o in self.report.outcomes:
-            if o.change.kind in kinds and o.status == OK:
-                if o.change.action is Action.DELETE:
-                    entries[o.change.kind].discard(o.change.key)
-                else:
-                    entry_kind = kind(o.change.kind)
-                    assert isinstance(entry_kind, RouterEntryKind)
-                    entries[o.change.kind].add(o.change.key)
-                    digests.setdefault(o.change.kind, {})[o.change.key] = entry_kind.digest(o.change.desired)
-        new = Ledger({**old.by_kind, **{k: frozenset(v) for k, v in entries.items()}},
-                     {k: {e: d for e, d in v.items() if e in entries.get(k, set())} for k, v in digests.items()})
-        if new == old:
-            return
-        try:
-            self.target.write_ledger(new, ledger_kinds(), exists=self.desired.owner in self.live.ledgers)
-        except LLMProxyError as exc:
-            self.report.verify_errors.append(f"could not record managed router entries: {exc.message}")
+            if o.change.kind not in kinds or o.status != OK:
+                continue
+            if o.change.action is Action.DELETE:
+                entries[o.change.kind].discard(o.change.key)
+                continue
+            entry_kind = kind(o.change.kind)
+            assert isinstance(entry_kind, RouterEntryKind)
+            entries[o.change.kind].add(o.change.key)
+            digests.setdefault(o.change.kind, {})[o.change.key] = entry_kind.digest(o.change.desired)
 
     def _verify(self) -> None:
         """Read the target back; anything we wrote successfully must now match the config.

@@ -10,7 +10,7 @@ is never without a deployment.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from llmproxy.desired.model import Deployment, DeploymentIdentity, DesiredState
 from llmproxy.kinds.base import Cleanup, Ref, ResourceKind, Target
@@ -82,41 +82,10 @@ class Models(ResourceKind):
                 adoptable[d.identity].append(d)
             else:
                 res.counts.add(owner)
-
         matched: set[str] = set()
         for dep in desired.deployments or ():
-            current = _pick(ours.get(dep.identity, []), dep, ctx.owner)
-            adopt = False
-            if current is None:
-                current = _pick(adoptable.get(dep.identity, []), dep, ctx.owner)
-                adopt = current is not None
-            if current is None and (twin := _config_file_twin(dep, live)) is not None:
-                res.conflicts.append(Finding(self.name, str(dep.identity), "read_only_identical", (
-                    f"model {dep.model_name!r} ({dep.model}) is already defined in LiteLLM's own config file "
-                    f"(id {twin.id}, read-only): not created again beside it")))
-                continue
-            if current is not None:
-                matched.add(current.id)
-                if adopt:
-                    res.counts.adoptable += 1
-                else:
-                    res.counts.managed += 1
-            change = self._change(dep, current, adopt, ctx)
-            if change is not None:
-                res.changes.append(change)
-
-        # A replace creates the new deployment first and deletes the old one after; if the run
-        # stopped in between, the new one names the old one: finish the replace (no --prune needed,
-        # the old copy is not a user's object).
-        superseded = {d.marker.replaces: d.id for group in ours.values() for d in group
-                      if d.id in matched and d.marker is not None and d.marker.replaces}
-        for d in live.deployments:
-            if d.id in superseded and d.id not in matched and not d.read_only and (
-                    d.marker is None or d.marker.owner == ctx.owner):
-                matched.add(d.id)
-                res.changes.append(Change(self.name, Action.DELETE, f"{d.identity} [id {d.id}]", live=d,
-                                          reason=f"left over from an interrupted replace: superseded by "
-                                                 f"{superseded[d.id]}"))
+            self._desired(dep, ours, adoptable, live, ctx, res, matched)
+        self._interrupted_replaces(live, ours, ctx, res, matched)
         for group in ours.values():
             for d in group:
                 if d.id not in matched:
@@ -126,6 +95,46 @@ class Models(ResourceKind):
         for group in adoptable.values():
             res.counts.unmanaged += sum(1 for d in group if d.id not in matched)
         return res
+
+    def _desired(self, dep: Deployment, ours: Mapping[DeploymentIdentity, list[LiveDeployment]],
+                 adoptable: Mapping[DeploymentIdentity, list[LiveDeployment]], live: LiveState,
+                 ctx: PlanContext, res: DiffResult, matched: set[str]) -> None:
+        """One desired deployment: matched with ours, else with an adoptable one, else created
+        (unless LiteLLM's config file already has it)."""
+        current = _pick(ours.get(dep.identity, []), dep, ctx.owner)
+        adopt = False
+        if current is None:
+            current = _pick(adoptable.get(dep.identity, []), dep, ctx.owner)
+            adopt = current is not None
+        if current is None and (twin := _config_file_twin(dep, live)) is not None:
+            res.conflicts.append(Finding(self.name, str(dep.identity), "read_only_identical", (
+                f"model {dep.model_name!r} ({dep.model}) is already defined in LiteLLM's own config file "
+                f"(id {twin.id}, read-only): not created again beside it")))
+            return
+        if current is not None:
+            matched.add(current.id)
+            if adopt:
+                res.counts.adoptable += 1
+            else:
+                res.counts.managed += 1
+        change = self._change(dep, current, adopt, ctx)
+        if change is not None:
+            res.changes.append(change)
+
+    def _interrupted_replaces(self, live: LiveState, ours: Mapping[DeploymentIdentity, list[LiveDeployment]],
+                              ctx: PlanContext, res: DiffResult, matched: set[str]) -> None:
+        """A replace creates the new deployment first and deletes the old one after; if the run
+        stopped in between, the new one names the old one: finish the replace (no --prune needed,
+        the old copy is not a user's object)."""
+        superseded = {d.marker.replaces: d.id for group in ours.values() for d in group
+                      if d.id in matched and d.marker is not None and d.marker.replaces}
+        for d in live.deployments:
+            if d.id in superseded and d.id not in matched and not d.read_only and (
+                    d.marker is None or d.marker.owner == ctx.owner):
+                matched.add(d.id)
+                res.changes.append(Change(self.name, Action.DELETE, f"{d.identity} [id {d.id}]", live=d,
+                                          reason=f"left over from an interrupted replace: superseded by "
+                                                 f"{superseded[d.id]}"))
 
     def _change(self, dep: Deployment, current: LiveDeployment | None, adopt: bool,
                 ctx: PlanContext) -> Change | None:

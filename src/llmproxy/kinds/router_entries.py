@@ -40,79 +40,98 @@ def diff_entries(kind: str, desired: Mapping[str, Any], live: Mapping[str, Any],
     only while its value is the one this owner last wrote; a claim on an entry that is gone or was
     changed by someone else, or one without a recorded value, is a ledger repair (the next sync
     rewrites the ledger, so a lost ledger write never leaves a stale claim behind)."""
-    res = DiffResult(kind)
-    ledger = state.ledger(ctx.owner)
-    mine = ledger.entries(kind)
-    def read_only(key: str) -> bool:
-        return state.router.read_only(top_key(key))
-
-    for key in sorted(k for k in mine - set(live) - set(desired) if not read_only(k)):
-        res.ledger_repairs.append(Finding(kind, key, "ledger_stale", f"{label(key)} is recorded as managed "
-                                          "but absent from LiteLLM: drop the claim", "ledger_repair"))
+    differ = _EntryDiffer(kind, state, ctx, label, normalise, always_exists, top_key)
+    for key in sorted(k for k in differ.mine - set(live) - set(desired) if not differ.read_only(k)):
+        differ.repair(key, "ledger_stale", " is recorded as managed but absent from LiteLLM: drop the claim")
     for key, want in desired.items():
-        want = thaw(want)
-        if read_only(key):
-            where = f"router_settings.{top_key(key)} is set in LiteLLM's own config file"
-            if key in live and same(normalise(live[key]), want):
-                res.counts.read_only += 1
-                res.conflicts.append(Finding(kind, key, "read_only_identical", f"{label(key)}: already set "
-                                             f"identically in LiteLLM's config file ({where}); left to it"))
-            else:
-                res.conflicts.append(Finding(
-                    kind, key, "read_only", f"{label(key)} collides with LiteLLM's config file: {where} and "
-                    "cannot be changed through the API; remove it from this config or from LiteLLM's "
-                    "config.yaml", "conflict"))
-            continue
-        owner = foreign_owner(state, ctx.owner, kind, key)
-        if owner is not None:
-            res.conflicts.append(Finding(kind, key, "foreign", f"{label(key)} is managed by owner {owner!r}; "
-                                         "remove it from one of the configs", "conflict"))
-            continue
-        if key not in live:
-            res.changes.append(Change(kind, Action.CREATE, key, (FieldChange(key, after=want, absent_before=True),),
-                                      desired=want))
-            continue
-        have = normalise(live[key])
-        fields = () if same(have, want) else (FieldChange(key, before=have, after=want),)
-        if key in mine and not fields and not ctx.force and ledger.digest(kind, key) != value_digest(have):
-            res.ledger_repairs.append(Finding(kind, key, "ledger_record",
-                                              f"{label(key)}: record the value written in the ledger",
-                                              "ledger_repair"))
-        if key not in mine and not (always_exists and fields):
-            res.counts.adoptable += 1
-            res.changes.append(Change(kind, Action.ADOPT, key, fields, desired=want, live=have,
-                                      reason="declared in the config, not yet recorded as managed"))
-        else:
-            res.counts.managed += key in mine
-            if fields or ctx.force:
-                res.changes.append(Change(kind, Action.UPDATE, key, fields, desired=want, live=have))
+        differ.desired_entry(key, thaw(want), live)
     for key, have in live.items():
-        if key in desired:
-            continue
-        if read_only(key):
-            res.counts.read_only += 1
-            continue
-        if key in mine:
-            recorded = ledger.digest(kind, key)
-            if recorded is None:
-                res.ledger_repairs.append(Finding(kind, key, "ledger_record",
-                                              f"{label(key)}: record the value written in the ledger",
-                                              "ledger_repair"))
-            elif recorded != value_digest(normalise(have)):
-                res.counts.unmanaged += 1
-                res.ledger_repairs.append(Finding(kind, key, "ledger_stale", f"{label(key)} was changed since "
-                                                  "this owner wrote it: no longer ours, never deleted by us "
-                                                  "(drop the claim)", "ledger_repair"))
-                continue
-            res.counts.managed += 1
-            res.deletions.append(Change(kind, Action.DELETE, key,
-                                        (FieldChange(key, before=normalise(have), absent_after=True),),
-                                        live=normalise(have), reason="managed by this owner, no longer in the config"))
-        elif foreign_owner(state, ctx.owner, kind, key):
-            res.counts.foreign += 1
+        if key not in desired:
+            differ.undesired_entry(key, have)
+    return differ.res
+
+
+class _EntryDiffer:
+    """The cases of ``diff_entries``, one method each, filling one DiffResult."""
+
+    def __init__(self, kind: str, state: LiveState, ctx: PlanContext, label: Callable[[str], str],
+                 normalise: Callable[[Any], Any], always_exists: bool, top_key: Callable[[str], str]) -> None:
+        self.kind, self.state, self.ctx, self.label = kind, state, ctx, label
+        self.normalise, self.always_exists, self.top_key = normalise, always_exists, top_key
+        self.res = DiffResult(kind)
+        self.ledger = state.ledger(ctx.owner)
+        self.mine = self.ledger.entries(kind)
+
+    def read_only(self, key: str) -> bool:
+        return self.state.router.read_only(self.top_key(key))
+
+    def repair(self, key: str, code: str, text: str) -> None:
+        self.res.ledger_repairs.append(Finding(self.kind, key, code, f"{self.label(key)}{text}", "ledger_repair"))
+
+    def desired_entry(self, key: str, want: Any, live: Mapping[str, Any]) -> None:
+        if self.read_only(key):
+            self._read_only_conflict(key, want, live)
+            return
+        owner = foreign_owner(self.state, self.ctx.owner, self.kind, key)
+        if owner is not None:
+            self.res.conflicts.append(Finding(self.kind, key, "foreign", f"{self.label(key)} is managed by owner "
+                                              f"{owner!r}; remove it from one of the configs", "conflict"))
+            return
+        if key not in live:
+            self.res.changes.append(Change(self.kind, Action.CREATE, key,
+                                           (FieldChange(key, after=want, absent_before=True),), desired=want))
+            return
+        self._existing_entry(key, want, self.normalise(live[key]))
+
+    def _read_only_conflict(self, key: str, want: Any, live: Mapping[str, Any]) -> None:
+        where = f"router_settings.{self.top_key(key)} is set in LiteLLM's own config file"
+        if key in live and same(self.normalise(live[key]), want):
+            self.res.counts.read_only += 1
+            self.res.conflicts.append(Finding(self.kind, key, "read_only_identical", f"{self.label(key)}: already "
+                                              f"set identically in LiteLLM's config file ({where}); left to it"))
         else:
-            res.counts.unmanaged += 1
-    return res
+            self.res.conflicts.append(Finding(
+                self.kind, key, "read_only", f"{self.label(key)} collides with LiteLLM's config file: {where} and "
+                "cannot be changed through the API; remove it from this config or from LiteLLM's "
+                "config.yaml", "conflict"))
+
+    def _existing_entry(self, key: str, want: Any, have: Any) -> None:
+        fields = () if same(have, want) else (FieldChange(key, before=have, after=want),)
+        mine = key in self.mine
+        if mine and not fields and not self.ctx.force and self.ledger.digest(self.kind, key) != value_digest(have):
+            self.repair(key, "ledger_record", ": record the value written in the ledger")
+        if not mine and not (self.always_exists and fields):
+            self.res.counts.adoptable += 1
+            self.res.changes.append(Change(self.kind, Action.ADOPT, key, fields, desired=want, live=have,
+                                           reason="declared in the config, not yet recorded as managed"))
+            return
+        self.res.counts.managed += mine
+        if fields or self.ctx.force:
+            self.res.changes.append(Change(self.kind, Action.UPDATE, key, fields, desired=want, live=have))
+
+    def undesired_entry(self, key: str, have: Any) -> None:
+        if self.read_only(key):
+            self.res.counts.read_only += 1
+        elif key in self.mine:
+            self._owned_leftover(key, self.normalise(have))
+        elif foreign_owner(self.state, self.ctx.owner, self.kind, key):
+            self.res.counts.foreign += 1
+        else:
+            self.res.counts.unmanaged += 1
+
+    def _owned_leftover(self, key: str, have: Any) -> None:
+        recorded = self.ledger.digest(self.kind, key)
+        if recorded is None:
+            self.repair(key, "ledger_record", ": record the value written in the ledger")
+        elif recorded != value_digest(have):
+            self.res.counts.unmanaged += 1
+            self.repair(key, "ledger_stale", " was changed since this owner wrote it: no longer ours, never "
+                                             "deleted by us (drop the claim)")
+            return
+        self.res.counts.managed += 1
+        removal = (FieldChange(key, before=have, absent_after=True),)
+        self.res.deletions.append(Change(self.kind, Action.DELETE, key, removal, live=have,
+                                         reason="managed by this owner, no longer in the config"))
 
 
 def _write_router(changes: Sequence[Change], live: LiveState, target: Target) -> None:

@@ -167,6 +167,14 @@ def _stderr_notice(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
+@dataclass(frozen=True)
+class _Again:
+    """A request to send once more, after ``delay`` seconds, because of ``why``."""
+
+    delay: float
+    why: str
+
+
 class LiteLLMClient:
     """Thread-safe; one instance per run. ``stats`` counts requests sent by ``METHOD path``
     (every attempt counts). ``notify`` receives one line per retry."""
@@ -244,34 +252,47 @@ class LiteLLMClient:
             try:
                 response = self._send(method, path, json, params, endpoint)
             except httpx.TransportError as exc:
-                sent = not isinstance(exc, _NOT_SENT)
-                may_repeat = not sent or (retry and isinstance(exc, _TRANSIENT))
-                delay = self._next_delay(attempt, None, waited) if may_repeat else None
-                if delay is None:
-                    # A read cannot have applied anything, retried or not.
-                    maybe_applied = sent and method != "GET" and not retry and isinstance(exc, _TRANSIENT)
-                    self._unreached(exc)
-                    raise self._transport_error(exc, endpoint, attempt, maybe_applied) from None
-                why = "timed out" if isinstance(exc, httpx.TimeoutException) else "connection failed"
+                again = self._after_transport_error(exc, method, endpoint, attempt, retry, waited)
             else:
                 with self._lock:
                     self._unreachable = 0
-                status = response.status_code
-                if status not in RETRY_STATUSES or not (retry or status == 429) or _permanent(response):
-                    return self._handle(response, endpoint, attempt)
-                retry_after = _retry_after(response)
-                delay = self._next_delay(attempt, retry_after, waited)
-                if delay is None:
-                    note = ""
-                    if retry_after is not None and retry_after > self.retry.total - waited:
-                        note = (f"; LiteLLM asked to retry after {retry_after:.0f} s, more than the "
-                                f"remaining retry budget ({max(0.0, self.retry.total - waited):.0f} s)")
-                    return self._handle(response, endpoint, attempt, note)
-                why = f"HTTP {status}"
-            self.notify(f"{endpoint}: {why}; retrying ({attempt + 1}/{self.retry.attempts}) "
-                         f"in {delay:.1f} s…")
-            self._sleep(delay)
-            waited += delay
+                outcome = self._after_response(response, endpoint, attempt, retry, waited)
+                if not isinstance(outcome, _Again):
+                    return outcome
+                again = outcome
+            self.notify(f"{endpoint}: {again.why}; retrying ({attempt + 1}/{self.retry.attempts}) "
+                        f"in {again.delay:.1f} s…")
+            self._sleep(again.delay)
+            waited += again.delay
+
+    def _after_transport_error(self, exc: httpx.TransportError, method: str, endpoint: str, attempt: int,
+                               retry: bool, waited: float) -> _Again:
+        """Retry a request that got no answer when that is safe and the budget allows; else raise."""
+        sent = not isinstance(exc, _NOT_SENT)
+        may_repeat = not sent or (retry and isinstance(exc, _TRANSIENT))
+        delay = self._next_delay(attempt, None, waited) if may_repeat else None
+        if delay is None:
+            # A read cannot have applied anything, retried or not.
+            maybe_applied = sent and method != "GET" and not retry and isinstance(exc, _TRANSIENT)
+            self._unreached(exc)
+            raise self._transport_error(exc, endpoint, attempt, maybe_applied) from None
+        return _Again(delay, "timed out" if isinstance(exc, httpx.TimeoutException) else "connection failed")
+
+    def _after_response(self, response: httpx.Response, endpoint: str, attempt: int, retry: bool,
+                        waited: float) -> Any:
+        """The parsed answer (or its error raised), or ``_Again`` when the status is worth a retry."""
+        status = response.status_code
+        if status not in RETRY_STATUSES or not (retry or status == 429) or _permanent(response):
+            return self._handle(response, endpoint, attempt)
+        retry_after = _retry_after(response)
+        delay = self._next_delay(attempt, retry_after, waited)
+        if delay is None:
+            note = ""
+            if retry_after is not None and retry_after > self.retry.total - waited:
+                note = (f"; LiteLLM asked to retry after {retry_after:.0f} s, more than the "
+                        f"remaining retry budget ({max(0.0, self.retry.total - waited):.0f} s)")
+            return self._handle(response, endpoint, attempt, note)
+        return _Again(delay, f"HTTP {status}")
 
     def _unreached(self, exc: httpx.TransportError) -> None:
         """Count a request that ended without reaching LiteLLM; open the circuit at the limit."""
