@@ -9,6 +9,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -99,12 +100,20 @@ def test_crash_mid_apply_then_rerun_converges(litellm: Harness, tmp_path: Path) 
         proc = subprocess.Popen([sys.executable, "-m", "llmproxy", "sync", "--yes", "--concurrency", "1"],
                                 cwd=tmp_path, env=full_env, stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
-        # 3 reads + readiness, then writes: kill once the 3rd write has arrived.
-        reads = 4
-        assert fp.wait_received(reads + 3, timeout=60)
+        # Kill once the first deployment exists (writes are slowed down, one at a time).
+        deadline = time.monotonic() + 120
+        while not _identities(litellm):
+            assert proc.poll() is None and time.monotonic() < deadline, "sync wrote no deployment"
+            time.sleep(0.1)  # polling the gateway's state
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=30)
-    assert len(_identities(litellm)) < 4  # killed mid-apply: a partial state
+    assert 0 < len(_identities(litellm)) < 4  # killed mid-apply: a partial state
+    # The killed sync still holds the gateway's lease: a new sync refuses at once, naming it ...
+    held = llmproxy(litellm, ["sync", "--yes", "--lock-wait", "0"], cwd=tmp_path, env=ENV)
+    assert held.returncode == 1 and "the lease is held by owner 'llmproxy'" in held.stderr, held.stderr
+    # ... until the operator removes it as the message says (or it expires), then a re-run converges.
+    with litellm.client() as c:
+        c.delete("/credentials/llmproxy-lock").raise_for_status()
     _rerun_converges(litellm, tmp_path)
 
 
@@ -118,8 +127,10 @@ def test_replace_creates_before_it_deletes_and_writes_are_counted(litellm: Harne
         rc, _body, err = sync_json(litellm, ["--yes"], tmp_path, env=ENV, url=fp.url)
         writes = [e.endpoint for e in fp.exchanges if e.method != "GET"]
     assert rc == 0, err
-    # Exactly one create then one delete; the model group always had a deployment.
-    assert writes == ["POST /model/new", "POST /model/delete"]
+    # Under the gateway's lease, exactly one create then one delete; the model group always had a
+    # deployment.
+    assert writes == ["POST /credentials", "POST /model/new", "POST /model/delete",
+                      "DELETE /credentials/llmproxy-lock"]
     with FaultProxy(litellm.url) as fp:  # and a second sync writes nothing at all
         rc, _body, err = sync_json(litellm, ["--yes"], tmp_path, env=ENV, url=fp.url)
         assert rc == 0 and [e for e in fp.exchanges if e.method != "GET"] == []
