@@ -10,6 +10,7 @@ from llmproxy.config.compile import compile_resources
 from llmproxy.config.envvars import Environment, resolve_env
 from llmproxy.config.extend import resolve_extends
 from llmproxy.config.files import ConfigPaths, locate, read_json
+from llmproxy.config.keys_compile import compile_keys
 from llmproxy.config.merge import Origins, merge, strip_directives
 from llmproxy.config.paths import FileFor, JsonPath
 from llmproxy.config.provider_models import expand_provider_models
@@ -28,6 +29,8 @@ class LoadedConfig:
     key_defaults: dict[str, Any] = field(default_factory=dict)
     #: Safety thresholds from the optional "sync" section ({} when absent).
     sync_policy: dict[str, Any] = field(default_factory=dict)
+    #: Deprecations and other notes about the config, for stderr.
+    notes: list[str] = field(default_factory=list)
     #: The files actually read: the config, the local file if any, the env file if a ${VAR} needed it.
     files: list[Path] = field(default_factory=list)
 
@@ -98,7 +101,8 @@ def load_config(config: Path | None = None, local: Path | None = None,
     credentials, deployments, compile_issues = compile_resources(validated, sources, origins.file_for)
     aliases, fallbacks, reference_issues = check_references(validated, deployments, origins.file_for)
     routing = compile_routing(deployments, aliases, fallbacks, origins.file_for)
-    _fail_if(env_issues + compile_issues + reference_issues + routing.issues
+    access = compile_keys(validated.keys, validated.key_policy, origins.file_for)
+    _fail_if(env_issues + compile_issues + reference_issues + routing.issues + access.issues
              + duplicate_issues(routing.pattern_deployments, deployments, origins.file_for))
     if deployments is not None:
         deployments = deployments + tuple(routing.pattern_deployments)
@@ -111,10 +115,10 @@ def load_config(config: Path | None = None, local: Path | None = None,
         aliases=routing.aliases,
         fallbacks=tuple(routing.fallbacks) if routing.fallbacks is not None else None,
         router_settings=router.model_dump(exclude_none=True) if router is not None else None,
+        keys=access.keys, key_policy=access.policy,
     )
-    key_defaults = validated.keys.model_dump(exclude_none=True) if validated.keys is not None else {}
     files = [p for p in (paths.config, paths.local) if p is not None]
     if env.file_was_read and paths.env_file is not None:
         files.append(paths.env_file)
     sync_policy = validated.sync.model_dump(exclude_none=True) if validated.sync is not None else {}
-    return LoadedConfig(desired, key_defaults, sync_policy=sync_policy, files=files)
+    return LoadedConfig(desired, access.create_defaults, sync_policy=sync_policy, notes=access.notes, files=files)

@@ -295,5 +295,19 @@ class ConfigFile(ConfigObject):
     fallbacks: FallbackList | None = Field(
         None, description='[{"source[,source...]": [targets...]}, ...]')
     router_settings: RouterSettings | None = None
-    keys: KeyDefaults | None = None
+    keys: KeyMap | None = Field(
+        None, description="Virtual keys by alias (access as code). The old form with key defaults is "
+        "deprecated: use key_policy.defaults.")
+    key_policy: KeyPolicy | None = None
     sync: SyncPolicy | None = None
+
+    @field_validator("keys", mode="wrap")
+    @classmethod
+    def _keys(cls, value: Any, handler: Any) -> Any:
+        return validate_keys(value, handler)
+
+
+# Access as code lives in its own module (it builds on the types above).
+from llmproxy.config.access_keys import KeyMap, KeyPolicy, validate_keys  # noqa: E402
+
+ConfigFile.model_rebuild()

@@ -14,7 +14,10 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+if TYPE_CHECKING:
+    from llmproxy.desired.keys import DesiredKey, KeyPolicy
 
 
 def freeze(value: Any) -> Any:
@@ -140,6 +143,8 @@ class DesiredState:
     aliases: Mapping[str, str] | None = None  # router_settings.model_group_alias
     fallbacks: tuple[FallbackRule, ...] | None = None  # router_settings.fallbacks
     router_settings: Mapping[str, Any] | None = None  # other router keys
+    keys: tuple[DesiredKey, ...] | None = None  # virtual keys (llmproxy.desired.keys)
+    key_policy: KeyPolicy | None = None
 
     def __post_init__(self) -> None:
         if self.credentials is not None:
@@ -152,6 +157,8 @@ class DesiredState:
             object.__setattr__(self, "aliases", freeze(self.aliases))
         if self.router_settings is not None:
             object.__setattr__(self, "router_settings", freeze(self.router_settings))
+        if self.keys is not None:
+            object.__setattr__(self, "keys", tuple(self.keys))
 
     def model_names(self) -> set[str]:
         return {d.model_name for d in self.deployments or ()}
@@ -193,4 +200,7 @@ class DesiredState:
             out["fallbacks"] = [{f.source: list(f.targets)} for f in self.fallbacks]
         if self.router_settings is not None:
             out["router_settings"] = thaw(self.router_settings)
+        if self.keys is not None:
+            out["keys"] = {k.alias: {**({"user": k.user} if k.user else {}), **({"team": k.team} if k.team else {}),
+                                     **k.limits()} for k in self.keys}
         return out
