@@ -103,7 +103,11 @@ class Manager:
 
         loaded = load_config(config, local, env_file)
         client, fingerprinter = open_client(base_url, api_key, env_file, timeout=timeout)
-        return cls(desired=loaded.desired, target=LiteLLMApi(client, loaded.desired.owner, fingerprinter),
+        for note in loaded.notes:
+            client.notify(f"note: {note}")
+        target = LiteLLMApi(client, loaded.desired.owner, fingerprinter,
+                            with_keys=loaded.desired.keys is not None)
+        return cls(desired=loaded.desired, target=target,
                    fingerprinter=fingerprinter,
                    thresholds=thresholds_from(loaded.sync_policy, threshold_overrides))
 

@@ -67,6 +67,8 @@ class KeyMap(NamedMap):
     """Key alias -> key."""
 
     __pydantic_extra__: dict[str, KeySpec]
+    #: An unknown key here can only come from the old defaults form (aliases are free names).
+    known_keys: ClassVar[list[str]] = sorted(LEGACY_FIELDS)
     _legacy: KeyDefaults | None = PrivateAttr(default=None)
 
     @property

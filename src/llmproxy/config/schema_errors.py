@@ -83,7 +83,8 @@ def _message(error: ErrorDetails, root: type[BaseModel]) -> str:
             hint = getattr(parent, "key_hints", {}).get(key)
             if hint:
                 return f"{key!r} is not allowed here: {hint}"
-            allowed = [f.alias or name for name, f in parent.model_fields.items()]
+            allowed = getattr(parent, "known_keys", None) \
+                or [f.alias or name for name, f in parent.model_fields.items()]
             return f"unknown key {key!r}{did_you_mean(key, allowed)}"
         return f"unknown key {key!r}"
     if kind == "missing":

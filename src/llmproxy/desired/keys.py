@@ -99,6 +99,8 @@ class DesiredKey:
     source: str = ""  # JSON path: keys.<alias>
     #: field -> where its value came from ("keys", "key_policy.defaults", ...), for plans and errors
     sources: Mapping[str, str] = field(default_factory=dict)
+    #: Not a declared key: the policy enforced on a key llmproxy does not own (apply_to "all").
+    enforce_only: bool = False
 
     def __post_init__(self) -> None:
         if self.models is not None:

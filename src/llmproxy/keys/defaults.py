@@ -8,6 +8,7 @@ decides when to ask it. ``keys`` commands must work without any config: when no 
 from __future__ import annotations
 
 import importlib
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,8 @@ def load_key_defaults(config: Path | None, local: Path | None, env_file: Path | 
         exc.hint = exc.hint or (f"keys create takes its default limits from the 'keys' section of {path}, "
                                 "so the config must load; fix it, or pass --no-defaults")
         raise
+    for note in getattr(loaded, "notes", None) or ():
+        print(f"note: {note}", file=sys.stderr, flush=True)
     raw: Any = getattr(loaded, "key_defaults", None) or {}
     if not isinstance(raw, Mapping):
         raise LLMProxyError(f"{path}: the 'keys' section must be an object")

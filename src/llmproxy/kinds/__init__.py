@@ -15,10 +15,11 @@ from llmproxy.kinds.aliases import Aliases
 from llmproxy.kinds.base import Batch, ResourceKind, Target
 from llmproxy.kinds.credentials import Credentials
 from llmproxy.kinds.fallbacks import Fallbacks
+from llmproxy.kinds.keys import Keys
 from llmproxy.kinds.models import Models
 from llmproxy.kinds.router_settings import RouterSettings
 
-REGISTRY: tuple[ResourceKind, ...] = (Credentials(), Models(), Aliases(), Fallbacks(), RouterSettings())
+REGISTRY: tuple[ResourceKind, ...] = (Credentials(), Models(), Aliases(), Fallbacks(), RouterSettings(), Keys())
 KINDS: tuple[str, ...] = tuple(k.name for k in REGISTRY)
 _BY_NAME = {k.name: k for k in REGISTRY}
 

@@ -14,7 +14,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal, Protocol
 
+from llmproxy.desired.keys import DesiredKey
 from llmproxy.desired.model import Credential, Deployment, DesiredState
+from llmproxy.live.keys import LiveKey
 from llmproxy.live.model import (
     Ledger,
     LiveCredential,
@@ -43,6 +45,9 @@ class Target(Protocol):
     def delete_model(self, model_id: str) -> None: ...
     def write_router(self, changes: Sequence[Change], live: LiveRouter) -> None: ...
     def write_ledger(self, ledger: Ledger, kinds: Sequence[str], exists: bool) -> None: ...
+    def create_key(self, key: DesiredKey) -> None: ...
+    def update_key(self, key: DesiredKey, live: LiveKey, *, stamp: bool = True) -> None: ...
+    def delete_key(self, live: LiveKey) -> None: ...
 
 
 @dataclass(frozen=True)

@@ -9,13 +9,17 @@ import contextlib
 from collections.abc import Sequence
 from typing import Any
 
+from llmproxy.desired.keys import DesiredKey
 from llmproxy.desired.model import Credential, Deployment, thaw
 from llmproxy.errors import Conflict, LLMProxyError, NotFound
+from llmproxy.keys.delivery import SecretSink
+from llmproxy.litellm import keys_target
 from llmproxy.litellm.client import LiteLLMClient
 from llmproxy.litellm.lease import Lease
 from llmproxy.litellm.ledger import ledger_body, ledger_name
 from llmproxy.litellm.read import parse_credential, parse_deployment, parse_router, read_live
 from llmproxy.litellm.router_payload import router_payload
+from llmproxy.live.keys import LiveKey
 from llmproxy.live.marker import MARKER_KEY, Fingerprinter, Marker
 from llmproxy.live.model import Ledger, LiveCredential, LiveDeployment, LiveRouter, LiveState
 from llmproxy.plan.context import Capabilities
@@ -40,14 +44,17 @@ CAPABILITIES = Capabilities(
 class LiteLLMApi:
     capabilities = CAPABILITIES
 
-    def __init__(self, client: LiteLLMClient, owner: str, fingerprinter: Fingerprinter) -> None:
+    def __init__(self, client: LiteLLMClient, owner: str, fingerprinter: Fingerprinter, *,
+                 with_keys: bool = False) -> None:
         self.client = client
         self.owner = owner
         self.fp = fingerprinter
+        self.with_keys = with_keys  # read the virtual keys too (the config has a "keys" section)
+        self.key_sink: SecretSink | None = None  # where minted secrets go (sync --keys-out / --output json)
 
     # -- reading ----------------------------------------------------------------------------
     def read(self) -> LiveState:
-        return read_live(self.client)
+        return read_live(self.client, keys=self.with_keys)
 
     def read_cost_map(self) -> dict[str, Any] | str:
         """The cost map the proxy loaded (``/public/litellm_model_cost_map``, the catalog without
@@ -160,6 +167,16 @@ class LiteLLMApi:
             if dep.id == model_id:
                 return dep
         return None
+
+    # -- virtual keys (llmproxy.litellm.keys_target) -------------------------------------------
+    def create_key(self, key: DesiredKey) -> None:
+        keys_target.create_key(self.client, self.owner, key, self.key_sink)
+
+    def update_key(self, key: DesiredKey, live: LiveKey, *, stamp: bool = True) -> None:
+        keys_target.update_key(self.client, self.owner, key, live, stamp=stamp)
+
+    def delete_key(self, live: LiveKey) -> None:
+        keys_target.delete_key(self.client, live)
 
     # -- router settings and the ledger -------------------------------------------------------
     def write_router(self, changes: Sequence[Change], live: LiveRouter) -> None:

@@ -12,9 +12,11 @@ from typing import Any
 
 from llmproxy.errors import UnexpectedResponse
 from llmproxy.litellm.client import LiteLLMClient
+from llmproxy.litellm.keys_target import read_keys
 from llmproxy.litellm.lease import is_lock
 from llmproxy.litellm.ledger import LEDGER_INFO_KEY, is_ledger, parse_ledger
 from llmproxy.litellm.probe import require_database
+from llmproxy.live.keys import LiveKey
 from llmproxy.live.marker import Marker
 from llmproxy.live.model import Ledger, LiveCredential, LiveDeployment, LiveRouter, LiveState, strip_marker
 
@@ -69,15 +71,22 @@ def parse_router(raw: Mapping[str, Any]) -> LiveRouter:
     return LiveRouter(values=values, defaults=defaults, sources=sources)
 
 
-def read_live(client: LiteLLMClient) -> LiveState:
-    """One consistent-as-possible snapshot: the three inventories are read in parallel."""
-    with ThreadPoolExecutor(max_workers=4) as pool:
+def _no_keys(_client: LiteLLMClient) -> tuple[tuple[LiveKey, ...], dict[str, str]]:
+    return (), {}
+
+
+def read_live(client: LiteLLMClient, *, keys: bool = False) -> LiveState:
+    """One consistent-as-possible snapshot: the inventories are read in parallel (the virtual keys
+    only when asked: a config without a "keys" section leaves them alone)."""
+    with ThreadPoolExecutor(max_workers=5) as pool:
         db_f = pool.submit(require_database, client)
         creds_f = pool.submit(client.get_credentials)
         models_f = pool.submit(client.get_all_models)
         router_f = pool.submit(client.get_router_settings)
+        keys_f = pool.submit(read_keys if keys else _no_keys, client)
         db_f.result()
         raw_creds, raw_models, raw_router = creds_f.result(), models_f.result(), router_f.result()
+        live_keys, team_names = keys_f.result()
 
     credentials: dict[str, LiveCredential] = {}
     ledgers: dict[str, Ledger] = {}
@@ -95,4 +104,5 @@ def read_live(client: LiteLLMClient) -> LiveState:
     deployments = tuple(sorted((parse_deployment(m) for m in raw_models),
                                key=lambda d: (d.model_name, d.model, d.credential or "", d.id)))
     return LiveState(credentials=credentials, deployments=deployments,
-                     router=parse_router(raw_router), ledgers=ledgers)
+                     router=parse_router(raw_router), ledgers=ledgers, keys=live_keys,
+                     team_names=team_names)

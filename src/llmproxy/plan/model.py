@@ -42,6 +42,9 @@ class FieldChange:
     sensitive: bool = False
     absent_before: bool = False
     absent_after: bool = False
+    #: Context shown beside the change, not part of it (e.g. a key's current spend beside its
+    #: budget): never in the plan's checksum, which must not change with traffic.
+    note: str = ""
 
     def to_json(self) -> dict[str, Any]:
         if self.sensitive:
@@ -52,16 +55,19 @@ class FieldChange:
             out["before"] = redact_mapping(self.before)
         if not self.absent_after:
             out["after"] = redact_mapping(self.after)
+        if self.note:
+            out["note"] = self.note
         return out
 
     def describe(self) -> str:
         if self.sensitive:
             return f"{self.path}: {SENSITIVE_CHANGE}"
+        note = f"  ({self.note})" if self.note else ""
         if self.absent_before:
-            return f"{self.path}: + {_short(self.after)}"
+            return f"{self.path}: + {_short(self.after)}{note}"
         if self.absent_after:
-            return f"{self.path}: - {_short(self.before)} (removed)"
-        return f"{self.path}: {_short(self.before)} → {_short(self.after)}"
+            return f"{self.path}: - {_short(self.before)} (removed){note}"
+        return f"{self.path}: {_short(self.before)} → {_short(self.after)}{note}"
 
 
 def _short(value: Any, limit: int = 80) -> str:
@@ -227,9 +233,13 @@ class Plan:
 
     def checksum(self) -> str:
         """A short hash of what the plan would do (not of timestamps or display text)."""
+        changes = [c.to_json() for c in self.changes]
+        for c in changes:
+            for f in c.get("fields", ()):
+                f.pop("note", None)  # context (a key's spend), not what the plan does
         payload = json.dumps(
             {"owner": self.owner, "prune": self.prune,
-             "changes": [c.to_json() for c in self.changes], "ledger_repairs": list(self.ledger_repairs)},
+             "changes": changes, "ledger_repairs": list(self.ledger_repairs)},
             sort_keys=True, separators=(",", ":"), default=str,
         )
         return hashlib.sha256(payload.encode()).hexdigest()[:12]
