@@ -19,6 +19,7 @@ from llmproxy.apply.executor import Applier
 from llmproxy.apply.report import ApplyReport, Outcome
 from llmproxy.desired.model import Deployment, DesiredState
 from llmproxy.errors import PlanRefused
+from llmproxy.keys.delivery import DirectorySink
 from llmproxy.litellm.api import LiteLLMApi
 from llmproxy.litellm.client import LiteLLMClient, open_client
 from llmproxy.litellm.connection import DEFAULT_TIMEOUT
@@ -26,7 +27,7 @@ from llmproxy.litellm.lease import DEFAULT_WAIT
 from llmproxy.live.marker import Fingerprinter
 from llmproxy.live.model import LiveState
 from llmproxy.plan.builder import PlanOptions, build_plan
-from llmproxy.plan.model import Finding, Plan
+from llmproxy.plan.model import Action, Finding, Plan
 from llmproxy.plan.safety import Thresholds, UnsafePlan
 from llmproxy.pricing import has_explicit_price, map_problems
 
@@ -146,6 +147,7 @@ class Manager:
         live, plan = self.plan(options)
         if not self._approve(plan, options, checksum, dry_run, hooks):
             return SyncResult(plan, None)
+        self._check_delivery(plan)
         with self.target.lease(lease_wait).held():
             live, again = self.plan(options)
             if again.checksum() != plan.checksum():
@@ -153,11 +155,27 @@ class Manager:
                 plan = again
                 if not self._approve(plan, options, checksum, dry_run, hooks):
                     return SyncResult(plan, None)
+                self._check_delivery(plan)
             with hooks.applying(plan) as on_outcome:
                 report = Applier(self.target, self.desired, live, plan, self.fingerprinter,
                                  concurrency=concurrency, on_outcome=on_outcome, settle=self.settle,
                                  notify=self.client.notify).run()
         return SyncResult(plan, report)
+
+    def _check_delivery(self, plan: Plan) -> None:
+        """Before any write: a plan that mints keys needs somewhere to deliver their secrets."""
+        minted = [c.key for c in plan.changes if c.kind == "keys" and c.action is Action.CREATE]
+        if not minted:
+            return
+        sink = self.target.key_sink
+        if sink is None:
+            raise PlanRefused(
+                f"the plan creates {len(minted)} key(s) ({', '.join(minted)}) and their secrets would have "
+                "nowhere to go; nothing was applied",
+                hint="pass --keys-out DIR (one file per alias, mode 0600) or --output json (secrets in the "
+                     "JSON on stdout, once)")
+        if isinstance(sink, DirectorySink):
+            sink.check()
 
     @staticmethod
     def _approve(plan: Plan, options: PlanOptions, checksum: str | None, dry_run: bool,

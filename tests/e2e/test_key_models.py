@@ -1,5 +1,6 @@
 """``keys create/update --models``: a name that is no live model, alias or access group makes a
-key that works for nothing (LiteLLM accepts it silently). llmproxy warns, or refuses with --strict."""
+key that works for nothing (LiteLLM accepts it silently). llmproxy refuses it, or only warns with
+--allow-unknown-models."""
 
 from __future__ import annotations
 
@@ -22,17 +23,17 @@ def _sync(h: Harness, cwd: Path) -> None:
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
-def test_an_unknown_name_warns_and_strict_refuses(litellm: Harness, tmp_path: Path) -> None:
+def test_an_unknown_name_is_refused_unless_allowed(litellm: Harness, tmp_path: Path) -> None:
     _sync(litellm, tmp_path)
     address = f"e2e-{uuid.uuid4().hex[:10]}@example.com"
-    proc = llmproxy(litellm, ["keys", "create", address, "--alias", "typo", "--models", "Generl,fast"], cwd=tmp_path)
+    proc = llmproxy(litellm, ["keys", "create", address, "--alias", "typo", "--models", "Generl,fast",
+                              "--allow-unknown-models"], cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert "warning: --models: 'Generl' is no model, alias or access group in LiteLLM (did you mean 'General'?)" \
         in proc.stderr
     assert "'fast'" not in proc.stderr  # an alias is fine
 
-    strict = llmproxy(litellm, ["keys", "create", address, "--alias", "strict", "--models", "Generl", "--strict"],
-                      cwd=tmp_path)
+    strict = llmproxy(litellm, ["keys", "create", address, "--alias", "strict", "--models", "Generl"], cwd=tmp_path)
     assert strict.returncode == 1 and strict.stdout == ""
     assert "'Generl' is no model, alias or access group" in strict.stderr
     with litellm.client() as c:

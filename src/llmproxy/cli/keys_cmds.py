@@ -50,8 +50,8 @@ ModelsOpt = Annotated[list[str] | None, typer.Option(
     "--models", metavar="M1,M2", help="Models the key may call (comma-separated or repeated; '' = all).",
     show_default=False)]
 StrictOpt = Annotated[bool, typer.Option(
-    "--strict", help="Refuse a --models name that is no model, alias or access group in LiteLLM "
-    "(default: warn).")]
+    "--strict/--allow-unknown-models", help="Refuse a --models name that is no model, alias or access group "
+    "in LiteLLM (a key limited to it would work for nothing); --allow-unknown-models only warns.")]
 MaxBudgetOpt = Annotated[str | None, typer.Option(
     "--max-budget", metavar="USD", help="Spend cap in USD ('none' = no cap).", show_default=False)]
 BudgetDurationOpt = Annotated[str | None, typer.Option(
@@ -96,7 +96,8 @@ def _check_models(client: LiteLLMClient, models: tuple[str, ...] | None, strict:
     problems = unknown_models(client, models or ())
     if problems and strict:
         raise LLMProxyError("--models: " + "; ".join(problems),
-                            hint="use model names, aliases or access groups LiteLLM has (see `llmproxy status`)")
+                            hint="use model names, aliases or access groups LiteLLM has (see `llmproxy status`), "
+                                 "or pass --allow-unknown-models for a name LiteLLM will have later")
     for problem in problems:
         _say(f"warning: --models: {problem}; the key cannot use it")
 
@@ -136,7 +137,7 @@ def create(
     metadata: MetadataOpt = None,
     key: Annotated[str | None, typer.Option(
         "--key", metavar="VALUE", help="Use this secret (sk-..., 16+ chars).", show_default=False)] = None,
-    strict: StrictOpt = False,
+    strict: StrictOpt = True,
     no_defaults: Annotated[bool, typer.Option("--no-defaults", help="Ignore the config's 'keys' defaults.")] = False,
     output: OutputOpt = Output.text, config: ConfigOpt = None, local: LocalOpt = None,
     env_file: EnvFileOpt = None, base_url: BaseUrlOpt = None, api_key: ApiKeyOpt = None,
@@ -223,7 +224,7 @@ def update(
         "--alias", metavar="NEW_ALIAS", help="Rename the key.", show_default=False)] = None,
     blocked: Annotated[bool | None, typer.Option(
         "--block/--unblock", help="Refuse / allow requests with the key.", show_default=False)] = None,
-    strict: StrictOpt = False,
+    strict: StrictOpt = True,
     output: OutputOpt = Output.text, env_file: EnvFileOpt = None,
     base_url: BaseUrlOpt = None, api_key: ApiKeyOpt = None,
     api_key_file: ApiKeyFileOpt = None, timeout: TimeoutOpt = DEFAULT_TIMEOUT,

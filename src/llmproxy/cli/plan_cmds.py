@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Annotated
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
 
@@ -27,6 +29,7 @@ from llmproxy.cli.common import (
 from llmproxy.cli.probe_cmds import ProbeModelOpt, ProbeOpt, ProbeTimeoutOpt, probe_names, show_probe
 from llmproxy.cli.progress import progress_reporter, render_report
 from llmproxy.errors import Aborted
+from llmproxy.keys.delivery import DirectorySink, JsonSink, SecretSink
 from llmproxy.kinds import only_help, parse_only
 from llmproxy.litellm.connection import DEFAULT_TIMEOUT
 from llmproxy.litellm.lease import DEFAULT_WAIT
@@ -36,6 +39,7 @@ from llmproxy.plan.model import Action, Plan
 from llmproxy.plan.render import render_json, render_markdown, render_text
 from llmproxy.probe import ProbeReport, changed_names, run_probe
 from llmproxy.probe.runner import DEFAULT_TIMEOUT as PROBE_TIMEOUT
+from llmproxy.redaction import redactor
 
 
 class PlanFormat(str, Enum):
@@ -125,13 +129,18 @@ def sync_cmd(
     lock_wait: Annotated[float, typer.Option(
         "--lock-wait", min=0.0,
         help="Seconds to wait while another sync holds the gateway's lease, then refuse.")] = DEFAULT_WAIT,
+    keys_out: Annotated[Path | None, typer.Option(
+        "--keys-out", metavar="DIR", show_default=False,
+        help="Write the secret of each key sync creates to DIR/<alias> (mode 0600), once. Without it a "
+             "plan that creates keys is refused, unless --output json (secrets in the JSON).")] = None,
     probe: ProbeOpt = False, probe_model: ProbeModelOpt = None, probe_timeout: ProbeTimeoutOpt = PROBE_TIMEOUT,
     config: ConfigOpt = None, local: LocalOpt = None, env_file: EnvFileOpt = None,
     base_url: BaseUrlOpt = None, api_key: ApiKeyOpt = None,
     api_key_file: ApiKeyFileOpt = None, timeout: TimeoutOpt = DEFAULT_TIMEOUT,
 ) -> None:
     """Make LiteLLM match the config: plan, apply, verify; with --probe, then prove that every
-    model group it created or changed answers a real request."""
+    model group it created or changed answers a real request. The secret of a key it creates is
+    delivered once: to --keys-out DIR, or in the JSON of --output json."""
     kinds = parse_only(only)
     explicit = probe_names(probe_model)
     probing = probe or bool(explicit)
@@ -150,6 +159,8 @@ def sync_cmd(
                            api_key=api_key, timeout=timeout,
                            threshold_overrides={"max_delete_pct": max_delete_pct,
                                                 "max_update_pct": max_update_pct})
+    sink = DirectorySink(keys_out) if keys_out is not None else JsonSink() if as_json else None
+    manager.target.key_sink = sink
     try:
         result = manager.sync(PlanOptions(only=kinds, prune=prune, force=force, allow_unsafe=allow_unsafe),
                               checksum=checksum, dry_run=dry_run, concurrency=concurrency, hooks=hooks,
@@ -167,21 +178,25 @@ def sync_cmd(
         raise
     except KeyboardInterrupt:
         _interrupted(seen)
+        _delivered(sink, as_json=False)
+        if isinstance(sink, JsonSink) and sink.secrets:  # minted before the interrupt: still delivered once
+            sys.stdout.write(json.dumps({"interrupted": True, "keys": dict(sorted(sink.secrets.items()))}) + "\n")
         raise typer.Exit(130) from None
     finally:
         manager.close()
     plan, report = result.plan, result.report
     if report is None:
         if as_json:
-            _print_sync_json(plan, None, probed)
+            _print_sync_json(plan, None, probed, sink)
         _probe_outcome(probed, as_json, "nothing created or changed, nothing probed" if probing else "")
         if dry_run and plan.has_changes:
             raise typer.Exit(2)
         return
     if as_json:
-        _print_sync_json(plan, report, probed)
+        _print_sync_json(plan, report, probed, sink)
     else:
         render_report(report, out)
+        _delivered(sink, as_json=False)
     _probe_outcome(probed, as_json, "nothing created or changed, nothing probed")
     if not report.ok:
         raise typer.Exit(1)
@@ -244,13 +259,31 @@ def _probe_outcome(probed: ProbeReport | None, as_json: bool, empty: str) -> Non
         raise typer.Exit(1)
 
 
-def _print_sync_json(plan: Plan, report: ApplyReport | None, probed: ProbeReport | None = None) -> None:
+def _delivered(sink: SecretSink | None, as_json: bool) -> None:
+    """Say where the minted secrets went (stderr; never the secrets)."""
+    if isinstance(sink, DirectorySink) and sink.written and not as_json:
+        err.print(f"Delivered the secret of {len(sink.written)} new key(s) to {sink.directory} (mode 0600): "
+                  + ", ".join(sorted(sink.written)), markup=False, highlight=False)
+
+
+def _print_sync_json(plan: Plan, report: ApplyReport | None, probed: ProbeReport | None = None,
+                     sink: SecretSink | None = None) -> None:
     """``sync --output json``: one object with the plan and what was applied (null if nothing);
-    with ``--probe`` also ``probe``."""
-    body = {"plan": plan.to_json(), "applied": report.to_json() if report else None}
+    with ``--probe`` also ``probe``; ``keys_out`` (alias -> file) or ``keys`` (alias -> the new
+    secret: the one place it is ever printed) when keys were minted."""
+    body: dict[str, Any] = {"plan": plan.to_json(), "applied": report.to_json() if report else None}
     if probed is not None:
         body["probe"] = probed.to_json()
-    out.print(json.dumps(body, indent=2), markup=False)
+    if isinstance(sink, DirectorySink):
+        body["keys_out"] = {alias: str(path) for alias, path in sorted(sink.written.items())}
+    if not isinstance(sink, JsonSink) or not sink.secrets:
+        out.print(json.dumps(body, indent=2), markup=False)
+        return
+    # Everything else scrubbed as always; the new secrets added after, written to stdout directly.
+    scrubbed = json.loads(redactor.scrub(json.dumps(body)))
+    scrubbed["keys"] = dict(sorted(sink.secrets.items()))
+    sys.stdout.write(json.dumps(scrubbed, indent=2) + "\n")
+    sys.stdout.flush()
 
 
 def _confirm_deletions(plan: Plan, yes: bool) -> None:

@@ -1,0 +1,166 @@
+"""Access as code, keys half (issue 16), against the real LiteLLM with the stand-in upstream and the
+official ``openai`` SDK: declared keys are minted once with their secrets delivered to --keys-out
+and nowhere else, converge to zero writes, are refused over budget, drift shows, one budget change
+is one write, and --prune deletes only keys llmproxy created or adopted."""
+
+from __future__ import annotations
+
+import json
+import stat
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import openai
+import pytest
+
+from tests.e2e.dataplane import DataPlane, ask_openai, config, provider
+
+PRICED = {"litellm_params": {"input_cost_per_token": 0.001, "output_cost_per_token": 0.001}}
+
+
+def email(name: str) -> str:
+    return f"{name}-{uuid.uuid4().hex[:8]}@example.com"  # users survive the reset: never reuse one
+
+
+def access_config(dp: DataPlane, keys: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    models = {"m1": {**PRICED, "access_groups": ["General"]}, "m2": PRICED}
+    return config({"up": provider(dp.upstream, models)}, keys=keys, **extra)
+
+
+def five_keys() -> dict[str, Any]:
+    return {
+        "ada": {"user": email("ada"), "models": ["General"], "max_budget": 25, "budget_duration": "30d"},
+        "bob": {"user": email("bob"), "models": ["openai/m2"], "rpm_limit": 60},
+        "ci-bot": {"models": ["openai/m1", "openai/m2"], "tpm_limit": 100000, "metadata": {"app": "ci"}},
+        "notebook": {"user": email("nb"), "duration": "90d"},
+        "tiny": {"models": ["openai/m1"], "max_budget": 0.001},
+    }
+
+
+def live_keys(dp: DataPlane) -> dict[str, dict[str, Any]]:
+    with dp.gateway.client() as c:
+        body = c.get("/key/list", params={"return_full_object": "true", "size": 100}).raise_for_status().json()
+    return {k["key_alias"]: k for k in body["keys"] if k.get("key_alias")}
+
+
+def plan_json(dp: DataPlane, *args: str) -> tuple[int, dict[str, Any]]:
+    proc = dp.llmproxy(["plan", "--output", "json", *args])
+    assert proc.returncode in (0, 2), proc.stderr
+    return proc.returncode, json.loads(proc.stdout)
+
+
+def test_five_keys_sync_from_empty_secrets_only_in_keys_out_then_zero_writes(dataplane: DataPlane,
+                                                                             tmp_path: Path) -> None:
+    dp = dataplane
+    cfg = access_config(dp, five_keys())
+    dp.write(cfg)
+    refused = dp.llmproxy(["sync", "--yes"])  # nowhere to deliver the secrets: refused before any write
+    assert refused.returncode == 1 and "--keys-out" in refused.stderr
+    assert live_keys(dp) == {}
+
+    out = tmp_path / "secrets"
+    first = dp.sync(cfg, "--keys-out", str(out))
+    files = sorted(p.name for p in out.iterdir())
+    assert files == ["ada", "bob", "ci-bot", "notebook", "tiny"]
+    secrets = {p.name: p.read_text().strip() for p in out.iterdir()}
+    for path in out.iterdir():
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert all(s.startswith("sk-") for s in secrets.values())
+    for secret in secrets.values():  # nowhere else: not in stdout, stderr or the working directory
+        assert secret not in first.stdout and secret not in first.stderr
+        for f in dp.workdir.rglob("*"):
+            if f.is_file() and out not in f.parents:
+                assert secret not in f.read_text(errors="ignore"), f
+    assert "Delivered the secret of 5 new key(s)" in first.stderr
+
+    live = live_keys(dp)
+    assert set(live) == set(secrets)
+    assert live["ada"]["max_budget"] == 25 and live["ada"]["budget_duration"] == "30d"
+    assert live["bob"]["rpm_limit"] == 60 and live["ci-bot"]["metadata"]["app"] == "ci"
+    assert live["notebook"]["expires"] and live["ci-bot"]["metadata"]["llmproxy"]["owner"] == "llmproxy"
+
+    # the minted keys work for their models only (the openai SDK through the gateway)
+    assert ask_openai(dp, "openai/m1", key=secrets["ada"]).startswith("hello from m1")  # via access group General
+    with pytest.raises(openai.APIStatusError) as denied:
+        ask_openai(dp, "openai/m2", key=secrets["ada"])
+    assert denied.value.status_code in (401, 403)
+
+    again = dp.sync_json(cfg, "--keys-out", str(out))
+    assert again["applied"] is None and again["plan"]["changes"] == []
+    assert sorted(p.name for p in out.iterdir()) == files  # nothing minted, nothing rewritten
+    assert {p.name: p.read_text().strip() for p in out.iterdir()} == secrets
+
+
+def test_a_key_over_its_budget_is_refused(dataplane: DataPlane, tmp_path: Path) -> None:
+    dp = dataplane
+    cfg = access_config(dp, {"tiny": {"models": ["openai/m1"], "max_budget": 0.001}})
+    body = dp.sync_json(cfg)  # --output json: the secret in the JSON, once
+    secret = body["keys"]["tiny"]
+    assert secret.startswith("sk-") and secret not in json.dumps(body["plan"])
+    assert ask_openai(dp, "openai/m1", key=secret, max_tokens=5)  # spends 5+ tokens at $0.001 each
+    deadline = time.monotonic() + 60
+    while True:  # spend is counted after the response: poll (bounded) until the budget refuses
+        try:
+            ask_openai(dp, "openai/m1", key=secret)
+        except openai.APIStatusError as exc:
+            assert exc.status_code == 422 and "Budget has been exceeded" in str(exc), exc  # LiteLLM: 422
+            break
+        assert time.monotonic() < deadline, "a key over its budget was still accepted after 60 s"
+        time.sleep(1)
+
+
+def test_drift_and_one_budget_change_is_one_write(dataplane: DataPlane, tmp_path: Path) -> None:
+    dp = dataplane
+    keys = five_keys()
+    cfg = access_config(dp, keys)
+    dp.sync(cfg, "--keys-out", str(tmp_path / "k"))
+    token = live_keys(dp)["ada"]["token"]
+    with dp.gateway.client() as c:  # a budget changed by hand
+        c.post("/key/update", json={"key": token, "max_budget": 99}).raise_for_status()
+    code, plan = plan_json(dp, "--detailed-exitcode")
+    assert code == 2
+    [change] = plan["changes"]
+    assert change["key"] == "ada" and change["action"] == "update"
+    [field] = change["fields"]
+    assert (field["path"], field["before"], field["after"]) == ("max_budget", 99.0, 25.0)
+    assert field["note"].startswith("spend $")  # spend beside the budget, never reset
+    text = dp.llmproxy(["plan"])
+    assert "max_budget: 99.0 → 25.0  (spend $" in text.stdout
+
+    keys["bob"]["max_budget"] = 50  # raise one key's budget in the config
+    cfg = access_config(dp, keys)
+    dp.sync(cfg, "--keys-out", str(tmp_path / "k"))  # converge the drift first
+    keys["ada"]["max_budget"] = 30
+    dp.write(access_config(dp, keys))
+    code, plan = plan_json(dp, "--detailed-exitcode")
+    assert code == 2 and [(c["key"], [(f["path"], f["before"], f["after"]) for f in c["fields"]])
+                          for c in plan["changes"]] == [("ada", [("max_budget", 25.0, 30.0)])]
+    body = dp.sync_json(access_config(dp, keys), "--keys-out", str(tmp_path / "k"))
+    assert body["applied"]["writes"] == 1 and body["applied"]["ok"]
+    assert live_keys(dp)["ada"]["max_budget"] == 30
+    assert plan_json(dp, "--detailed-exitcode")[0] == 0
+
+
+def test_prune_removes_only_keys_llmproxy_created_or_adopted(dataplane: DataPlane, tmp_path: Path) -> None:
+    dp = dataplane
+    dp.mint_key(key_alias="hand-made", max_budget=1)
+    dp.mint_key(key_alias="adopt-me", max_budget=1)
+    dp.mint_key(key_alias="theirs", metadata={"llmproxy": {"owner": "other-team", "fields": []}})
+    keys = {"ours": {"max_budget": 5}, "adopt-me": {"max_budget": 2}}
+    out = tmp_path / "k"
+    dp.write(access_config(dp, keys))
+    _, plan = plan_json(dp)
+    actions = {c["key"]: c["action"] for c in plan["changes"]}
+    assert actions == {"ours": "create", "adopt-me": "adopt"}
+    dp.sync(access_config(dp, keys), "--keys-out", str(out))
+    assert sorted(p.name for p in out.iterdir()) == ["ours"]  # adopting keeps the secret: nothing to deliver
+    assert live_keys(dp)["adopt-me"]["metadata"]["llmproxy"]["owner"] == "llmproxy"
+
+    dropped = access_config(dp, {})
+    dp.write(dropped)
+    _, plan = plan_json(dp)
+    assert sorted(c["key"] for c in plan["pending_prune"]) == ["adopt-me", "ours"]
+    dp.sync(dropped, "--prune")
+    assert set(live_keys(dp)) == {"hand-made", "theirs"}
