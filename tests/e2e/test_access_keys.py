@@ -152,7 +152,7 @@ def test_prune_removes_only_keys_llmproxy_created_or_adopted(dataplane: DataPlan
     out = tmp_path / "k"
     dp.write(access_config(dp, keys))
     _, plan = plan_json(dp)
-    actions = {c["key"]: c["action"] for c in plan["changes"]}
+    actions = {c["key"]: c["action"] for c in plan["changes"] if c["kind"] == "keys"}
     assert actions == {"ours": "create", "adopt-me": "adopt"}
     dp.sync(access_config(dp, keys), "--keys-out", str(out))
     assert sorted(p.name for p in out.iterdir()) == ["ours"]  # adopting keeps the secret: nothing to deliver
