@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar, Literal, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol
 
 from llmproxy.desired.model import Credential, Deployment, DesiredState
 from llmproxy.live.model import (
@@ -24,6 +24,10 @@ from llmproxy.live.model import (
 )
 from llmproxy.plan.context import DiffResult, PlanContext
 from llmproxy.plan.model import Change, Finding
+
+if TYPE_CHECKING:
+    from llmproxy.litellm.teams_api import TeamsApi
+    from llmproxy.litellm.users_api import UsersApi
 
 #: A name one change makes available and another needs: ``("credential", "prov-openai")``.
 Ref = tuple[str, str]
@@ -43,6 +47,8 @@ class Target(Protocol):
     def delete_model(self, model_id: str) -> None: ...
     def write_router(self, changes: Sequence[Change], live: LiveRouter) -> None: ...
     def write_ledger(self, ledger: Ledger, kinds: Sequence[str], exists: bool) -> None: ...
+    teams: TeamsApi  # the team writes (kinds.teams)
+    users: UsersApi  # the user writes (kinds.users)
 
 
 @dataclass(frozen=True)
