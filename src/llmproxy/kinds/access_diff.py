@@ -42,7 +42,8 @@ def metadata_changes(desired: Mapping[str, Any], live: Mapping[str, Any], marker
 
 
 def spend_context(spend: float | None, budget: Any) -> str:
-    """"spend 3.20 USD of max_budget 25 USD" (context only: spend is never written)."""
+    """"spend 3.20 USD of max_budget 25 USD" with LiteLLM's current budget (context only: spend is
+    state, never written)."""
     if spend is None:
         return ""
     shown = f"spend {spend:.2f} USD"

@@ -106,7 +106,7 @@ class Teams(ResourceKind):
         fields = setting_changes(settings, current.settings, current.marker.fields if current.marker else ())
         fields += metadata_changes(team.metadata, current.metadata, current.marker)
         fields += member_changes(team, current)
-        context = spend_context(current.spend, settings.get("max_budget", current.settings.get("max_budget")))
+        context = spend_context(current.spend, current.settings.get("max_budget"))
         if owner is Owner.UNMANAGED:
             res.counts.adoptable += 1
             res.changes.append(Change(self.name, Action.ADOPT, team.alias, tuple(fields), desired=team,

@@ -76,7 +76,7 @@ class Users(ResourceKind):
                                          "only one config may manage a user", "conflict"))
             return
         fields = tuple(setting_changes(settings, current.settings, current.marker.fields if current.marker else ()))
-        context = spend_context(current.spend, settings.get("max_budget", current.settings.get("max_budget")))
+        context = spend_context(current.spend, current.settings.get("max_budget"))
         if owner is Owner.UNMANAGED:
             res.counts.adoptable += 1
             res.changes.append(Change(self.name, Action.ADOPT, user.email, fields, desired=user, live=current,

@@ -96,10 +96,14 @@ class TeamsApi:
         return Marker(owner=self.owner, fields=tuple(sorted(team.settings())),
                       info_fields=tuple(sorted(team.metadata)), members=tuple(sorted(set(members)))).to_json()
 
-    def _explain(self, exc: LLMProxyError, team: Team) -> LLMProxyError:
+    def _explain(self, exc: LLMProxyError, team: Team, members: Sequence[TeamMember] = ()) -> LLMProxyError:
         if is_enterprise_refusal(exc):
-            return ServerError(f"team {team.alias!r} ({team.source}): LiteLLM refused a member with role "
-                               f"\"admin\": {exc.message}", hint=ENTERPRISE_HINT)
+            admins = ", ".join(repr(m.email) for m in members if m.role == "admin") or "a member"
+            return ServerError(f"team {team.alias!r} ({team.source}.members): {admins} with role \"admin\" needs "
+                               "LiteLLM Enterprise: the open-source proxy refuses team admins (a premium feature); "
+                               'give the member role "user", or set LITELLM_LICENSE on the proxy',
+                               hint=ENTERPRISE_HINT, status=exc.status if isinstance(exc, ServerError) else None,
+                               endpoint=exc.endpoint if isinstance(exc, ServerError) else None)
         return exc
 
     def create(self, team: Team) -> str:
@@ -148,14 +152,14 @@ class TeamsApi:
             self.client.request("POST", "/team/member_add", json=body, retry=True)
         except LLMProxyError as exc:
             if "already in team" not in exc.message.lower():
-                raise self._explain(exc, team) from None
+                raise self._explain(exc, team, members) from None
 
     def set_role(self, team: Team, team_id: str, email: str, role: str) -> None:
         try:
             self.client.request("POST", "/team/member_update",
                                 json={"team_id": team_id, "user_email": email, "role": role}, retry=True)
         except LLMProxyError as exc:
-            raise self._explain(exc, team) from None
+            raise self._explain(exc, team, [TeamMember(email, role)]) from None
 
     def remove_member(self, team_id: str, member: LiveMember) -> None:
         body = {"team_id": team_id, **({"user_id": member.user_id} if member.user_id else {"user_email": member.email})}
