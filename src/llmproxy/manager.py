@@ -106,7 +106,8 @@ class Manager:
         client, fingerprinter = open_client(base_url, api_key, env_file, timeout=timeout)
         for note in loaded.notes:
             client.notify(f"note: {note}")
-        target = LiteLLMApi(client, loaded.desired.owner, fingerprinter,
+        access = loaded.desired.teams is not None or loaded.desired.users is not None
+        target = LiteLLMApi(client, loaded.desired.owner, fingerprinter, access=access,
                             with_keys=loaded.desired.keys is not None)
         return cls(desired=loaded.desired, target=target,
                    fingerprinter=fingerprinter,

@@ -15,12 +15,25 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import Field, PrivateAttr, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-from llmproxy.config.schema import ConfigObject, Duration, KeyDefaults, Name, NamedMap, NonNegInt
+from llmproxy.config.base import ConfigObject, Duration, Name, NamedMap, NonNegInt
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
 Budget = Annotated[float, Field(ge=0)]
 Email = Annotated[str, Field(pattern=_EMAIL.pattern, description="An email address (the LiteLLM user's).")]
 Multiplier = Annotated[float, Field(ge=0, description="Factor applied to the value the policy gives the key.")]
+
+class KeyDefaults(ConfigObject):
+    """The old ``keys`` section: defaults of ``llmproxy keys create`` (deprecated: key_policy.defaults)."""
+
+    models: list[Name] | None = None
+    max_budget: Annotated[float, Field(ge=0)] | None = None
+    budget_duration: Duration | None = None
+    rpm_limit: NonNegInt | None = None
+    tpm_limit: NonNegInt | None = None
+    duration: Duration | None = None
+    metadata: dict[str, Any] | None = None
+    team_id: Name | None = None
+
 
 #: Field names of the old ``keys`` defaults form.
 LEGACY_FIELDS = frozenset(KeyDefaults.model_fields) - {"delete"}

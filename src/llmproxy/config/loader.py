@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from llmproxy.config.access_compile import compile_access
 from llmproxy.config.compile import compile_resources
 from llmproxy.config.envvars import Environment, resolve_env
 from llmproxy.config.extend import resolve_extends
@@ -101,8 +102,9 @@ def load_config(config: Path | None = None, local: Path | None = None,
     credentials, deployments, compile_issues = compile_resources(validated, sources, origins.file_for)
     aliases, fallbacks, reference_issues = check_references(validated, deployments, origins.file_for)
     routing = compile_routing(deployments, aliases, fallbacks, origins.file_for)
+    teams, users, access_issues = compile_access(validated, origins.file_for)
     access = compile_keys(validated.keys, validated.key_policy, origins.file_for)
-    _fail_if(env_issues + compile_issues + reference_issues + routing.issues + access.issues
+    _fail_if(env_issues + compile_issues + reference_issues + routing.issues + access_issues + access.issues
              + duplicate_issues(routing.pattern_deployments, deployments, origins.file_for))
     if deployments is not None:
         deployments = deployments + tuple(routing.pattern_deployments)
@@ -115,6 +117,8 @@ def load_config(config: Path | None = None, local: Path | None = None,
         aliases=routing.aliases,
         fallbacks=tuple(routing.fallbacks) if routing.fallbacks is not None else None,
         router_settings=router.model_dump(exclude_none=True) if router is not None else None,
+        teams=teams,
+        users=users,
         keys=access.keys, key_policy=access.policy,
     )
     files = [p for p in (paths.config, paths.local) if p is not None]

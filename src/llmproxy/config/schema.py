@@ -15,7 +15,16 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-from llmproxy.keys.durations import DURATION_PATTERN
+from llmproxy.config.access import TeamMap, UserMap
+from llmproxy.config.access_keys import KeyMap, KeyPolicy, validate_keys
+from llmproxy.config.base import (
+    OWNER_PATTERN,
+    ConfigObject,
+    Name,
+    NamedMap,
+    NonNegInt,
+    PositiveFloat,
+)
 
 INTERFACES: tuple[str, ...] = ("openai", "anthropic", "gemini")
 
@@ -28,42 +37,7 @@ RoutingStrategy = Literal[
 
 RoutingGroupStrategy = Literal[RoutingStrategy, "priority"]
 
-OWNER_PATTERN = r"^[A-Za-z0-9_.-]{1,64}$"
-#: What a pattern means, for messages.
-PATTERN_HELP = {
-    OWNER_PATTERN: "1 to 64 letters, digits, '.', '_' or '-'",
-    DURATION_PATTERN: "a LiteLLM duration such as 30s, 10m, 1h, 7d, 2w, 1mo or daily",
-}
-
-Name = Annotated[str, Field(min_length=1)]
-Duration = Annotated[str, Field(pattern=DURATION_PATTERN, description=PATTERN_HELP[DURATION_PATTERN])]
-NonNegInt = Annotated[int, Field(ge=0)]
-PositiveFloat = Annotated[float, Field(gt=0)]
-
-_DELETE_DOC = "Keys to remove from the inherited object (config.local.json over config.json, $extend, default_model)."
 _PROVIDER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
-
-
-class ConfigObject(BaseModel):
-    """An object of the config file: strict types, no unknown keys, ``$delete`` allowed."""
-
-    model_config = ConfigDict(extra="forbid", strict=True)
-    #: Extra hint for an unknown key, by key (shown instead of a did-you-mean).
-    key_hints: ClassVar[dict[str, str]] = {}
-
-    delete: list[str] | None = Field(None, alias="$delete", description=_DELETE_DOC)
-
-
-class NamedMap(BaseModel):
-    """``{name: value}`` with ``$delete``; subclasses type the values via ``__pydantic_extra__``."""
-
-    model_config = ConfigDict(extra="allow", strict=True)
-    key_hints: ClassVar[dict[str, str]] = {}
-
-    delete: list[str] | None = Field(None, alias="$delete", description=_DELETE_DOC)
-
-    def entries(self) -> list[tuple[str, Any]]:
-        return list((self.model_extra or {}).items())
 
 
 class ModelDefaults(ConfigObject):
@@ -251,19 +225,6 @@ class RouterSettings(ConfigObject):
     disable_cooldowns: bool | None = None
 
 
-class KeyDefaults(ConfigObject):
-    """Defaults for ``llmproxy keys create``."""
-
-    models: list[Name] | None = None
-    max_budget: Annotated[float, Field(ge=0)] | None = None
-    budget_duration: Duration | None = None
-    rpm_limit: NonNegInt | None = None
-    tpm_limit: NonNegInt | None = None
-    duration: Duration | None = None
-    metadata: dict[str, Any] | None = None
-    team_id: Name | None = None
-
-
 Percent = Annotated[float, Field(ge=0, le=100)]
 
 
@@ -300,14 +261,10 @@ class ConfigFile(ConfigObject):
         "deprecated: use key_policy.defaults.")
     key_policy: KeyPolicy | None = None
     sync: SyncPolicy | None = None
+    teams: TeamMap | None = Field(None, description="Team alias -> models, limits, members, metadata.")
+    users: UserMap | None = Field(None, description="Email -> role, limits, models, teams.")
 
     @field_validator("keys", mode="wrap")
     @classmethod
     def _keys(cls, value: Any, handler: Any) -> Any:
         return validate_keys(value, handler)
-
-
-# Access as code lives in its own module (it builds on the types above).
-from llmproxy.config.access_keys import KeyMap, KeyPolicy, validate_keys  # noqa: E402
-
-ConfigFile.model_rebuild()

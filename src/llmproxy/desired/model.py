@@ -17,6 +17,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
+    from llmproxy.desired.access import Team, User
     from llmproxy.desired.keys import DesiredKey, KeyPolicy
 
 
@@ -145,6 +146,8 @@ class DesiredState:
     router_settings: Mapping[str, Any] | None = None  # other router keys
     keys: tuple[DesiredKey, ...] | None = None  # virtual keys (llmproxy.desired.keys)
     key_policy: KeyPolicy | None = None
+    teams: tuple[Team, ...] | None = None  # desired.access
+    users: tuple[User, ...] | None = None
 
     def __post_init__(self) -> None:
         if self.credentials is not None:
@@ -159,6 +162,9 @@ class DesiredState:
             object.__setattr__(self, "router_settings", freeze(self.router_settings))
         if self.keys is not None:
             object.__setattr__(self, "keys", tuple(self.keys))
+        for name in ("teams", "users"):
+            if getattr(self, name) is not None:
+                object.__setattr__(self, name, tuple(getattr(self, name)))
 
     def model_names(self) -> set[str]:
         return {d.model_name for d in self.deployments or ()}
@@ -172,6 +178,8 @@ class DesiredState:
             n(self.deployments, "models"),
             n(self.aliases, "aliases"),
             n(self.fallbacks, "fallback rules"),
+            *([n(self.teams, "teams")] if self.teams is not None else []),
+            *([n(self.users, "users")] if self.users is not None else []),
         ])
 
     def to_json(self, *, show_secrets: bool = False) -> dict[str, Any]:
@@ -203,4 +211,8 @@ class DesiredState:
         if self.keys is not None:
             out["keys"] = {k.alias: {**({"user": k.user} if k.user else {}), **({"team": k.team} if k.team else {}),
                                      **k.limits()} for k in self.keys}
+        if self.teams is not None:
+            out["teams"] = [t.to_json() for t in self.teams]
+        if self.users is not None:
+            out["users"] = [u.to_json() for u in self.users]
         return out

@@ -18,8 +18,11 @@ from llmproxy.kinds.fallbacks import Fallbacks
 from llmproxy.kinds.keys import Keys
 from llmproxy.kinds.models import Models
 from llmproxy.kinds.router_settings import RouterSettings
+from llmproxy.kinds.teams import Teams
+from llmproxy.kinds.users import Users
 
-REGISTRY: tuple[ResourceKind, ...] = (Credentials(), Models(), Aliases(), Fallbacks(), RouterSettings(), Keys())
+REGISTRY: tuple[ResourceKind, ...] = (Credentials(), Models(), Aliases(), Fallbacks(), RouterSettings(), Users(),
+                                      Teams(), Keys())
 KINDS: tuple[str, ...] = tuple(k.name for k in REGISTRY)
 _BY_NAME = {k.name: k for k in REGISTRY}
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar, Literal, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol
 
 from llmproxy.desired.keys import DesiredKey
 from llmproxy.desired.model import Credential, Deployment, DesiredState
@@ -26,6 +26,10 @@ from llmproxy.live.model import (
 )
 from llmproxy.plan.context import DiffResult, PlanContext
 from llmproxy.plan.model import Change, Finding
+
+if TYPE_CHECKING:
+    from llmproxy.litellm.teams_api import TeamsApi
+    from llmproxy.litellm.users_api import UsersApi
 
 #: A name one change makes available and another needs: ``("credential", "prov-openai")``.
 Ref = tuple[str, str]
@@ -48,6 +52,8 @@ class Target(Protocol):
     def create_key(self, key: DesiredKey) -> None: ...
     def update_key(self, key: DesiredKey, live: LiveKey, *, stamp: bool = True) -> None: ...
     def delete_key(self, live: LiveKey) -> None: ...
+    teams: TeamsApi  # the team writes (kinds.teams)
+    users: UsersApi  # the user writes (kinds.users)
 
 
 @dataclass(frozen=True)

@@ -34,9 +34,8 @@ def known_names(desired: DesiredState, live: LiveState) -> KnownNames:
 
 
 def team_names(desired: DesiredState, live: LiveState) -> set[str]:
-    declared = getattr(desired, "teams", None) or ()
-    names = {str(getattr(t, "name", t)) for t in declared}
-    return names | set(live.team_names.values())
+    return {t.alias for t in desired.teams or ()} | {t.alias for t in live.teams if t.alias} \
+        | set(live.team_names.values())
 
 
 def key_reference_problems(keys: Iterable[DesiredKey], desired: DesiredState, live: LiveState) -> list[Finding]:

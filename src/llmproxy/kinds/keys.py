@@ -15,6 +15,7 @@ from typing import Any
 
 from llmproxy.desired.keys import LIMIT_FIELDS, DesiredKey, KeyPolicy, build_key
 from llmproxy.desired.model import DesiredState, thaw
+from llmproxy.kinds.access_diff import spend_context
 from llmproxy.kinds.base import Cleanup, Ref, ResourceKind, Target
 from llmproxy.kinds.key_refs import key_reference_problems
 from llmproxy.live.keys import LiveKey
@@ -42,10 +43,6 @@ def _same(name: str, want: Any, have: Any) -> bool:
     return bool(want == have)
 
 
-def _spend(live: LiveKey) -> str:
-    return f"spend ${live.spend:.2f}"
-
-
 def field_changes(key: DesiredKey, live: LiveKey, owner: str) -> list[FieldChange]:
     want = key.limits()
     out: list[FieldChange] = []
@@ -54,9 +51,7 @@ def field_changes(key: DesiredKey, live: LiveKey, owner: str) -> list[FieldChang
             continue
         have = _live_value(live, name)
         if not _same(name, want[name], have):
-            note = _spend(live) if name == "max_budget" else ("restarts the key's validity" if name == "duration"
-                                                              else "")
-            out.append(FieldChange(name, before=have, after=want[name], absent_before=have is None, note=note))
+            out.append(FieldChange(name, before=have, after=want[name], absent_before=have is None))
     ours = live.marker is not None and live.marker.owner == owner
     for name in (live.marker.fields if live.marker and ours else ()):
         if name in want or name in ("metadata", "duration"):
@@ -102,6 +97,7 @@ def _policy_change(policy: KeyPolicy, live: LiveKey) -> KeyChange | None:
     if not fields:
         return None
     return Change("keys", Action.UPDATE, live.key, tuple(fields), desired=key, live=live,
+                  context=spend_context(live.spend, live.max_budget),
                   reason='key_policy.apply_to "all": the policy on a key llmproxy does not own (not adopted)')
 
 
@@ -159,12 +155,14 @@ class Keys(ResourceKind):
         if owner is Owner.UNMANAGED:
             res.counts.adoptable += 1
             res.changes.append(Change(self.name, Action.ADOPT, key.alias, fields, desired=key, live=live,
-                                      reason="created outside llmproxy: adopt (same secret) and stamp the marker"))
+                                      reason="created outside llmproxy: adopt (same secret) and stamp the marker",
+                                      context=spend_context(live.spend, live.max_budget)))
             return
         res.counts.managed += 1
         if fields or ctx.force:
             res.changes.append(Change(self.name, Action.UPDATE, key.alias, fields, desired=key, live=live,
-                                      reason="" if fields else "forced re-push (--repush)"))
+                                      reason="" if fields else "forced re-push (--repush)",
+                                      context=spend_context(live.spend, live.max_budget)))
 
     # -- apply ----------------------------------------------------------------------------------
     def write(self, change: KeyChange, target: Target) -> Cleanup | None:
@@ -179,5 +177,8 @@ class Keys(ResourceKind):
         target.delete_key(change.have())
 
     def requires(self, change: Change) -> set[Ref]:
+        """A key is not written for a team or user whose own write failed (teams, users kinds)."""
         key = change.desired
-        return {("team", key.team)} if isinstance(key, DesiredKey) and key.team else set()
+        if not isinstance(key, DesiredKey) or key.enforce_only:
+            return set()
+        return ({("team", key.team)} if key.team else set()) | ({("user", key.user.lower())} if key.user else set())

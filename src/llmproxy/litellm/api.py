@@ -19,6 +19,8 @@ from llmproxy.litellm.lease import Lease
 from llmproxy.litellm.ledger import ledger_body, ledger_name
 from llmproxy.litellm.read import parse_credential, parse_deployment, parse_router, read_live
 from llmproxy.litellm.router_payload import router_payload
+from llmproxy.litellm.teams_api import TeamsApi
+from llmproxy.litellm.users_api import UsersApi
 from llmproxy.live.keys import LiveKey
 from llmproxy.live.marker import MARKER_KEY, Fingerprinter, Marker
 from llmproxy.live.model import Ledger, LiveCredential, LiveDeployment, LiveRouter, LiveState
@@ -45,16 +47,19 @@ class LiteLLMApi:
     capabilities = CAPABILITIES
 
     def __init__(self, client: LiteLLMClient, owner: str, fingerprinter: Fingerprinter, *,
-                 with_keys: bool = False) -> None:
+                 access: bool = False, with_keys: bool = False) -> None:
         self.client = client
         self.owner = owner
         self.fp = fingerprinter
+        self.access = access  # read (and write) teams and users
+        self.teams = TeamsApi(client, owner)
+        self.users = UsersApi(client, owner)
         self.with_keys = with_keys  # read the virtual keys too (the config has a "keys" section)
         self.key_sink: SecretSink | None = None  # where minted secrets go (sync --keys-out / --output json)
 
     # -- reading ----------------------------------------------------------------------------
     def read(self) -> LiveState:
-        return read_live(self.client, keys=self.with_keys)
+        return read_live(self.client, access=self.access, keys=self.with_keys)
 
     def read_cost_map(self) -> dict[str, Any] | str:
         """The cost map the proxy loaded (``/public/litellm_model_cost_map``, the catalog without

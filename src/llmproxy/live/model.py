@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from llmproxy.desired.model import DeploymentFields, canonical_json
+from llmproxy.live.access import LiveTeam, LiveUser
 from llmproxy.live.keys import LiveKey
 from llmproxy.live.marker import MARKER_KEY, Marker
 
@@ -117,6 +118,8 @@ class LiveState:
     ledgers: Mapping[str, Ledger]  # owner -> ledger (all owners, to recognise foreign entries)
     keys: tuple[LiveKey, ...] = ()  # virtual keys (llmproxy.live.keys)
     team_names: Mapping[str, str] = field(default_factory=dict)  # team_id -> team alias
+    teams: tuple[LiveTeam, ...] = ()  # live.access
+    users: tuple[LiveUser, ...] = ()
 
     def ledger(self, owner: str) -> Ledger:
         return self.ledgers.get(owner, Ledger())

@@ -42,9 +42,6 @@ class FieldChange:
     sensitive: bool = False
     absent_before: bool = False
     absent_after: bool = False
-    #: Context shown beside the change, not part of it (e.g. a key's current spend beside its
-    #: budget): never in the plan's checksum, which must not change with traffic.
-    note: str = ""
 
     def to_json(self) -> dict[str, Any]:
         if self.sensitive:
@@ -55,19 +52,16 @@ class FieldChange:
             out["before"] = redact_mapping(self.before)
         if not self.absent_after:
             out["after"] = redact_mapping(self.after)
-        if self.note:
-            out["note"] = self.note
         return out
 
     def describe(self) -> str:
         if self.sensitive:
             return f"{self.path}: {SENSITIVE_CHANGE}"
-        note = f"  ({self.note})" if self.note else ""
         if self.absent_before:
-            return f"{self.path}: + {_short(self.after)}{note}"
+            return f"{self.path}: + {_short(self.after)}"
         if self.absent_after:
-            return f"{self.path}: - {_short(self.before)} (removed){note}"
-        return f"{self.path}: {_short(self.before)} → {_short(self.after)}{note}"
+            return f"{self.path}: - {_short(self.before)} (removed)"
+        return f"{self.path}: {_short(self.before)} → {_short(self.after)}"
 
 
 def _short(value: Any, limit: int = 80) -> str:
@@ -95,6 +89,9 @@ class Change(Generic[D, L]):
     desired: D | None = None  # the desired record (None: a deletion)
     live: L | None = None  # the live record (None: a creation)
     reason: str = ""  # why (e.g. why a replace rather than an update)
+    #: State shown for context, never applied and not part of the checksum (a team's spend
+    #: beside its budget: it moves with traffic, so a reviewed plan must not depend on it).
+    context: str = ""
 
     def want(self) -> D:
         """The desired record; an error for a deletion (which has none)."""
@@ -117,6 +114,8 @@ class Change(Generic[D, L]):
         live_id = getattr(self.live, "id", None)
         if live_id:
             out["id"] = live_id
+        if self.context:
+            out["context"] = self.context
         return out
 
 
@@ -233,13 +232,10 @@ class Plan:
 
     def checksum(self) -> str:
         """A short hash of what the plan would do (not of timestamps or display text)."""
-        changes = [c.to_json() for c in self.changes]
-        for c in changes:
-            for f in c.get("fields", ()):
-                f.pop("note", None)  # context (a key's spend), not what the plan does
         payload = json.dumps(
             {"owner": self.owner, "prune": self.prune,
-             "changes": changes, "ledger_repairs": list(self.ledger_repairs)},
+             "changes": [{k: v for k, v in c.to_json().items() if k != "context"} for c in self.changes],
+             "ledger_repairs": list(self.ledger_repairs)},
             sort_keys=True, separators=(",", ":"), default=str,
         )
         return hashlib.sha256(payload.encode()).hexdigest()[:12]

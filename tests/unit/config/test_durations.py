@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from llmproxy.config.schema import KeyDefaults
+from llmproxy.config.access_keys import KeyDefaults
 from llmproxy.errors import LLMProxyError
 from llmproxy.keys.durations import parse_duration
 

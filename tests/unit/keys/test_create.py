@@ -17,7 +17,8 @@ Cli = Callable[..., Result]
 
 def test_stdout_is_exactly_the_key_and_everything_else_goes_to_stderr(cli: Cli, fake: FakeLiteLLM) -> None:
     r = cli("create", "ada@example.com", "--models", "m1,m2", "--max-budget", "10", "--budget-duration", "30d",
-            "--rpm-limit", "5", "--tpm-limit", "1000", "--duration", "90d", "--metadata", "team=core")
+            "--rpm-limit", "5", "--tpm-limit", "1000", "--duration", "90d", "--metadata", "team=core",
+            "--allow-unknown-models")
     assert r.code == 0, r.err
     key = r.out[:-1]
     assert r.out == key + "\n" and key.startswith("sk-") and "\n" not in key
@@ -221,3 +222,10 @@ def test_lost_answer_to_generate_says_how_to_recover(cli: Cli, fake: FakeLiteLLM
     assert r.code == 1 and r.out == ""
     assert "may have been applied" in r.err and "llmproxy keys rotate ada" in r.err
     assert fake.calls.count("POST /key/generate") == 1  # never repeated: it could mint a second key
+
+
+def test_a_models_name_litellm_does_not_have_is_refused_before_anything_is_created(cli: Cli, fake: FakeLiteLLM) -> None:
+    r = cli("create", "ada@example.com", "--models", "Generl")
+    assert r.code == 1 and r.out == ""
+    assert "'Generl' is no model, alias or access group in LiteLLM" in r.err and "--allow-unknown-models" in r.err
+    assert "POST /key/generate" not in fake.calls and not fake.keys
