@@ -125,9 +125,9 @@ def test_drift_and_one_budget_change_is_one_write(dataplane: DataPlane, tmp_path
     assert change["key"] == "ada" and change["action"] == "update"
     [field] = change["fields"]
     assert (field["path"], field["before"], field["after"]) == ("max_budget", 99.0, 25.0)
-    assert field["note"].startswith("spend $")  # spend beside the budget, never reset
+    assert change["context"].startswith("spend ") and "of max_budget 99 USD" in change["context"]  # never reset
     text = dp.llmproxy(["plan"])
-    assert "max_budget: 99.0 → 25.0  (spend $" in text.stdout
+    assert "max_budget: 99.0 → 25.0" in text.stdout and "# spend 0.00 USD of max_budget 99 USD" in text.stdout
 
     keys["bob"]["max_budget"] = 50  # raise one key's budget in the config
     cfg = access_config(dp, keys)

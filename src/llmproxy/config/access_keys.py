@@ -15,9 +15,10 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import Field, PrivateAttr, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-from llmproxy.config.base import ConfigObject, Duration, Name, NamedMap, NonNegInt
+from llmproxy.config.base import PATTERN_HELP, ConfigObject, Duration, Name, NamedMap, NonNegInt
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
+PATTERN_HELP.setdefault(_EMAIL.pattern, "an email address such as ada@example.com")
 Budget = Annotated[float, Field(ge=0)]
 Email = Annotated[str, Field(pattern=_EMAIL.pattern, description="An email address (the LiteLLM user's).")]
 Multiplier = Annotated[float, Field(ge=0, description="Factor applied to the value the policy gives the key.")]
