@@ -15,6 +15,7 @@ from typing import Any
 from llmproxy.config.compile import INTERFACE_API, join_api_base
 from llmproxy.export.access import export_access
 from llmproxy.export.compact import CompactResult, compact
+from llmproxy.export.keys import export_keys
 from llmproxy.export.providers import ProviderFold, fold_credentials
 from llmproxy.export.router import RouterExport, export_router
 from llmproxy.export.select import select
@@ -45,7 +46,7 @@ class ExportResult:
         return (f"{c['providers']} provider(s) ({c['credentials']} credential(s)), {c['models']} model(s) "
                 f"({c['compact']} in provider form, {c['literal']} in \"models\"), {c['aliases']} alias(es), "
                 f"{c['fallbacks']} fallback rule(s), {c['router_settings']} router setting(s), "
-                f"{c.get('teams', 0)} team(s), {c.get('users', 0)} user(s)")
+                f"{c.get('teams', 0)} team(s), {c.get('users', 0)} user(s), {c.get('keys', 0)} key(s)")
 
 
 def read_router_sources(client: LiteLLMClient) -> dict[str, str]:
@@ -56,7 +57,7 @@ def read_router_sources(client: LiteLLMClient) -> dict[str, str]:
 
 
 def read_for_export(client: LiteLLMClient) -> tuple[LiveState, dict[str, str]]:
-    return read_live(client, access=True), read_router_sources(client)
+    return read_live(client, access=True, keys=True), read_router_sources(client)
 
 
 @dataclass
@@ -130,12 +131,16 @@ def build_export(live: LiveState, sources: Mapping[str, str], owner: str) -> Exp
         document["teams"] = access.teams
     if access.users:
         document["users"] = access.users
+    keys = export_keys(live, owner)
+    if keys.keys:
+        document["keys"] = keys.keys
     return ExportResult(
         config=_url_passwords_as_vars(render(document, _reference), env_vars),
         local=_url_passwords_as_vars(render(local, _reference), env_vars),
         env_vars=env_vars,
-        notes=notes + access.notes,
-        counts={**_counts(current, views), "teams": len(access.teams), "users": len(access.users)},
+        notes=notes + access.notes + keys.notes,
+        counts={**_counts(current, views), "teams": len(access.teams), "users": len(access.users),
+                "keys": len(keys.keys)},
     )
 
 

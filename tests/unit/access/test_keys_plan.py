@@ -114,8 +114,8 @@ def test_an_unchanged_duration_is_not_resent() -> None:
 def test_a_models_name_that_resolves_nowhere_is_refused_with_its_path_and_a_guess() -> None:
     p = plan((), (key(models=("Generl", "m1")), key("ci", team="platfrom", user=None)))
     assert p.refused and key_changes(p)[0].key == "ada"
-    assert "keys.ada.models: 'Generl' is no model, alias or access group in the config or in LiteLLM " \
-           "(did you mean 'General'?)" in p.broken_refs[0]
+    assert "keys.ada.models[0]: 'Generl' is not a model name, alias or access group in the config or in " \
+           "LiteLLM (did you mean 'General'?)" in p.broken_refs[0]
     assert "keys.ci.team: no team 'platfrom' in the config or in LiteLLM (did you mean 'platform'?)" in p.broken_refs
 
 
