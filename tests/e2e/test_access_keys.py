@@ -6,16 +6,20 @@ is one write, and --prune deletes only keys llmproxy created or adopted."""
 from __future__ import annotations
 
 import json
+import re
 import stat
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import openai
 import pytest
 
-from tests.e2e.dataplane import DataPlane, ask_openai, config, provider
+from tests.e2e.cli import write_config
+from tests.e2e.dataplane import UPSTREAM_KEY, DataPlane, ask_openai, config, provider
+from tests.e2e.test_access_teams import reset_access
 
 PRICED = {"litellm_params": {"input_cost_per_token": 0.001, "output_cost_per_token": 0.001}}
 
@@ -45,8 +49,8 @@ def live_keys(dp: DataPlane) -> dict[str, dict[str, Any]]:
     return {k["key_alias"]: k for k in body["keys"] if k.get("key_alias")}
 
 
-def plan_json(dp: DataPlane, *args: str) -> tuple[int, dict[str, Any]]:
-    proc = dp.llmproxy(["plan", "--output", "json", *args])
+def plan_json(dp: DataPlane, *args: str, env: dict[str, str] | None = None) -> tuple[int, dict[str, Any]]:
+    proc = dp.llmproxy(["plan", "--output", "json", *args], env=env)
     assert proc.returncode in (0, 2), proc.stderr
     return proc.returncode, json.loads(proc.stdout)
 
@@ -164,3 +168,83 @@ def test_prune_removes_only_keys_llmproxy_created_or_adopted(dataplane: DataPlan
     assert sorted(c["key"] for c in plan["pending_prune"]) == ["adopt-me", "ours"]
     dp.sync(dropped, "--prune")
     assert set(live_keys(dp)) == {"hand-made", "theirs"}
+
+
+# -- with teams and users (access as code, both halves) ---------------------------------------------
+
+@pytest.fixture()
+def clean(dataplane: DataPlane) -> Iterator[DataPlane]:
+    reset_access(dataplane.gateway)
+    yield dataplane
+    reset_access(dataplane.gateway)
+
+
+def test_export_of_hand_made_keys_round_trips_to_adopt_only(clean: DataPlane, tmp_path: Path) -> None:
+    dp = clean
+    dp.sync(config({"up": provider(dp.upstream, {"m1": {"access_groups": ["General"]}})}))
+    with dp.gateway.client() as c:
+        user = c.post("/user/new", json={"user_email": "ana@example.com", "auto_create_key": False})
+        team = c.post("/team/new", json={"team_alias": "ops", "models": ["General"]}).raise_for_status()
+        user_id, team_id = user.raise_for_status().json()["user_id"], team.json()["team_id"]
+    dp.mint_key(key_alias="ana-laptop", user_id=user_id, team_id=team_id, models=["General"], max_budget=3,
+                budget_duration="7d", rpm_limit=10, metadata={"app": "nb"})
+    dp.mint_key(max_budget=1)  # no alias: a config cannot name it
+    dp.mint_key(key_alias="theirs", metadata={"llmproxy": {"owner": "other-team", "fields": []}})
+    out = tmp_path / "exported"
+    exported = dp.llmproxy(["export", "--output", str(out)])
+    assert exported.returncode == 0, exported.stderr
+    doc = json.loads((out / "config.json").read_text())
+    assert doc["keys"] == {"ana-laptop": {"user": "ana@example.com", "team": "ops", "models": ["General"],
+                                          "max_budget": 3.0, "budget_duration": "7d", "rpm_limit": 10,
+                                          "metadata": {"app": "nb"}}}
+    text = exported.stdout + exported.stderr
+    assert "1 key(s) without an alias" in text and "1 key(s) of other owners" in text
+    assert "sk-" not in (out / "config.json").read_text()  # never a secret
+    write_config(dp.workdir, doc, json.loads((out / "config.local.json").read_text()))
+    env = {var: UPSTREAM_KEY for var in re.findall(r"^  ([A-Z][A-Z0-9_]+)  ", text, re.M)}
+    _, plan = plan_json(dp, env=env)
+    assert plan["changes"] and {c["action"] for c in plan["changes"]} == {"adopt"}
+    assert all("fields" not in c for c in plan["changes"]), plan["changes"]
+    assert dp.llmproxy(["sync", "--yes"], env=env).returncode == 0  # adopting mints nothing: no --keys-out
+    assert dp.llmproxy(["plan", "--detailed-exitcode"], env=env).returncode == 0
+    assert live_keys(dp)["ana-laptop"]["metadata"]["llmproxy"]["owner"] == "llmproxy"
+
+
+def test_two_teams_three_users_five_keys_from_empty(clean: DataPlane, tmp_path: Path) -> None:
+    dp = clean
+    models = {"m1": {**PRICED, "access_groups": ["General"]}, "m2": {**PRICED, "access_groups": ["Premium"]}}
+    cfg = config({"up": provider(dp.upstream, models)},
+                 teams={"alpha": {"models": ["General"], "max_budget": 25, "members": ["ana@example.com"]},
+                        "beta": {"models": ["Premium"], "max_budget": 10, "members": ["cy@example.com"]}},
+                 users={"ana@example.com": {"max_budget": 5}, "bo@example.com": {}, "cy@example.com": {}},
+                 keys={"alpha-ci": {"team": "alpha", "rpm_limit": 100},
+                       "beta-ci": {"team": "beta"},
+                       "ana-nb": {"user": "ana@example.com", "team": "alpha", "models": ["General"]},
+                       "bo-tiny": {"user": "bo@example.com", "models": ["openai/m1"], "max_budget": 0.001},
+                       "cy": {"user": "cy@example.com", "team": "beta", "max_budget": 2}})
+    out = tmp_path / "secrets"
+    first = dp.sync(cfg, "--keys-out", str(out))
+    secrets = {p.name: p.read_text().strip() for p in out.iterdir()}
+    assert sorted(secrets) == ["alpha-ci", "ana-nb", "beta-ci", "bo-tiny", "cy"]
+    assert all(stat.S_IMODE(p.stat().st_mode) == 0o600 for p in out.iterdir())
+    assert not any(s in first.stdout + first.stderr for s in secrets.values())
+    again = dp.sync_json(cfg, "--keys-out", str(out))
+    assert again["applied"] is None and again["plan"]["changes"] == []
+
+    assert ask_openai(dp, "openai/m1", key=secrets["alpha-ci"]) == "hello from m1 via the"
+    assert ask_openai(dp, "openai/m2", key=secrets["beta-ci"]) == "hello from m2 via the"
+    for key, model in ((secrets["alpha-ci"], "openai/m2"), (secrets["ana-nb"], "openai/m2"),
+                       (secrets["beta-ci"], "openai/m1")):
+        with pytest.raises((openai.PermissionDeniedError, openai.AuthenticationError)) as refused:
+            ask_openai(dp, model, key=key)
+        assert refused.value.status_code in (401, 403)
+    ask_openai(dp, "openai/m1", key=secrets["bo-tiny"])
+    deadline = time.monotonic() + 60
+    while True:  # spend is counted after the response: poll (bounded) until the budget refuses
+        try:
+            ask_openai(dp, "openai/m1", key=secrets["bo-tiny"])
+        except openai.APIStatusError as exc:
+            assert "Budget has been exceeded" in str(exc), exc
+            break
+        assert time.monotonic() < deadline, "a key over its budget was still accepted after 60 s"
+        time.sleep(1)
