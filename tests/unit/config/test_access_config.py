@@ -76,3 +76,18 @@ def test_a_member_listed_twice_and_the_marker_key_are_refused(ws: Workspace) -> 
     assert "teams.t.metadata: metadata.llmproxy is llmproxy's ownership marker" in text
     issues = ws.issues({"teams": {"t": {"members": ["a@example.com", {"email": "a@example.com"}]}}})
     assert issues == [f"{ws.root / 'config.json'}:teams.t.members[1]: 'a@example.com' is listed twice in team 't'"]
+
+
+def test_the_readme_example_loads(ws: Workspace) -> None:
+    import json
+    import re
+
+    from tests.harness.run import REPO
+
+    text = (REPO / "README.md").read_text()
+    section = text[text.index("\n### Teams and users\n"):]
+    example = json.loads(re.findall(r"```json\n(.*?)```", section, re.S)[0])
+    teams, users = _teams(ws, example)
+    assert teams is not None and users is not None
+    assert [t.alias for t in teams] == ["research", "support"] and len(users) == 3
+    assert teams[1].member_roles() == {"cy@example.com": "user"}
