@@ -26,7 +26,7 @@ from llmproxy.redaction import register_secrets
 @dataclass(frozen=True)
 class LoadedConfig:
     desired: DesiredState
-    #: Defaults for ``llmproxy keys create`` from the optional "keys" section; {} when absent.
+    #: Defaults for ``llmproxy keys create``: key_policy.defaults (or the deprecated "keys" defaults form).
     key_defaults: dict[str, Any] = field(default_factory=dict)
     #: Safety thresholds from the optional "sync" section ({} when absent).
     sync_policy: dict[str, Any] = field(default_factory=dict)

@@ -33,7 +33,7 @@ def load_key_defaults(config: Path | None, local: Path | None, env_file: Path | 
     try:
         loaded = load_config(config, local, env_file)
     except ConfigError as exc:
-        exc.hint = exc.hint or (f"keys create takes its default limits from the 'keys' section of {path}, "
+        exc.hint = exc.hint or (f"keys create takes its default limits from key_policy.defaults in {path}, "
                                 "so the config must load; fix it, or pass --no-defaults")
         raise
     for note in getattr(loaded, "notes", None) or ():
