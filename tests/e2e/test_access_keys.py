@@ -130,6 +130,8 @@ def test_drift_and_one_budget_change_is_one_write(dataplane: DataPlane, tmp_path
     [field] = change["fields"]
     assert (field["path"], field["before"], field["after"]) == ("max_budget", 99.0, 25.0)
     assert change["context"].startswith("spend ") and "of max_budget 99 USD" in change["context"]  # never reset
+    status = dp.llmproxy(["status"])
+    assert status.returncode == 2 and "1 to update" in status.stdout + status.stderr, status.stdout + status.stderr
     text = dp.llmproxy(["plan"])
     assert "max_budget: 99.0 → 25.0" in text.stdout and "# spend 0.00 USD of max_budget 99 USD" in text.stdout
 
