@@ -12,9 +12,9 @@ import pytest
 
 from llmproxy.desired.keys import DesiredKey, KeyPolicy, Override, Selector
 from llmproxy.desired.model import DesiredState
-from llmproxy.errors import LLMProxyError, PlanRefused
+from llmproxy.errors import LLMProxyError, PlanRefused, ServerError
 from llmproxy.keys.delivery import DirectorySink
-from llmproxy.litellm.keys_target import update_body
+from llmproxy.litellm.keys_target import create_key, update_body
 from llmproxy.live.keys import LiveKey
 from llmproxy.live.marker import Marker
 from llmproxy.live.model import LiveState
@@ -149,3 +149,32 @@ def test_a_minted_secret_is_written_once_mode_0600_atomically(tmp_path: Path) ->
     blocked.write_text("")
     with pytest.raises(LLMProxyError, match="cannot write there"):
         DirectorySink(blocked / "sub").check()
+
+
+class _Refusing:
+    """A client whose every write LiteLLM refuses as Enterprise-only (as the open-source proxy does)."""
+
+    def request(self, method: str, path: str, **_: Any) -> Any:
+        raise ServerError("POST /key/generate: HTTP 500: You must be a LiteLLM Enterprise user to use this "
+                          "feature. If you have a license please set `LITELLM_LICENSE` in your env.")
+
+
+class _Sink:
+    def __init__(self) -> None:
+        self.delivered: list[str] = []
+
+    def deliver(self, alias: str, secret: str) -> None:
+        self.delivered.append(alias)
+
+    def describe(self) -> str:
+        return "test"
+
+
+def test_an_enterprise_only_refusal_is_explained_with_the_keys_path_and_nothing_is_delivered() -> None:
+    sink = _Sink()
+    with pytest.raises(LLMProxyError) as caught:
+        create_key(_Refusing(), "llmproxy", key(user=None, metadata={"app": "x"}), sink)  # type: ignore[arg-type]
+    assert "needs an Enterprise licence" in caught.value.message and "keys.ada" in (caught.value.hint or "")
+    assert sink.delivered == []
+    with pytest.raises(LLMProxyError, match="nowhere to deliver its secret"):
+        create_key(_Refusing(), "llmproxy", key(user=None), None)  # type: ignore[arg-type]
