@@ -21,6 +21,7 @@ from llmproxy.keys.rotate import is_enterprise_refusal
 from llmproxy.keys.service import generate
 from llmproxy.litellm import keys_api as api
 from llmproxy.litellm.client import LiteLLMClient
+from llmproxy.litellm.teams_api import read_teams
 from llmproxy.live.keys import LiveKey
 from llmproxy.live.marker import MARKER_KEY, Marker
 
@@ -66,11 +67,8 @@ def parse_key(raw: Mapping[str, Any], team_names: Mapping[str, str]) -> LiveKey:
 
 
 def team_names(client: LiteLLMClient) -> dict[str, str]:
-    """team_id -> team_alias of every team (``GET /team/list``)."""
-    body = client.get("/team/list")
-    rows = body if isinstance(body, list) else []
-    return {str(t["team_id"]): str(t["team_alias"]) for t in rows
-            if isinstance(t, Mapping) and t.get("team_id") and t.get("team_alias")}
+    """team_id -> team_alias of every team (the complete, paged ``/v2/team/list``)."""
+    return {t.team_id: t.alias for t in read_teams(client) if t.alias}
 
 
 def read_keys(client: LiteLLMClient) -> tuple[tuple[LiveKey, ...], dict[str, str]]:

@@ -21,6 +21,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from llmproxy.config import LoadedConfig
+from llmproxy.config.access_keys import is_legacy_keys
 from llmproxy.config.schema_errors import check
 from llmproxy.errors import ConfigError
 from llmproxy.redaction import redactor
@@ -276,7 +277,9 @@ def check_against_oracle(loaded: LoadedConfig, merged: dict[str, Any]) -> None:
             if isinstance(value, (str, int, float, bool)):
                 assert desired.router_settings[key] == value, key
     assert desired.owner == (final.get("owner") or "llmproxy")
-    assert loaded.key_defaults.keys() == {k for k, v in (final.get("keys") or {}).items() if v is not None}
+    legacy = final.get("keys") if is_legacy_keys(final.get("keys")) else {}
+    policy = (final.get("key_policy") or {}).get("defaults") or {}
+    assert loaded.key_defaults.keys() == {k for k, v in {**legacy, **policy}.items() if v is not None}
 
 
 # -- the test ----------------------------------------------------------------------------------
