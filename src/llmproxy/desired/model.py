@@ -180,6 +180,7 @@ class DesiredState:
             n(self.fallbacks, "fallback rules"),
             *([n(self.teams, "teams")] if self.teams is not None else []),
             *([n(self.users, "users")] if self.users is not None else []),
+            *([n(self.keys, "keys")] if self.keys is not None else []),
         ])
 
     def to_json(self, *, show_secrets: bool = False) -> dict[str, Any]:
