@@ -90,6 +90,9 @@ def _create_fields(key: DesiredKey) -> tuple[FieldChange, ...]:
 def _policy_change(policy: KeyPolicy, live: LiveKey) -> KeyChange | None:
     """The policy enforced on a key llmproxy does not own: only the fields the policy sets."""
     values, sources = policy.resolve(live.alias or "", live.user_email, live.team)
+    # A duration restarts the key's validity each time it is sent, and on a key llmproxy does not
+    # own there is no marker to remember it was sent: it applies to the keys llmproxy creates only.
+    values.pop("duration", None)
     if not values:
         return None
     key = replace(build_key(live.key, None, None, values, sources, "key_policy"), enforce_only=True)

@@ -120,7 +120,7 @@ def test_a_models_name_that_resolves_nowhere_is_refused_with_its_path_and_a_gues
 
 
 def test_the_policy_on_every_key_updates_hand_made_keys_without_adopting_them() -> None:
-    policy = KeyPolicy(defaults={"rpm_limit": 60}, apply_to="all",
+    policy = KeyPolicy(defaults={"rpm_limit": 60, "duration": "30d"}, apply_to="all",
                        overrides=(Override(Selector(alias="bot-*"), {"rpm_limit": 600}),))
     hand = LiveKey(token="e" * 64, alias="bot-1", rpm_limit=10)
     theirs = LiveKey(token="f" * 64, alias="x", rpm_limit=10, marker=Marker("other"))
