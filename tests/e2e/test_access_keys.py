@@ -250,3 +250,41 @@ def test_two_teams_three_users_five_keys_from_empty(clean: DataPlane, tmp_path: 
             break
         assert time.monotonic() < deadline, "a key over its budget was still accepted after 60 s"
         time.sleep(1)
+
+
+def test_a_lost_secret_is_never_reminted_silently_only_rotated_on_request(dataplane: DataPlane,
+                                                                          tmp_path: Path) -> None:
+    dp = dataplane
+    cfg = access_config(dp, {"ada": {"models": ["General"], "max_budget": 5}})
+    out = tmp_path / "k"
+    dp.sync(cfg, "--keys-out", str(out))
+    old = (out / "ada").read_text().strip()
+    (out / "ada").unlink()  # the secret is lost
+    again = dp.sync_json(cfg, "--keys-out", str(out))
+    assert again["applied"] is None and not (out / "ada").exists()  # nothing re-minted behind anyone's back
+    rotated = dp.llmproxy(["keys", "rotate", "ada"])
+    assert rotated.returncode == 0, rotated.stderr
+    new = rotated.stdout.strip()
+    assert new.startswith("sk-") and new != old
+    assert ask_openai(dp, "openai/m1", key=new).startswith("hello from m1")
+    with pytest.raises(openai.AuthenticationError):
+        ask_openai(dp, "openai/m1", key=old)
+    assert dp.llmproxy(["plan", "--detailed-exitcode"]).returncode == 0  # still the same managed key
+
+
+def test_the_policy_on_every_key_limits_hand_made_keys_without_owning_them(dataplane: DataPlane) -> None:
+    dp = dataplane
+    dp.mint_key(key_alias="bot-1", rpm_limit=10)
+    cfg = access_config(dp, {}, key_policy={"defaults": {"rpm_limit": 60}, "apply_to": "all",
+                                            "overrides": [{"match": {"alias": "bot-*"}, "set": {"tpm_limit": 1000}}]})
+    dp.write(cfg)
+    code, plan = plan_json(dp, "--only", "keys", "--detailed-exitcode")
+    assert code == 2 and plan["kinds"] == ["keys"]
+    [change] = plan["changes"]
+    assert (change["key"], change["action"]) == ("bot-1", "update")
+    assert [(f["path"], f.get("before"), f["after"]) for f in change["fields"]] == [("rpm_limit", 10, 60),
+                                                                                    ("tpm_limit", None, 1000)]
+    dp.sync(cfg, "--only", "keys", "--prune")
+    bot = live_keys(dp)["bot-1"]
+    assert (bot["rpm_limit"], bot["tpm_limit"]) == (60, 1000) and "llmproxy" not in (bot["metadata"] or {})
+    assert plan_json(dp, "--only", "keys", "--detailed-exitcode")[0] == 0
