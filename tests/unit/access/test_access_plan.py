@@ -150,3 +150,12 @@ def test_users_are_matched_by_email_case_insensitively_and_only_selected_kinds_a
     assert change.action is Action.UPDATE and [f.describe() for f in change.fields] == ["max_budget: 2.0 → 5.0"]
     assert access_changes(plan(live, users=(u,), only=parse_only(["teams"]))) == []
     assert parse_only(["team,user"]) == frozenset({"teams", "users"})
+
+
+def test_pruning_many_managed_teams_is_over_the_safety_threshold() -> None:
+    teams = [team(alias=f"t{i}") for i in range(10)]
+    live = replace(live_state(), teams=tuple(live_team(t, team_id=f"id{i}") for i, t in enumerate(teams)))
+    p = plan(live, teams=tuple(teams[:6]), prune=True)
+    [unsafe] = p.unsafe
+    assert (unsafe.kind, unsafe.risky, unsafe.managed) == ("teams", 4, 10)
+    assert not plan(live, teams=tuple(teams[:8]), prune=True).unsafe
