@@ -8,12 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from llmproxy.desired.access import Team
+from llmproxy.desired.access import TEAM_FIELDS, Team
 from llmproxy.desired.model import DesiredState
 from llmproxy.errors import LLMProxyError
 from llmproxy.kinds.access_diff import metadata_changes, pick, setting_changes, spend_context, written_settings
 from llmproxy.kinds.base import Cleanup, Ref, ResourceKind, Target
-from llmproxy.litellm.teams_api import TEAM_FIELDS
 from llmproxy.live.access import LiveTeam
 from llmproxy.live.model import LiveState
 from llmproxy.plan.access_refs import GrantableNames, broken_model_references
