@@ -16,6 +16,10 @@ from llmproxy.desired.model import freeze, thaw
 
 #: The budget and rate fields a team or user may set, in LiteLLM's names, in display order.
 LIMIT_FIELDS: tuple[str, ...] = ("max_budget", "budget_duration", "rpm_limit", "tpm_limit")
+#: Every team field llmproxy sets and compares, by LiteLLM name.
+TEAM_FIELDS: tuple[str, ...] = ("models", *LIMIT_FIELDS)
+#: Every user field llmproxy sets and compares, by LiteLLM name.
+USER_FIELDS: tuple[str, ...] = ("user_role", "models", "max_budget", "budget_duration")
 
 
 @dataclass(frozen=True)

@@ -10,12 +10,14 @@ updates top-down (level 0 first), deletions bottom-up.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol
+from typing import Any, ClassVar, Literal, Protocol
 
+from llmproxy.desired.access import Team, TeamMember, User
 from llmproxy.desired.keys import DesiredKey
 from llmproxy.desired.model import Credential, Deployment, DesiredState
+from llmproxy.live.access import LiveMember, LiveTeam, LiveUser
 from llmproxy.live.keys import LiveKey
 from llmproxy.live.model import (
     Ledger,
@@ -27,14 +29,31 @@ from llmproxy.live.model import (
 from llmproxy.plan.context import DiffResult, PlanContext
 from llmproxy.plan.model import Change, Finding
 
-if TYPE_CHECKING:
-    from llmproxy.litellm.teams_api import TeamsApi
-    from llmproxy.litellm.users_api import UsersApi
-
 #: A name one change makes available and another needs: ``("credential", "prov-openai")``.
 Ref = tuple[str, str]
 #: Deferred work a write leaves for the deletion phase (e.g. the old copy of a replacement).
 Cleanup = Callable[[], None]
+
+
+class TeamTarget(Protocol):
+    """The team writes (``litellm.teams_api.TeamsApi``)."""
+
+    def create(self, team: Team) -> str: ...
+    def update(self, team: Team, live: LiveTeam, fields: Mapping[str, Any], managed_members: Iterable[str]) -> None: ...
+    def add_members(self, team: Team, team_id: str, members: Sequence[TeamMember]) -> None: ...
+    def set_role(self, team: Team, team_id: str, email: str, role: str) -> None: ...
+    def remove_member(self, team_id: str, member: LiveMember) -> None: ...
+    def delete(self, team_id: str) -> None: ...
+    def key_count(self, team_id: str) -> int: ...
+
+
+class UserTarget(Protocol):
+    """The user writes (``litellm.users_api.UsersApi``)."""
+
+    def create(self, user: User) -> None: ...
+    def update(self, user: User, live: LiveUser, fields: Mapping[str, Any]) -> None: ...
+    def delete(self, user_id: str) -> None: ...
+    def key_count(self, user_id: str) -> int: ...
 
 
 class Target(Protocol):
@@ -52,8 +71,10 @@ class Target(Protocol):
     def create_key(self, key: DesiredKey) -> None: ...
     def update_key(self, key: DesiredKey, live: LiveKey, *, stamp: bool = True) -> None: ...
     def delete_key(self, live: LiveKey) -> None: ...
-    teams: TeamsApi  # the team writes (kinds.teams)
-    users: UsersApi  # the user writes (kinds.users)
+    @property
+    def teams(self) -> TeamTarget: ...
+    @property
+    def users(self) -> UserTarget: ...
 
 
 @dataclass(frozen=True)

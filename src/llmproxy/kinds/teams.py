@@ -8,12 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from llmproxy.desired.access import Team
+from llmproxy.desired.access import TEAM_FIELDS, Team
 from llmproxy.desired.model import DesiredState
 from llmproxy.errors import LLMProxyError
 from llmproxy.kinds.access_diff import metadata_changes, pick, setting_changes, spend_context, written_settings
 from llmproxy.kinds.base import Cleanup, Ref, ResourceKind, Target
-from llmproxy.litellm.teams_api import TEAM_FIELDS
 from llmproxy.live.access import LiveTeam
 from llmproxy.live.model import LiveState
 from llmproxy.plan.access_refs import GrantableNames, broken_model_references
@@ -129,8 +128,11 @@ class Teams(ResourceKind):
         members = [f for f in change.fields if f.path.startswith(MEMBER)]
         rest = [f for f in change.fields if not f.path.startswith(MEMBER)]
         declared = [m.email for m in team.members or ()]
-        recorded = set(live.marker.members) if live.marker else set()
-        if rest or change.action is Action.ADOPT or ctx_forced(change) or set(declared) != recorded:
+        recorded = {e.lower() for e in live.marker.members} if live.marker else set()
+        # /team/update carries the settings, the metadata and the marker (which records the
+        # members llmproxy manages): skipped when only members change and the marker already
+        # names them. An update without fields is a forced re-push.
+        if rest or not change.fields or change.action is Action.ADOPT or {e.lower() for e in declared} != recorded:
             target.teams.update(team, live, written_settings(rest, TEAM_FIELDS), declared)
         self._write_members(team, live, members, target)
         return None
@@ -177,7 +179,4 @@ class Teams(ResourceKind):
     def present(self, live: LiveState) -> set[Ref]:
         return {("team", t.alias) for t in live.teams if t.alias}
 
-
-def ctx_forced(change: Change) -> bool:
-    return change.reason.startswith("forced")
 

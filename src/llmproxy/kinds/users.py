@@ -6,12 +6,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from llmproxy.desired.access import User
+from llmproxy.desired.access import USER_FIELDS, User
 from llmproxy.desired.model import DesiredState
 from llmproxy.errors import LLMProxyError
 from llmproxy.kinds.access_diff import pick, setting_changes, spend_context, written_settings
 from llmproxy.kinds.base import Cleanup, Ref, ResourceKind, Target
-from llmproxy.litellm.users_api import USER_FIELDS
 from llmproxy.live.access import LiveUser
 from llmproxy.live.model import LiveState
 from llmproxy.plan.access_refs import GrantableNames, broken_model_references

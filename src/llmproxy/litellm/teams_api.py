@@ -23,7 +23,7 @@ import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from llmproxy.desired.access import LIMIT_FIELDS, Team, TeamMember
+from llmproxy.desired.access import TEAM_FIELDS, Team, TeamMember
 from llmproxy.desired.model import thaw
 from llmproxy.errors import Conflict, LLMProxyError, NotFound, ServerError
 from llmproxy.litellm.client import LiteLLMClient
@@ -35,8 +35,6 @@ from llmproxy.live.model import strip_marker
 TEAMS = Listing("/v2/team/list", "teams", lambda item: item.get("team_id"), "'team_id'", "teams",
                 size_param="page_size", count_field="total")
 TEAM_PAGE_SIZE = 100  # LiteLLM's maximum for /v2/team/list
-#: The team fields llmproxy compares, as LiteLLM names them.
-TEAM_FIELDS = ("models", *LIMIT_FIELDS)
 ENTERPRISE_HINT = ("the open-source LiteLLM proxy has no team admins (an Enterprise feature, LITELLM_LICENSE); "
                    'give the member role "user" in the config')
 

@@ -19,7 +19,7 @@ import contextlib
 from collections.abc import Mapping
 from typing import Any
 
-from llmproxy.desired.access import User
+from llmproxy.desired.access import USER_FIELDS, User
 from llmproxy.errors import Conflict, NotFound, ServerError
 from llmproxy.litellm.client import LiteLLMClient
 from llmproxy.litellm.pages import Listing, read_all
@@ -30,8 +30,6 @@ from llmproxy.live.model import strip_marker
 USERS = Listing("/user/list", "users", lambda item: item.get("user_id"), "'user_id'", "users",
                 size_param="page_size", count_field="total")
 USER_PAGE_SIZE = 100  # LiteLLM's maximum for /user/list
-#: The user fields llmproxy compares, as LiteLLM names them.
-USER_FIELDS = ("user_role", "models", "max_budget", "budget_duration")
 
 
 def parse_user(raw: Mapping[str, Any]) -> LiveUser:

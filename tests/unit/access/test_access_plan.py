@@ -150,3 +150,53 @@ def test_users_are_matched_by_email_case_insensitively_and_only_selected_kinds_a
     assert change.action is Action.UPDATE and [f.describe() for f in change.fields] == ["max_budget: 2.0 → 5.0"]
     assert access_changes(plan(live, users=(u,), only=parse_only(["teams"]))) == []
     assert parse_only(["team,user"]) == frozenset({"teams", "users"})
+
+
+def test_pruning_many_managed_teams_is_over_the_safety_threshold() -> None:
+    teams = [team(alias=f"t{i}") for i in range(10)]
+    live = replace(live_state(), teams=tuple(live_team(t, team_id=f"id{i}") for i, t in enumerate(teams)))
+    p = plan(live, teams=tuple(teams[:6]), prune=True)
+    [unsafe] = p.unsafe
+    assert (unsafe.kind, unsafe.risky, unsafe.managed) == ("teams", 4, 10)
+    assert not plan(live, teams=tuple(teams[:8]), prune=True).unsafe
+
+
+class RecordingTeams:
+    """Stands in for ``TeamsApi``: records the writes the teams kind asks for."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[Any, ...]] = []
+
+    def update(self, team: Team, live: LiveTeam, fields: dict[str, Any], managed: list[str]) -> None:
+        self.calls.append(("update", fields, tuple(managed)))
+
+    def add_members(self, team: Team, team_id: str, members: list[TeamMember]) -> None:
+        self.calls.append(("add", team_id, tuple(m.email for m in members)))
+
+    def set_role(self, team: Team, team_id: str, email: str, role: str) -> None:
+        self.calls.append(("role", email, role))
+
+    def remove_member(self, team_id: str, member: LiveMember) -> None:
+        self.calls.append(("remove", member.user_id))
+
+
+def write_team_change(live: LiveTeam, wanted: Team) -> list[tuple[Any, ...]]:
+    from llmproxy.kinds import kind
+
+    [change] = access_changes(plan(replace(live_state(), teams=(live,)), teams=(wanted,)))
+    target = type("T", (), {"teams": RecordingTeams()})()
+    kind("teams").write(change, target)
+    return target.teams.calls  # type: ignore[no-any-return]
+
+
+def test_a_budget_change_is_one_update_and_member_changes_their_own_requests() -> None:
+    t = team(members=(TeamMember("ana@example.com"), TeamMember("bo@example.com")))
+    assert write_team_change(live_team(t), replace(t, max_budget=50.0)) == [
+        ("update", {"max_budget": 50.0}, ("ana@example.com", "bo@example.com"))]
+    regrouped = replace(t, members=(TeamMember("ana@example.com", "admin"), TeamMember("cy@example.com")))
+    assert write_team_change(live_team(t), regrouped) == [
+        ("update", {}, ("ana@example.com", "cy@example.com")),  # the marker now names cy, not bo
+        ("add", "t-1", ("cy@example.com",)), ("role", "ana@example.com", "admin"), ("remove", "u-bo@example.com")]
+    cleared = replace(t, rpm_limit=None, max_budget=None)
+    assert write_team_change(live_team(t, rpm_limit=5), cleared)[0] == (
+        "update", {"max_budget": None}, ("ana@example.com", "bo@example.com"))
