@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from llmproxy.config.compile import compile_resources
+from llmproxy.config.discovery import ModelLister, discover_models, http_lister
 from llmproxy.config.envvars import Environment, resolve_env
 from llmproxy.config.extend import resolve_extends
 from llmproxy.config.files import ConfigPaths, locate, read_json
@@ -61,8 +62,9 @@ def _read_documents(paths: ConfigPaths) -> tuple[dict[str, Any], dict[str, Any] 
     return base, local
 
 
-def _resolve_document(base: dict[str, Any], local: dict[str, Any] | None, origins: Origins,
-                      env: Environment) -> tuple[dict[str, Any], dict[JsonPath, JsonPath], list[ConfigIssue]]:
+def _resolve_document(base: dict[str, Any], local: dict[str, Any] | None, origins: Origins, env: Environment,
+                      lister: ModelLister) -> tuple[dict[str, Any], dict[JsonPath, JsonPath], dict[JsonPath, str],
+                                                    list[ConfigIssue]]:
     """Merged, ``${VAR}``-resolved, inheritance applied, models expanded, directives stripped.
 
     Missing variables are returned (they do not stop the other checks); a broken ``$extend``
@@ -71,31 +73,43 @@ def _resolve_document(base: dict[str, Any], local: dict[str, Any] | None, origin
     merged = merge(base, local) if local is not None else base
     merged, env_issues = resolve_env(merged, env, origins.file_for)
     sources: dict[JsonPath, JsonPath] = {}
+    discovered_at: dict[JsonPath, str] = {}
     if isinstance(merged.get("providers"), dict):
         providers = {k: v for k, v in merged["providers"].items() if isinstance(v, dict)}
         providers, extend_issues = resolve_extends(providers, origins.file_for)
         if extend_issues:
             raise ConfigError(env_issues + extend_issues)
-        merged["providers"], sources = expand_provider_models(providers)
-    return strip_directives(merged), sources, env_issues
+        found, discovery_issues = discover_models(providers, lister, env, origins.file_for)
+        if discovery_issues:  # what follows would only miss the models discovery did not read
+            raise ConfigError(env_issues + discovery_issues)
+        merged["providers"], sources = expand_provider_models(
+            providers, {where: d.ids for where, d in found.items()})
+        discovered_at = {("providers", p, "interfaces", i, "models", model_id): d.url
+                         for (p, i), d in found.items() for model_id in d.ids}
+    return strip_directives(merged), sources, discovered_at, env_issues
 
 
 def load_config(config: Path | None = None, local: Path | None = None,
-                env_file: Path | None = None) -> LoadedConfig:
-    """Load, merge, resolve and validate; raise ``ConfigError`` with every issue found."""
+                env_file: Path | None = None, *, lister: ModelLister | None = None) -> LoadedConfig:
+    """Load, merge, resolve and validate; raise ``ConfigError`` with every issue found.
+
+    ``lister`` reads the model lists of providers that discover their models (default: over HTTP).
+    """
     paths, issues = locate(config, local, env_file)
     _fail_if(issues)
     base, local_doc = _read_documents(paths)
     origins = Origins(paths.config, paths.local, local_doc)
     env = Environment(paths.env_file)
-    document, sources, env_issues = _resolve_document(base, local_doc, origins, env)
+    document, sources, discovered_at, env_issues = _resolve_document(
+        base, local_doc, origins, env, lister or http_lister())
     # Secrets written literally (config.local.json) are as secret as ${VAR} values.
     register_secrets(document)
 
     validated, issues = check(document, origins.file_for)
     if validated is None:
         raise ConfigError(env_issues + issues)
-    credentials, deployments, compile_issues = compile_resources(validated, sources, origins.file_for)
+    credentials, deployments, compile_issues = compile_resources(validated, sources, origins.file_for,
+                                                                 discovered_at)
     aliases, fallbacks, reference_issues = check_references(validated, deployments, origins.file_for)
     routing = compile_routing(deployments, aliases, fallbacks, origins.file_for)
     _fail_if(env_issues + compile_issues + reference_issues + routing.issues
