@@ -39,7 +39,8 @@ class Listing:
 class ListingError(Exception):
     """The model list could not be read or trusted."""
 
-    def __init__(self, url: str, reason: str) -> None:
+    def __init__(self, url: str, reason: str, *, answered: bool = True) -> None:
+        self.answered = answered  # False: no HTTP answer at all (then no other list is tried)
         self.url = hide_url_passwords(url)
         self.reason = redactor.scrub(hide_url_passwords(reason))
         super().__init__(f"GET {self.url}: {self.reason}")
@@ -64,9 +65,9 @@ def _get(client: httpx.Client, url: str, headers: dict[str, str], params: dict[s
     try:
         response = client.get(url, headers=headers, params=params)
     except httpx.TimeoutException:
-        raise ListingError(shown, f"no answer within {TIMEOUT:g} s") from None
+        raise ListingError(shown, "no answer in time", answered=False) from None
     except httpx.HTTPError as exc:
-        raise ListingError(shown, f"cannot connect ({type(exc).__name__}: {exc})") from None
+        raise ListingError(shown, f"cannot connect ({type(exc).__name__}: {exc})", answered=False) from None
     if response.status_code != 200:
         raise ListingError(shown, f"HTTP {response.status_code}{_error_detail(response)}")
     try:
@@ -151,6 +152,8 @@ def list_models(interface: str, base: str, key: str, client: httpx.Client) -> Li
         ids = native(client, base, key)
         first_error: ListingError | None = None
     except ListingError as exc:
+        if not exc.answered:
+            raise
         ids, first_error = [], exc
     if ids:
         return Listing(url, _checked(ids, url))
