@@ -3,7 +3,9 @@ with which key; what the listed models become; and how a failure is reported."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -156,3 +158,16 @@ def test_discovered_models_can_be_aliased_and_are_summarised(ws: Workspace) -> N
     assert dict(loaded.desired.aliases or {}) == {"best": "anthropic/a2"}
     assert discovery_lines(loaded.desired.deployments or ()) == [
         "2 models discovered at http://gw:8045/v1/models (credential p-anthropic): anthropic/a1, anthropic/a2"]
+
+
+def test_the_readme_example_loads_as_described(ws: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
+    readme = (Path(__file__).resolve().parents[3] / "README.md").read_text()
+    section = readme[readme.index("**Model discovery**"):]
+    example = json.loads(section[section.index("```json\n") + 8:section.index("```", section.index("```json\n") + 8)])
+    monkeypatch.setenv("CLI_PROXY_API_KEY", "sk-cli-proxy-test")
+    lister = FakeLister({("openai", "http://cli-proxy-api:8317"): ["gpt-5-codex", "gpt-5", "gpt-6-preview"]})
+    deployments = ws.load(example, lister=lister).desired.deployments or ()
+    assert [(d.model_name, d.discovered_from != "") for d in deployments] == [
+        ("openai/gpt-5-codex", False), ("openai/codex", False), ("openai/gpt-5", True),
+        ("anthropic/gpt-5-codex", False), ("anthropic/codex", False), ("anthropic/claude-opus-4-6", False)]
+    assert lister.calls == [("openai", "http://cli-proxy-api:8317", "sk-cli-proxy-test")]
