@@ -62,10 +62,14 @@ def _read_documents(paths: ConfigPaths) -> tuple[dict[str, Any], dict[str, Any] 
     return base, local
 
 
+Resolved = tuple[dict[str, Any], dict[JsonPath, JsonPath], dict[JsonPath, str], list[ConfigIssue]]
+
+
 def _resolve_document(base: dict[str, Any], local: dict[str, Any] | None, origins: Origins, env: Environment,
-                      lister: ModelLister) -> tuple[dict[str, Any], dict[JsonPath, JsonPath], dict[JsonPath, str],
-                                                    list[ConfigIssue]]:
-    """Merged, ``${VAR}``-resolved, inheritance applied, models expanded, directives stripped.
+                      lister: ModelLister | None) -> Resolved:
+    """Merged, ``${VAR}``-resolved, inheritance applied, models discovered (by ``lister``, unless
+    None) and expanded, directives stripped; where each model came from, where each discovered one
+    was listed, and the missing variables.
 
     Missing variables are returned (they do not stop the other checks); a broken ``$extend``
     raises at once, since everything downstream of it would only add noise.
@@ -79,7 +83,8 @@ def _resolve_document(base: dict[str, Any], local: dict[str, Any] | None, origin
         providers, extend_issues = resolve_extends(providers, origins.file_for)
         if extend_issues:
             raise ConfigError(env_issues + extend_issues)
-        found, discovery_issues = discover_models(providers, lister, env, origins.file_for)
+        found, discovery_issues = discover_models(providers, lister, env, origins.file_for) \
+            if lister is not None else ({}, [])
         if discovery_issues:  # what follows would only miss the models discovery did not read
             raise ConfigError(env_issues + discovery_issues)
         merged["providers"], sources = expand_provider_models(
@@ -90,10 +95,13 @@ def _resolve_document(base: dict[str, Any], local: dict[str, Any] | None, origin
 
 
 def load_config(config: Path | None = None, local: Path | None = None,
-                env_file: Path | None = None, *, lister: ModelLister | None = None) -> LoadedConfig:
+                env_file: Path | None = None, *, lister: ModelLister | None = None,
+                discover: bool = True) -> LoadedConfig:
     """Load, merge, resolve and validate; raise ``ConfigError`` with every issue found.
 
-    ``lister`` reads the model lists of providers that discover their models (default: over HTTP).
+    ``lister`` reads the model lists of providers that discover their models (default: over HTTP);
+    ``discover=False`` reads none (for callers that do not need the deployments, such as key
+    defaults): the discovered models are then missing from the result.
     """
     paths, issues = locate(config, local, env_file)
     _fail_if(issues)
@@ -101,7 +109,7 @@ def load_config(config: Path | None = None, local: Path | None = None,
     origins = Origins(paths.config, paths.local, local_doc)
     env = Environment(paths.env_file)
     document, sources, discovered_at, env_issues = _resolve_document(
-        base, local_doc, origins, env, lister or http_lister())
+        base, local_doc, origins, env, (lister or http_lister()) if discover else None)
     # Secrets written literally (config.local.json) are as secret as ${VAR} values.
     register_secrets(document)
 
