@@ -181,3 +181,12 @@ def test_key_defaults_load_without_reading_any_model_list(ws: Workspace) -> None
                      "keys": {"max_budget": 5}})
     assert load_key_defaults(path, None, None).max_budget == 5
     assert len(ws.issues()) == 1  # the same config, loaded for its deployments, reads the (dead) list
+
+
+def test_a_long_list_is_summed_up_not_spelled_out() -> None:
+    from llmproxy.desired.model import Deployment
+
+    deployments = [Deployment(f"openai/m{i}", {"model": f"openai/m{i}", "litellm_credential_name": "p-openai"},
+                              discovered_from="http://gw/v1/models") for i in range(15)]
+    assert discovery_lines(deployments) == ["15 models discovered at http://gw/v1/models (credential p-openai): "
+                                            + ", ".join(f"openai/m{i}" for i in range(12)) + " and 3 more"]
