@@ -8,6 +8,7 @@ from typing import Any
 
 from llmproxy.config.access_compile import compile_access
 from llmproxy.config.compile import compile_resources
+from llmproxy.config.discovery import ModelLister, discover_models, http_lister
 from llmproxy.config.envvars import Environment, resolve_env
 from llmproxy.config.extend import resolve_extends
 from llmproxy.config.files import ConfigPaths, locate, read_json
@@ -65,9 +66,14 @@ def _read_documents(paths: ConfigPaths) -> tuple[dict[str, Any], dict[str, Any] 
     return base, local
 
 
-def _resolve_document(base: dict[str, Any], local: dict[str, Any] | None, origins: Origins,
-                      env: Environment) -> tuple[dict[str, Any], dict[JsonPath, JsonPath], list[ConfigIssue]]:
-    """Merged, ``${VAR}``-resolved, inheritance applied, models expanded, directives stripped.
+Resolved = tuple[dict[str, Any], dict[JsonPath, JsonPath], dict[JsonPath, str], list[ConfigIssue]]
+
+
+def _resolve_document(base: dict[str, Any], local: dict[str, Any] | None, origins: Origins, env: Environment,
+                      lister: ModelLister | None) -> Resolved:
+    """Merged, ``${VAR}``-resolved, inheritance applied, models discovered (by ``lister``, unless
+    None) and expanded, directives stripped; where each model came from, where each discovered one
+    was listed, and the missing variables.
 
     Missing variables are returned (they do not stop the other checks); a broken ``$extend``
     raises at once, since everything downstream of it would only add noise.
@@ -75,31 +81,47 @@ def _resolve_document(base: dict[str, Any], local: dict[str, Any] | None, origin
     merged = merge(base, local) if local is not None else base
     merged, env_issues = resolve_env(merged, env, origins.file_for)
     sources: dict[JsonPath, JsonPath] = {}
+    discovered_at: dict[JsonPath, str] = {}
     if isinstance(merged.get("providers"), dict):
         providers = {k: v for k, v in merged["providers"].items() if isinstance(v, dict)}
         providers, extend_issues = resolve_extends(providers, origins.file_for)
         if extend_issues:
             raise ConfigError(env_issues + extend_issues)
-        merged["providers"], sources = expand_provider_models(providers)
-    return strip_directives(merged), sources, env_issues
+        found, discovery_issues = discover_models(providers, lister, env, origins.file_for) \
+            if lister is not None else ({}, [])
+        if discovery_issues:  # what follows would only miss the models discovery did not read
+            raise ConfigError(env_issues + discovery_issues)
+        merged["providers"], sources = expand_provider_models(
+            providers, {where: d.ids for where, d in found.items()})
+        discovered_at = {("providers", p, "interfaces", i, "models", model_id): d.url
+                         for (p, i), d in found.items() for model_id in d.ids}
+    return strip_directives(merged), sources, discovered_at, env_issues
 
 
 def load_config(config: Path | None = None, local: Path | None = None,
-                env_file: Path | None = None) -> LoadedConfig:
-    """Load, merge, resolve and validate; raise ``ConfigError`` with every issue found."""
+                env_file: Path | None = None, *, lister: ModelLister | None = None,
+                discover: bool = True) -> LoadedConfig:
+    """Load, merge, resolve and validate; raise ``ConfigError`` with every issue found.
+
+    ``lister`` reads the model lists of providers that discover their models (default: over HTTP);
+    ``discover=False`` reads none (for callers that do not need the deployments, such as key
+    defaults): the discovered models are then missing from the result.
+    """
     paths, issues = locate(config, local, env_file)
     _fail_if(issues)
     base, local_doc = _read_documents(paths)
     origins = Origins(paths.config, paths.local, local_doc)
     env = Environment(paths.env_file)
-    document, sources, env_issues = _resolve_document(base, local_doc, origins, env)
+    document, sources, discovered_at, env_issues = _resolve_document(
+        base, local_doc, origins, env, (lister or http_lister()) if discover else None)
     # Secrets written literally (config.local.json) are as secret as ${VAR} values.
     register_secrets(document)
 
     validated, issues = check(document, origins.file_for)
     if validated is None:
         raise ConfigError(env_issues + issues)
-    credentials, deployments, compile_issues = compile_resources(validated, sources, origins.file_for)
+    credentials, deployments, compile_issues = compile_resources(validated, sources, origins.file_for,
+                                                                 discovered_at)
     aliases, fallbacks, reference_issues = check_references(validated, deployments, origins.file_for)
     routing = compile_routing(deployments, aliases, fallbacks, origins.file_for)
     teams, users, access_issues = compile_access(validated, origins.file_for)
