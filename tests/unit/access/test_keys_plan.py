@@ -178,3 +178,10 @@ def test_an_enterprise_only_refusal_is_explained_with_the_keys_path_and_nothing_
     assert sink.delivered == []
     with pytest.raises(LLMProxyError, match="nowhere to deliver its secret"):
         create_key(_Refusing(), "llmproxy", key(user=None), None)  # type: ignore[arg-type]
+
+
+def test_pruning_many_owned_keys_is_over_the_safety_threshold() -> None:
+    owned = tuple(live_key(key(f"k{i}"), token=f"{i:064d}") for i in range(10))
+    p = plan(owned, tuple(key(f"k{i}") for i in range(6)), prune=True)
+    assert [c.key for c in key_changes(p)] == ["k6", "k7", "k8", "k9"]
+    assert [str(u) for u in p.unsafe] == ["keys: 4 of 10 managed objects would be deleted or replaced (more than 30 %)"]
