@@ -13,6 +13,7 @@ from typing import Any
 from tests.e2e.cli import chat, live_models, llmproxy
 from tests.e2e.configs import PROVIDER_KEY
 from tests.e2e.harness import Harness
+from tests.e2e.test_access_teams import reset_access
 
 BASE = "http://127.0.0.1:9"
 KEY_VAR = {"GATEWAY_API_KEY": PROVIDER_KEY}  # the variable export names for provider "gateway"
@@ -64,6 +65,7 @@ def _snapshot(h: Harness) -> dict[str, Any]:
 
 
 def test_export_round_trip_adopts_without_changing_anything(litellm: Harness, tmp_path: Path) -> None:
+    reset_access(litellm)  # users and teams survive the reset: other tests' would be exported (and adopted) too
     _made_by_hand(litellm)
     out = tmp_path / "exported"
     proc = llmproxy(litellm, ["export", "-o", str(out)], cwd=tmp_path)

@@ -112,7 +112,8 @@ def test_update_changes_limits_in_place(litellm: Harness, tmp_path: Path) -> Non
     assert info["budget_duration"] == "7d" and info["metadata"] == {"team": "core", "app": "x"}
     assert chat(litellm, MODEL, key) == (200, REPLY)  # same secret still works
 
-    assert llmproxy(litellm, ["keys", "update", "ada", "--models", "some-other-model"], cwd=tmp_path).returncode == 0
+    assert llmproxy(litellm, ["keys", "update", "ada", "--models", "some-other-model", "--allow-unknown-models"],
+                    cwd=tmp_path).returncode == 0
     assert chat(litellm, MODEL, key)[0] in (401, 403)  # the new model list is enforced
 
 
