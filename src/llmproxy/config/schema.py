@@ -286,6 +286,9 @@ class ConfigFile(ConfigObject):
     model_config = ConfigDict(title="llmproxy config")
 
     schema_: str | None = Field(None, alias="$schema", description="Ignored (for editors).")
+    include: list[Name] | None = Field(
+        None, description="Config fragments merged after this file, in order (paths relative to it); each "
+        "one's .local.json beside it is merged after every committed file. Only in files named with --config.")
     owner: Annotated[str, Field(pattern=OWNER_PATTERN)] | None = Field(
         None, description='Identifies what this config creates in LiteLLM; default "llmproxy".')
     providers: ProviderMap | None = None
