@@ -11,6 +11,7 @@ from llmproxy.config.envvars import Environment, resolve_env
 from llmproxy.config.extend import resolve_extends
 from llmproxy.config.layers import ConfigArg, Layers, fail_if, read_layers
 from llmproxy.config.merge import strip_directives
+from llmproxy.config.model_aliases import apply_model_aliases
 from llmproxy.config.paths import JsonPath
 from llmproxy.config.provider_models import expand_provider_models
 from llmproxy.config.references import check_references
@@ -67,6 +68,8 @@ def load_config(config: ConfigArg = None, local: Path | None = None,
     if validated is None:
         raise ConfigError(env_issues + issues)
     credentials, deployments, compile_issues = compile_resources(validated, sources, layers.file_for)
+    validated, deployments, clone_issues = apply_model_aliases(validated, deployments, layers.file_for)
+    compile_issues += clone_issues
     aliases, fallbacks, reference_issues = check_references(validated, deployments, layers.file_for)
     routing = compile_routing(deployments, aliases, fallbacks, layers.file_for)
     fail_if(env_issues + compile_issues + reference_issues + routing.issues
