@@ -9,6 +9,7 @@ from typing import Any
 from llmproxy.config.compile import compile_resources
 from llmproxy.config.envvars import Environment, resolve_env
 from llmproxy.config.extend import resolve_extends
+from llmproxy.config.fallback_refs import expand_fallbacks
 from llmproxy.config.layers import ConfigArg, Layers, fail_if, read_layers
 from llmproxy.config.merge import strip_directives
 from llmproxy.config.model_aliases import apply_model_aliases
@@ -48,6 +49,7 @@ def _resolve_document(layers: Layers, env: Environment
         if extend_issues:
             raise ConfigError(env_issues + extend_issues)
         merged["providers"], sources = expand_provider_models(providers)
+    env_issues += expand_fallbacks(merged, layers)
     return strip_directives(merged), sources, env_issues
 
 
