@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from llmproxy.config.compile import compile_resources
+from llmproxy.config.discovery import ModelLister, discover_models, http_lister
 from llmproxy.config.envvars import Environment, resolve_env
 from llmproxy.config.extend import resolve_extends
 from llmproxy.config.fallback_refs import expand_fallbacks
@@ -34,8 +35,8 @@ class LoadedConfig:
     files: list[Path] = field(default_factory=list)
 
 
-def _resolve_document(layers: Layers, env: Environment
-                      ) -> tuple[dict[str, Any], dict[JsonPath, JsonPath], list[ConfigIssue]]:
+def _resolve_document(layers: Layers, env: Environment, lister: ModelLister
+                      ) -> tuple[dict[str, Any], dict[JsonPath, JsonPath], dict[JsonPath, str], list[ConfigIssue]]:
     """Merged, ``${VAR}``-resolved, inheritance applied, models expanded, directives stripped.
 
     Missing variables are returned (they do not stop the other checks); a broken ``$extend``
@@ -43,39 +44,48 @@ def _resolve_document(layers: Layers, env: Environment
     """
     merged, env_issues = resolve_env(layers.merged(), env, layers.file_for)
     sources: dict[JsonPath, JsonPath] = {}
+    discovered_at: dict[JsonPath, str] = {}
     if isinstance(merged.get("providers"), dict):
         providers = {k: v for k, v in merged["providers"].items() if isinstance(v, dict)}
         providers, extend_issues = resolve_extends(providers, layers.file_for)
         if extend_issues:
             raise ConfigError(env_issues + extend_issues)
-        merged["providers"], sources = expand_provider_models(providers)
+        found, discovery_issues = discover_models(providers, lister, env, layers.file_for)
+        if discovery_issues:  # what follows would only miss the models discovery did not read
+            raise ConfigError(env_issues + discovery_issues)
+        merged["providers"], sources = expand_provider_models(
+            providers, {where: d.ids for where, d in found.items()})
+        discovered_at = {("providers", p, "interfaces", i, "models", model_id): d.url
+                         for (p, i), d in found.items() for model_id in d.ids}
     env_issues += expand_fallbacks(merged, layers)
-    return strip_directives(merged), sources, env_issues
+    return strip_directives(merged), sources, discovered_at, env_issues
 
 
 def load_config(config: ConfigArg = None, local: Path | None = None,
-                env_file: Path | None = None) -> LoadedConfig:
+                env_file: Path | None = None, *, lister: ModelLister | None = None) -> LoadedConfig:
     """Load, merge, resolve and validate; raise ``ConfigError`` with every issue found.
 
     ``config``: one file or several layers in order (see ``layers``); None for ./config.json.
+    ``lister`` reads the model lists of providers that discover their models (default: over HTTP).
     """
     layers = read_layers(config, local, env_file)
     fail_if(layers.issues)
     env = Environment(layers.env_file)
-    document, sources, env_issues = _resolve_document(layers, env)
+    document, sources, discovered_at, env_issues = _resolve_document(layers, env, lister or http_lister())
     # Secrets written literally (config.local.json) are as secret as ${VAR} values.
     register_secrets(document)
 
     validated, issues = check(document, layers.file_for)
     if validated is None:
         raise ConfigError(env_issues + issues)
-    credentials, deployments, compile_issues = compile_resources(validated, sources, layers.file_for)
+    credentials, deployments, compile_issues = compile_resources(validated, sources, layers.file_for,
+                                                                 discovered_at)
     validated, deployments, clone_issues = apply_model_aliases(validated, deployments, layers.file_for)
     compile_issues += clone_issues
     aliases, fallbacks, reference_issues = check_references(validated, deployments, layers.file_for)
     routing = compile_routing(deployments, aliases, fallbacks, layers.file_for)
     fail_if(env_issues + compile_issues + reference_issues + routing.issues
-             + duplicate_issues(routing.pattern_deployments, deployments, layers.file_for))
+            + duplicate_issues(routing.pattern_deployments, deployments, layers.file_for))
     if deployments is not None:
         deployments = deployments + tuple(routing.pattern_deployments)
     router = validated.router_settings

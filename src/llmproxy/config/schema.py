@@ -10,9 +10,10 @@ checked by the compiler on the merged result.
 from __future__ import annotations
 
 import re
+import typing
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, PrivateAttr, Tag, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from llmproxy.keys.durations import DURATION_PATTERN
@@ -46,6 +47,25 @@ MODELS_REF = "$models:"
 _PROVIDER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 
+#: Tags of the unions below, chosen by the JSON type of the value; error messages drop them from paths.
+UNION_TAGS = {"array": "⟨array⟩", "string": "⟨string⟩", "object": "⟨object⟩", "boolean": "⟨boolean⟩"}
+
+
+def _json_kind(value: Any) -> str | None:
+    kind = {bool: "boolean", str: "string", list: "array", dict: "object"}.get(type(value))
+    return UNION_TAGS[kind] if kind else None
+
+
+def one_of(description: str, expected: str, **members: Any) -> Any:
+    """A union of ``members`` (JSON type name -> type) chosen by the value's JSON type, so a
+    wrong value gets one message ("expected ...") instead of one per member."""
+    choices = tuple(Annotated[t, Tag(UNION_TAGS[kind])] for kind, t in members.items())
+    return Annotated[typing.Union[choices],  # noqa: UP007 (a runtime-built union)
+                     Discriminator(_json_kind, custom_error_type="union_type",
+                                   custom_error_message=f"expected {expected}"),
+                     Field(description=description)]
+
+
 class ConfigObject(BaseModel):
     """An object of the config file: strict types, no unknown keys, ``$delete`` allowed."""
 
@@ -68,13 +88,8 @@ class NamedMap(BaseModel):
         return list((self.model_extra or {}).items())
 
 
-class ModelDefaults(ConfigObject):
-    """What every model of a provider inherits (``default_model``)."""
-
-    key_hints: ClassVar[dict[str, str]] = {
-        "model_name": "default_model cannot name models; set model_name on each model",
-        "model_names": "default_model cannot name models; set model_names on each model",
-    }
+class ModelSettings(ConfigObject):
+    """What a model, its provider's ``default_model`` and each name of ``model_names`` can set."""
 
     access_groups: list[str] | None = Field(
         None, description="Overrides the provider's access_groups; [] means none.")
@@ -84,7 +99,8 @@ class ModelDefaults(ConfigObject):
     model_info: dict[str, Any] | None = Field(
         None, description="LiteLLM model_info; model_info.base_model sets the pricing model (prices are "
         "refused here: LiteLLM reads them from litellm_params).")
-    ignored: bool | None = Field(None, description="true drops the model.")
+    model_name_prefix: str | None = Field(
+        None, description="Prefix of the exposed name(s), instead of the interface's model_name_prefix.")
 
     @field_validator("litellm_params")
     @classmethod
@@ -99,19 +115,53 @@ class ModelDefaults(ConfigObject):
         return value
 
 
+class NameOverrides(ModelSettings):
+    """Per-name overrides in the object form of ``model_names`` (merged over the model)."""
+
+    key_hints: ClassVar[dict[str, str]] = {
+        "ignored": "a name of model_names cannot be ignored; drop it from model_names",
+        "model_names": "names do not nest; list every name in the model's model_names",
+        "model_name": "the key of this entry is the name",
+    }
+
+
+class ModelDefaults(ModelSettings):
+    """What every model of a provider inherits (``default_model``)."""
+
+    key_hints: ClassVar[dict[str, str]] = {
+        "model_name": "default_model cannot name models; set model_name on each model",
+        "model_names": "default_model cannot name models; set model_names on each model",
+    }
+
+    ignored: bool | None = Field(None, description="true drops the model.")
+
+
+#: ``model_names``: a list, a comma-separated string (a leading comma adds the model id), or
+#: ``{name: overrides}`` (``"$self"`` is the model id).
+if typing.TYPE_CHECKING:
+    ModelNames = list[str] | str | dict[str, NameOverrides | None]
+else:
+    ModelNames = one_of(
+        'Several exposed names, one deployment each: ["a", "b"], "a,b" (a leading comma also exposes the model '
+        'id), or {"a": {overrides}, "$self": {}} with per-name litellm_params, model_info, access_groups, '
+        "model_name_prefix.", "an array of names, a comma-separated string or an object",
+        array=list[Name], string=str, object=dict[Name, NameOverrides | None])
+
+
 class ModelConfig(ModelDefaults):
     """One upstream model id of a provider."""
 
     key_hints: ClassVar[dict[str, str]] = {}
 
     model_name: Name | None = Field(None, description="The exposed name (after the interface prefix).")
-    model_names: list[Name] | None = Field(
-        None, min_length=1, description="Several exposed names: one deployment each.")
+    model_names: ModelNames | None = None
 
     @model_validator(mode="after")
     def _one_name_form(self) -> ModelConfig:
         if self.model_name is not None and self.model_names is not None:
             raise PydanticCustomError("name_forms", "set model_name or model_names, not both")
+        if isinstance(self.model_names, list) and not self.model_names:
+            raise PydanticCustomError("name_forms", "model_names is empty: name at least one, or leave it out")
         return self
 
 
@@ -121,10 +171,32 @@ class ModelMap(NamedMap):
     __pydantic_extra__: dict[str, ModelConfig | None]
 
 
+class DiscoverFilter(ConfigObject):
+    """Which of the upstream's listed model ids to expose (globs: ``*``, ``?``, ``[...]``)."""
+
+    include: list[Name] | None = Field(None, description="Expose only listed ids matching one of these globs.")
+    exclude: list[Name] | None = Field(None, description="Do not expose listed ids matching one of these globs.")
+
+
+_DISCOVER_DOC = ("Model discovery: true reads the upstream's model list (models_api_base, else api_base) and "
+                 "deploys every listed model not configured under models; {\"include\": [globs], \"exclude\": "
+                 "[globs]} filters the list. Default false (the interface's setting wins over the provider's).")
+if typing.TYPE_CHECKING:
+    Discover = bool | DiscoverFilter
+else:
+    Discover = one_of(_DISCOVER_DOC, "true, false or an object", boolean=bool, object=DiscoverFilter)
+_AUTOFILL_DOC = "The successor scripts' switch: true = \"discover\": false, false = \"discover\": true."
+_MODELS_API_BASE_DOC = "Base URL of the model list for discovery (default: api_base); needs discovery on."
+
+
 class Interface(ConfigObject):
+    api_base: str | None = Field(None, description="Base URL of this interface instead of the provider's.")
     model_name_prefix: str | None = Field(
         None, description='Prefix of every exposed model name; default "<interface>/", "" for none.')
     models: ModelMap | None = Field(None, description="Adds to / overrides the provider's models.")
+    discover: Discover | None = None
+    models_autofill_disabled: bool | None = Field(None, description=_AUTOFILL_DOC)
+    models_api_base: str | None = Field(None, description=_MODELS_API_BASE_DOC)
 
 
 class Interfaces(ConfigObject):
@@ -157,8 +229,9 @@ class Provider(ConfigObject):
     interfaces: Interfaces | None = None
     models: ModelMap | None = Field(None, description="Models served on every interface.")
     default_model: ModelDefaults | None = Field(None, description="Merged under every model of this provider.")
-    models_api_base: str | None = Field(
-        None, description="Accepted for compatibility with the seed scripts; llmproxy does not discover models.")
+    discover: Discover | None = None
+    models_autofill_disabled: bool | None = Field(None, description=_AUTOFILL_DOC)
+    models_api_base: str | None = Field(None, description=_MODELS_API_BASE_DOC)
 
 
 class ProviderMap(NamedMap):
@@ -211,14 +284,16 @@ class AliasOverride(ModelDefaults):
     key_hints: ClassVar[dict[str, str]] = {
         "model_name": "a model_aliases clone is named by its group's key",
         "model_names": "a model_aliases clone is named by its group's key",
-        "model_name_prefix": "a model_aliases clone is named by its group's key, without a prefix",
     }
 
     @model_validator(mode="after")
-    def _no_ignored(self) -> AliasOverride:
+    def _no_effect(self) -> AliasOverride:
         if self.ignored is not None:
             raise PydanticCustomError("clone_ignored", "'ignored' has no effect on a model_aliases clone "
                                       "(the successor scripts clone it anyway); remove the target instead")
+        if self.model_name_prefix is not None:
+            raise PydanticCustomError("clone_prefix", "a model_aliases clone is named by its group's key, "
+                                      "without a prefix: 'model_name_prefix' has no effect here")
         return self
 
 

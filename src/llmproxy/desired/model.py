@@ -101,6 +101,8 @@ class Deployment(DeploymentFields):
     litellm_params: Mapping[str, Any]  # always has "model"
     model_info: Mapping[str, Any] = field(default_factory=dict)
     source: str = ""
+    #: The model list URL this deployment was discovered at ("" if the config lists it).
+    discovered_from: str = field(default="", compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "litellm_params", freeze(self.litellm_params))
