@@ -1,0 +1,230 @@
+"""A config in the successor scripts' syntax (tests/fixtures/successor) and the seed config: what
+the successor generates from them, and what llmproxy makes of them, difference by difference.
+
+``SUCCESSOR_*`` is what the successor's ``config generate`` produces (worked out from its
+``config_generate.py`` and tests; order aside: it sorts models, llmproxy keeps file order).
+``to_llmproxy`` applies the deliberate differences, each one named; the result must be exactly
+what llmproxy loads.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import shutil
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from llmproxy.config import load_config
+from llmproxy.config.discovery import Listing
+from llmproxy.errors import ConfigError
+from tests.unit.config.conftest import REPO
+
+FIXTURE = REPO / "tests" / "fixtures" / "successor"
+COMPONENTS = FIXTURE / "components" / "llmproxy"
+LAYERS = [COMPONENTS / "litellm/configs/config.json",
+          COMPONENTS / "gateway/integrations/llmproxy/litellm/config.json",
+          COMPONENTS / "extra/integrations/llmproxy/litellm/config.json"]
+KEYS = {"gateway": "os.environ/GATEWAY_API_KEY", "gateway-eu": "os.environ/GATEWAY_API_KEY",
+        "extra": "os.environ/EXTRA_API_KEY", "lister": "os.environ/LISTER_API_KEY"}
+
+
+def _lister(interface: str, base: str, key: str) -> Listing:
+    assert (interface, base) == ("openai", "http://lister-models:7000")
+    return Listing(f"{base}/v1/models", ("found-a", "skip-me"))
+
+
+def _m(name: str, model: str, credential: str | None, info: dict[str, Any], **params: Any) -> dict[str, Any]:
+    litellm_params = {"model": model, **({"litellm_credential_name": credential} if credential else {}), **params}
+    return {"model_name": name, "litellm_params": litellm_params, "model_info": info}
+
+
+GW, GW_OA, EU = "gateway-anthropic", "gateway-openai", "gateway-eu-anthropic"
+GPT = {"max_input_tokens": 272000, "max_output_tokens": 32000, "access_groups": ["General"], "base_model": "gpt-5"}
+PRIMARY = {**GPT, "max_input_tokens": 128000}
+GPT_PATTERN = {**GPT, "access_groups": []}
+QWEN = {"max_input_tokens": 272000, "access_groups": ["General"], "base_model": "openrouter/qwen/qwen3.6-plus"}
+PRO = {"max_input_tokens": 272000, "access_groups": ["VIP"], "base_model": "example-model-pro"}
+IMAGE = {"mode": "image_generation", "access_groups": ["General"], "base_model": "gpt-image-2"}
+
+SUCCESSOR_MODELS = [
+    # provider models: model_names object ($self, per-name overrides and prefix), ",qwen", prefixes
+    _m("anthropic/gpt-5.5", "anthropic/gpt-5.5", GW, GPT, timeout=600),
+    _m("anthropic/primary", "anthropic/gpt-5.5", GW, PRIMARY, timeout=600),
+    _m("gpt-*", "anthropic/gpt-5.5", GW, GPT_PATTERN, timeout=600),
+    _m("anthropic/qwen3.6-plus", "anthropic/qwen3.6-plus", GW, QWEN, timeout=600),
+    _m("anthropic/qwen", "anthropic/qwen3.6-plus", GW, QWEN, timeout=600),
+    _m("example-model-pro", "anthropic/example-model-pro", GW, PRO, timeout=600),
+    _m("openai/gpt-5.5", "openai/gpt-5.5", GW_OA, GPT, timeout=600),
+    _m("openai/primary", "openai/gpt-5.5", GW_OA, PRIMARY, timeout=600),
+    _m("gpt-*", "openai/gpt-5.5", GW_OA, GPT_PATTERN, timeout=600),
+    _m("openai/qwen3.6-plus", "openai/qwen3.6-plus", GW_OA, QWEN, timeout=600),
+    _m("openai/qwen", "openai/qwen3.6-plus", GW_OA, QWEN, timeout=600),
+    _m("openai/gpt-image-2", "openai/gpt-image-2", GW_OA, IMAGE, timeout=600),
+    # $extend with $delete of an interface and a model, an interface prefix
+    _m("eu/gpt-5.5", "anthropic/gpt-5.5", EU, GPT, timeout=600),
+    _m("eu/primary", "anthropic/gpt-5.5", EU, PRIMARY, timeout=600),
+    _m("gpt-*", "anthropic/gpt-5.5", EU, GPT_PATTERN, timeout=600),
+    _m("example-model-pro", "anthropic/example-model-pro", EU, PRO, timeout=600),
+    _m("extra/claude-opus-4-6", "anthropic/claude-opus-4-6-thinking", "extra-anthropic",
+       {"base_model": "claude-opus-4-6-thinking"}),
+    _m("extra/claude-sonnet-4-5", "anthropic/claude-sonnet-4-5", "extra-anthropic",
+       {"base_model": "claude-sonnet-4-5"}),
+    # discovery (models_api_base, "skip-me" ignored)
+    _m("openai/found-a", "openai/found-a", "lister-openai", {"base_model": "found-a"}),
+    # literal models
+    _m("manual-router", "openai/manual", None, {"access_groups": ["General"]},
+       api_base="http://manual:1/v1", api_key="os.environ/MANUAL_KEY"),
+    # model_aliases: $interface/ keys and targets, $extends (string, list), a wildcard clone
+    _m("anthropic/secondary", "anthropic/qwen3.6-plus", GW, {**QWEN, "tier": "free"}, timeout=600),
+    _m("openai/secondary", "openai/qwen3.6-plus", GW_OA, {**QWEN, "tier": "free"}, timeout=600),
+    _m("openai/tertiary", "openai/qwen3.6-plus", GW_OA, {**QWEN, "tier": "free"}, timeout=600),
+    _m("openai/tertiary", "openai/gpt-image-2", GW_OA, IMAGE, timeout=600),
+    _m("claude-opus-*", "openai/qwen3.6-plus", GW_OA, {**QWEN, "access_groups": []}, timeout=600),
+    _m("claude-opus-*", "openai/gpt-5.5", GW_OA, GPT_PATTERN, timeout=600, max_tokens=4096),
+]
+SUCCESSOR_CREDENTIALS = [
+    {"credential_name": GW, "credential_values": {"api_key": KEYS["gateway"], "api_base": "http://gateway:8317"},
+     "credential_info": {"custom_llm_provider": "Anthropic"}},
+    {"credential_name": GW_OA, "credential_values": {"api_key": KEYS["gateway"], "api_base": "http://gateway:8318/v1"},
+     "credential_info": {"custom_llm_provider": "OpenAI_Compatible"}},
+    {"credential_name": EU, "credential_values": {"api_key": KEYS["gateway"], "api_base": "http://gateway-eu:8317"},
+     "credential_info": {"custom_llm_provider": "Anthropic"}},
+    {"credential_name": "extra-anthropic", "credential_values": {"api_key": KEYS["extra"],
+                                                                 "api_base": "http://extra:9000"},
+     "credential_info": {"custom_llm_provider": "Anthropic"}},
+    {"credential_name": "lister-openai", "credential_values": {"api_key": KEYS["lister"],
+                                                               "api_base": "http://lister:7000/v1"},
+     "credential_info": {"custom_llm_provider": "OpenAI_Compatible"}},
+]
+SUCCESSOR_ALIASES = {
+    "best": "anthropic/secondary",
+    "gpt-6-*": {"model": "openai/primary", "hidden": True},
+    "claude-opus-4-6-thinking": "extra/claude-opus-4-6",  # $models:extra/anthropic ""
+    "claude-sonnet-4-5": "extra/claude-sonnet-4-5",
+    "gpt-5.5": "best",  # $models:gateway-eu/anthropic "best"
+}
+SUCCESSOR_FALLBACKS = [  # $interface/ expanded, then $base from the committed layers
+    {"anthropic/secondary": ["anthropic/qwen", "extra/claude-sonnet-4-5"]},
+    {"openai/secondary": ["openai/qwen", "extra/claude-sonnet-4-5"]},
+    {"anthropic/primary": ["anthropic/secondary", "eu/gpt-5.5"]},
+    {"openai/primary": ["openai/secondary", "eu/gpt-5.5"]},
+]
+SUCCESSOR_ROUTER = {"cooldown_time": 0, "num_retries": 1, "timeout": 600}
+
+
+def to_llmproxy(models: list[dict[str, Any]], credentials: list[dict[str, Any]], aliases: dict[str, Any]
+                ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], dict[str, str]]:
+    """The successor's result with llmproxy's deliberate differences applied."""
+    models, credentials = copy.deepcopy(models), copy.deepcopy(credentials)
+    keys = {c["credential_name"]: c["credential_values"].pop("api_key") for c in credentials}
+    for m in models:
+        params, info = m["litellm_params"], m["model_info"]
+        # 1. An os.environ/ key goes on every deployment: LiteLLM never resolves one stored in a
+        #    credential (the successor stores it there, so the upstream gets the literal text).
+        if params.get("litellm_credential_name") in keys:
+            m["litellm_params"] = {**{k: params[k] for k in ("model", "litellm_credential_name")},
+                                   "api_key": keys[params["litellm_credential_name"]],
+                                   **{k: v for k, v in params.items() if k not in ("model", "litellm_credential_name")}}
+        # 2. An empty access_groups is left out (the same to LiteLLM: no groups).
+        if info.get("access_groups") == []:
+            del info["access_groups"]
+    # 3. base_model defaults to the exposed name (as the seed scripts did), not the upstream id.
+    renamed = {"extra/claude-opus-4-6": "claude-opus-4-6"}
+    for m in models:
+        if m["model_name"] in renamed:
+            m["model_info"]["base_model"] = renamed[m["model_name"]]
+    # 4. A wildcard alias becomes pattern deployments mirroring its target group (access groups
+    #    left out): LiteLLM never matches a wildcard model_group_alias, hidden or not.
+    plain: dict[str, str] = {}
+    for alias, target in aliases.items():
+        if isinstance(target, dict):
+            models += [{**copy.deepcopy(m), "model_name": alias,
+                        "model_info": {k: v for k, v in m["model_info"].items() if k != "access_groups"}}
+                       for m in models if m["model_name"] == target["model"]]
+        else:
+            plain[alias] = target
+    # 5. Alias chains point at the final model group (LiteLLM resolves one level only).
+    while any(t in plain for t in plain.values()):
+        plain = {a: plain.get(t, t) for a, t in plain.items()}
+    return models, credentials, plain
+
+
+def _as_set(models: list[dict[str, Any]]) -> Counter[str]:
+    return Counter(json.dumps(m, sort_keys=True) for m in models)
+
+
+@pytest.fixture
+def loaded(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    monkeypatch.setenv("LISTER_API_KEY", "sk-lister-1234")  # discovery reads the list with the key
+    return load_config(LAYERS, lister=_lister).desired.to_json(show_secrets=True)
+
+
+def test_the_successor_fixture_resolves_to_what_the_successor_generates(loaded: dict[str, Any]) -> None:
+    models, credentials, aliases = to_llmproxy(SUCCESSOR_MODELS, SUCCESSOR_CREDENTIALS, SUCCESSOR_ALIASES)
+    assert _as_set(loaded["models"]) == _as_set(models)
+    assert loaded["credentials"] == credentials
+    assert loaded["aliases"] == aliases
+    assert loaded["fallbacks"] == SUCCESSOR_FALLBACKS
+    assert loaded["router_settings"] == SUCCESSOR_ROUTER
+
+
+def test_every_fixture_file_is_read_committed_layers_first(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LISTER_API_KEY", "sk-lister-1234")
+    loaded = load_config(LAYERS, lister=_lister, env_file=None)
+    assert loaded.files == [*LAYERS, COMPONENTS / "gateway/integrations/llmproxy/litellm/config.local.json",
+                            COMPONENTS / "extra/integrations/llmproxy/litellm/config.local.json"]
+
+
+def test_pending_successor_constructs_are_refused_by_name_until_they_land(monkeypatch: pytest.MonkeyPatch) -> None:
+    """TODO for the lead: what this fixture's pending layer holds and llmproxy does not load yet
+    (other branches add them). Each refusal names the file and the JSON path; once a construct
+    loads, move it into the component layers and into the expected result above."""
+    pending = FIXTURE / "pending" / "config.json"
+    constructs = {"providers.gateway.is_public_model_hub", "guardrails", "public_model_hub",
+                  "public_model_hub_autofill_disabled", "public_model_hub_aliases_autofill_enabled",
+                  "credentials", "aliases.hidden-one"}
+    monkeypatch.setenv("LISTER_API_KEY", "sk-lister-1234")
+    try:
+        load_config([*LAYERS, pending], lister=_lister)
+    except ConfigError as exc:
+        refused = {i.path for i in exc.issues}
+        assert all(i.file == str(pending) for i in exc.issues), exc.issues
+        assert refused <= constructs, exc.issues
+    else:
+        pytest.fail("every pending construct loads now: move them into the component layers (see README)")
+
+
+SEEDS = REPO / "tests" / "fixtures" / "seeds"
+
+
+def test_the_seed_config_resolves_to_what_the_successor_generates(tmp_path: Path) -> None:
+    """The seed config read by the successor (the original scripts' rendering, tests/fixtures/seeds,
+    is the same but for base_model, see below), with llmproxy's deliberate differences."""
+    shutil.copy(SEEDS / "litellm_scripts-config.json", tmp_path / "config.json")
+    key = "os.environ/ANTIGRAVITY_MANAGER_API_KEY"
+    # The successor discovers models by default; llmproxy only when asked: the seed's switch off.
+    (tmp_path / "config.local.json").write_text(json.dumps(
+        {"providers": {"antigravity-manager": {"api_key": key, "models_autofill_disabled": True}}}))
+    loaded = load_config(tmp_path / "config.json").desired.to_json(show_secrets=True)
+
+    rendered = json.loads((SEEDS / "litellm_scripts-rendered.json").read_text())
+    successor = copy.deepcopy(rendered["models"])
+    for m in successor:  # the successor's base_model default is the upstream id
+        if m["model_info"]["base_model"] == m["model_name"].split("/", 1)[1]:
+            m["model_info"]["base_model"] = m["litellm_params"]["model"].split("/", 1)[1]
+    for c in rendered["credentials"]:
+        c["credential_values"]["api_key"] = key
+    models, credentials, aliases = to_llmproxy(successor, rendered["credentials"], rendered["aliases"])
+    # 3 for the seed: llmproxy keeps the seed scripts' default, the exposed name.
+    for m, seed in zip(models, rendered["models"], strict=True):
+        m["model_info"]["base_model"] = seed["model_info"]["base_model"]
+    assert _as_set(loaded["models"]) == _as_set(models)
+    assert {m["model_info"]["base_model"] for m in successor} - {m["model_info"]["base_model"] for m in models} == {
+        "claude-sonnet-4-5-thinking", "claude-opus-4-5-thinking", "claude-opus-4-6-thinking"}
+    assert loaded["credentials"] == credentials
+    assert loaded["aliases"] == aliases
+    assert loaded["fallbacks"] == rendered["fallbacks"]
