@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from tests.unit.config.conftest import Workspace, provider
+from tests.unit.config.conftest import REPO, Workspace, provider
 
 
 def _by_name(ws: Workspace, config: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
@@ -15,7 +16,7 @@ def _by_name(ws: Workspace, config: dict[str, Any]) -> dict[str, list[dict[str, 
 
 
 def _svc(**overrides: Any) -> dict[str, Any]:
-    return provider(interfaces={"anthropic": {}, "openai": {}}, **overrides)
+    return provider(**{"interfaces": {"anthropic": {}, "openai": {}}, **overrides})
 
 
 def test_a_clone_is_the_target_deployment_under_the_group_name_with_its_overrides(ws: Workspace) -> None:
@@ -187,3 +188,23 @@ def test_models_ref_problems_are_refused(ws: Workspace) -> None:
     config["providers"] = {"svc": _svc(models={"a": None})}
     assert any("'$models:svc/openai' and '$models:svc/anthropic' both make the alias 'a', to different models"
                in i for i in ws.issues(config))
+
+
+def test_the_readme_example_loads_as_described(ws: Workspace) -> None:
+    readme = (REPO / "README.md").read_text()
+    section = readme[readme.index("**model_aliases, `$models:` and fallback shorthands**"):]
+    start = section.index("```json\n") + 8
+    example = json.loads(section[start:section.index("```", start)])
+    example["providers"] = {"cli-proxy": _svc(models={
+        "qwen3.6-plus": {"model_name": "qwen"}, "claude-opus-4-6-thinking": {"model_name": "claude-opus-4-6"}},
+        interfaces={"anthropic": {}, "openai": {"models": {"gpt-image-2": None}}})}
+    desired = ws.load(example).desired
+    clones = [(d.model_name, d.litellm_params["model"]) for d in desired.deployments or ()
+              if d.model_name in ("anthropic/secondary", "openai/secondary", "openai/tertiary", "claude-opus-*")]
+    assert clones == [("anthropic/secondary", "anthropic/qwen3.6-plus"), ("openai/secondary", "openai/qwen3.6-plus"),
+                      ("openai/tertiary", "openai/qwen3.6-plus"), ("openai/tertiary", "openai/gpt-image-2"),
+                      ("claude-opus-*", "anthropic/claude-opus-4-6-thinking")]
+    assert desired.aliases == {"qwen3.6-plus": "anthropic/qwen",
+                               "claude-opus-4-6-thinking": "anthropic/claude-opus-4-6"}
+    assert [(r.source, r.targets) for r in desired.fallbacks or ()] == [
+        ("anthropic/secondary", ("anthropic/qwen",)), ("openai/secondary", ("openai/qwen",))]
