@@ -13,7 +13,7 @@ from llmproxy.config.extend import resolve_extends
 from llmproxy.config.fallback_refs import expand_fallbacks
 from llmproxy.config.layers import ConfigArg, Layers, fail_if, read_layers
 from llmproxy.config.merge import strip_directives
-from llmproxy.config.model_aliases import apply_model_aliases
+from llmproxy.config.model_aliases import apply_model_aliases, directive_issues
 from llmproxy.config.paths import JsonPath
 from llmproxy.config.provider_models import expand_provider_models
 from llmproxy.config.references import check_references
@@ -57,7 +57,7 @@ def _resolve_document(layers: Layers, env: Environment, lister: ModelLister
             providers, {where: d.ids for where, d in found.items()})
         discovered_at = {("providers", p, "interfaces", i, "models", model_id): d.url
                          for (p, i), d in found.items() for model_id in d.ids}
-    env_issues += expand_fallbacks(merged, layers)
+    env_issues += expand_fallbacks(merged, layers) + directive_issues(merged, layers.file_for)
     return strip_directives(merged), sources, discovered_at, env_issues
 
 

@@ -20,10 +20,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from llmproxy.config.compile import INTERFACE_API
 from llmproxy.config.litellm_fields import field_issues
-from llmproxy.config.merge import merge
+from llmproxy.config.merge import DELETE, merge
 from llmproxy.config.paths import FileFor, JsonPath, format_path
 from llmproxy.config.schema import MODELS_REF, AliasGroup, AliasMap, AliasOverride, ConfigFile, ModelConfig, Provider
 from llmproxy.config.schema_errors import did_you_mean
@@ -283,6 +284,25 @@ def expand_model_refs(config: ConfigFile, deployments: Iterable[Deployment], clo
                 out.setdefault(raw, next(iter(targets)))
                 made_by.setdefault(raw, key)
     return out, issues
+
+
+def directive_issues(document: dict[str, Any], file_for: FileFor) -> list[ConfigIssue]:
+    """``$delete`` inside a clone's overrides (checked before directives are stripped): the
+    overrides are merged over the target model after validation, where it no longer exists."""
+    issues = []
+    groups = document.get("model_aliases")
+    for name, group in groups.items() if isinstance(groups, dict) else ():
+        for target, override in group.items() if isinstance(group, dict) else ():
+            stack: list[tuple[Any, JsonPath]] = [(override, ("model_aliases", name, target))]
+            while stack:
+                value, path = stack.pop()
+                if isinstance(value, dict):
+                    if DELETE in value:
+                        issues.append(ConfigIssue("'$delete' is not supported in a model_aliases override: "
+                                                  "set the values the clone needs instead", format_path(path),
+                                                  file_for(path)))
+                    stack += [(v, (*path, k)) for k, v in value.items() if k != DELETE]
+    return issues
 
 
 def apply_model_aliases(config: ConfigFile, deployments: tuple[Deployment, ...] | None, file_for: FileFor

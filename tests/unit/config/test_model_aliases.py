@@ -208,3 +208,10 @@ def test_the_readme_example_loads_as_described(ws: Workspace) -> None:
                                "claude-opus-4-6-thinking": "anthropic/claude-opus-4-6"}
     assert [(r.source, r.targets) for r in desired.fallbacks or ()] == [
         ("anthropic/secondary", ("anthropic/qwen",)), ("openai/secondary", ("openai/qwen",))]
+
+
+def test_delete_in_a_clone_override_is_refused(ws: Workspace) -> None:
+    config = {"providers": {"svc": provider(models={"m": {"model_info": {"tier": "free"}}})},
+              "model_aliases": {"x": {"anthropic/m": {"model_info": {"$delete": ["tier"]}}}}}
+    assert ws.issues(config) == [f"{ws.root / 'config.json'}:model_aliases.x.anthropic/m.model_info: '$delete' is "
+                                 "not supported in a model_aliases override: set the values the clone needs instead"]
