@@ -96,3 +96,15 @@ def test_every_command_takes_repeated_config(ws: Workspace, cli: Callable[..., C
     assert "owner second; read a.json, b.json" in result.out
     rendered = cli("render", "-c", "a.json", "-c", "b.json")
     assert json.loads(rendered.out)["owner"] == "second"
+
+
+def test_local_names_the_first_layers_override_the_others_keep_theirs(ws: Workspace) -> None:
+    base = put(ws.root / "config.json", {"owner": "base"})
+    put(ws.root / "config.local.json", {"owner": "default-local"})
+    team = put(ws.root / "team.json", {"router_settings": {"timeout": 1}})
+    put(ws.root / "team.local.json", {"router_settings": {"timeout": 2}})
+    chosen = put(ws.root / "chosen.json", {"owner": "chosen"})
+    loaded = load_config([base, team], local=chosen)
+    assert loaded.desired.owner == "chosen"
+    assert loaded.desired.router_settings == {"timeout": 2.0}
+    assert loaded.files == [base, team, chosen, ws.root / "team.local.json"]
