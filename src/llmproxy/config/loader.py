@@ -35,9 +35,13 @@ class LoadedConfig:
     files: list[Path] = field(default_factory=list)
 
 
-def _resolve_document(layers: Layers, env: Environment, lister: ModelLister
-                      ) -> tuple[dict[str, Any], dict[JsonPath, JsonPath], dict[JsonPath, str], list[ConfigIssue]]:
-    """Merged, ``${VAR}``-resolved, inheritance applied, models expanded, directives stripped.
+Resolved = tuple[dict[str, Any], dict[JsonPath, JsonPath], dict[JsonPath, str], list[ConfigIssue]]
+
+
+def _resolve_document(layers: Layers, env: Environment, lister: ModelLister | None) -> Resolved:
+    """Merged, ``${VAR}``-resolved, inheritance applied, models discovered (by ``lister``, unless
+    None) and expanded, directives stripped; where each model came from, where each discovered one
+    was listed, and the missing variables.
 
     Missing variables are returned (they do not stop the other checks); a broken ``$extend``
     raises at once, since everything downstream of it would only add noise.
@@ -50,7 +54,8 @@ def _resolve_document(layers: Layers, env: Environment, lister: ModelLister
         providers, extend_issues = resolve_extends(providers, layers.file_for)
         if extend_issues:
             raise ConfigError(env_issues + extend_issues)
-        found, discovery_issues = discover_models(providers, lister, env, layers.file_for)
+        found, discovery_issues = discover_models(providers, lister, env, layers.file_for) \
+            if lister is not None else ({}, [])
         if discovery_issues:  # what follows would only miss the models discovery did not read
             raise ConfigError(env_issues + discovery_issues)
         merged["providers"], sources = expand_provider_models(
@@ -62,16 +67,20 @@ def _resolve_document(layers: Layers, env: Environment, lister: ModelLister
 
 
 def load_config(config: ConfigArg = None, local: Path | None = None,
-                env_file: Path | None = None, *, lister: ModelLister | None = None) -> LoadedConfig:
+                env_file: Path | None = None, *, lister: ModelLister | None = None,
+                discover: bool = True) -> LoadedConfig:
     """Load, merge, resolve and validate; raise ``ConfigError`` with every issue found.
 
     ``config``: one file or several layers in order (see ``layers``); None for ./config.json.
-    ``lister`` reads the model lists of providers that discover their models (default: over HTTP).
+    ``lister`` reads the model lists of providers that discover their models (default: over HTTP);
+    ``discover=False`` reads none (for callers that do not need the deployments, such as key
+    defaults): the discovered models are then missing from the result.
     """
     layers = read_layers(config, local, env_file)
     fail_if(layers.issues)
     env = Environment(layers.env_file)
-    document, sources, discovered_at, env_issues = _resolve_document(layers, env, lister or http_lister())
+    document, sources, discovered_at, env_issues = _resolve_document(
+        layers, env, (lister or http_lister()) if discover else None)
     # Secrets written literally (config.local.json) are as secret as ${VAR} values.
     register_secrets(document)
 

@@ -8,13 +8,15 @@ the interface's (default ``"<interface>/"``), and the names come from:
 * ``model_names`` as a string: comma-separated names (spaces around them ignored); an empty first
   part (``",b"``) also exposes the model id;
 * ``model_names`` as an object ``{name: overrides}``: each name (``"$self"`` is the model id), the
-  overrides deep-merged over the model's settings (``litellm_params``, ``model_info``), replacing
-  ``access_groups``; a ``model_name_prefix`` there is that name's prefix. ``{}`` exposes the model id.
+  overrides deep-merged over the model's settings (``litellm_params``, ``model_info``; a ``$delete``
+  there removes what the model gives), replacing ``access_groups``; a ``model_name_prefix`` there
+  is that name's prefix. ``{}`` exposes the model id.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from llmproxy.config.merge import merge
 from llmproxy.config.schema import ModelConfig, NameOverrides
@@ -29,14 +31,32 @@ class ExposedName:
     model: ModelConfig  # the model's settings for this name (overrides applied)
 
 
+MERGED = ("litellm_params", "model_info")
+
+
+def names_over_model(model: Any) -> Any:
+    """A raw model whose ``{name: overrides}`` have the model's ``litellm_params`` / ``model_info``
+    merged under them. Done on the raw document, before ``$delete`` is stripped, so an override's
+    ``$delete`` removes what it inherits from the model."""
+    names = model.get("model_names") if isinstance(model, dict) else None
+    if not isinstance(names, dict):
+        return model
+    out = {}
+    for name, overrides in names.items():
+        if isinstance(overrides, dict):
+            overrides = dict(overrides)
+            for key in MERGED:
+                if isinstance(overrides.get(key), dict) and isinstance(model.get(key), dict):
+                    overrides[key] = merge(model[key], overrides[key])
+        out[name] = overrides
+    return {**model, "model_names": out}
+
+
 def _with_overrides(model: ModelConfig, overrides: NameOverrides | None) -> ModelConfig:
+    """The model's settings for one name: its overrides (merged by ``names_over_model``) win."""
     if overrides is None:
         return model
-    update = {}
-    if overrides.litellm_params is not None:
-        update["litellm_params"] = merge(model.litellm_params or {}, overrides.litellm_params)
-    if overrides.model_info is not None:
-        update["model_info"] = merge(model.model_info or {}, overrides.model_info)
+    update: dict[str, Any] = {key: getattr(overrides, key) for key in MERGED if getattr(overrides, key) is not None}
     if overrides.access_groups is not None:
         update["access_groups"] = list(overrides.access_groups)
     return model.model_copy(update=update)

@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from llmproxy.config.merge import DELETE, merge
+from llmproxy.config.model_names import names_over_model
 from llmproxy.config.paths import JsonPath
 from llmproxy.config.schema import INTERFACES
 
@@ -56,7 +57,7 @@ def expand_provider_models(providers: dict[str, Any], discovered: Mapping[tuple[
                     for layer in (shared.get(model_id), own.get(model_id)):
                         if isinstance(layer, dict):
                             merged = merge(merged, layer)
-                    models[model_id] = merged
+                    models[model_id] = names_over_model(merged)
                     here = ("providers", name, "interfaces", iface_name, "models", model_id)
                     sources[here] = here if model_id in own else ("providers", name, "models", model_id)
                 for model_id in discovered.get((name, iface_name), ()):

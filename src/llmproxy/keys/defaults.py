@@ -31,7 +31,7 @@ def load_key_defaults(config: Path | Sequence[Path] | None, local: Path | None, 
         raise LLMProxyError(f"cannot read key defaults from {path}: this build of llmproxy has no config loader",
                             hint="run from a directory without config.json to use no defaults") from None
     try:
-        loaded = load_config(config, local, env_file)
+        loaded = load_config(config, local, env_file, discover=False)  # key defaults need no model lists
     except ConfigError as exc:
         exc.hint = exc.hint or (f"keys create takes its default limits from the 'keys' section of {path}, "
                                 "so the config must load; fix it, or pass --no-defaults")

@@ -163,7 +163,8 @@ def test_discovered_models_can_be_aliased_and_are_summarised(ws: Workspace) -> N
 def test_the_readme_example_loads_as_described(ws: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
     readme = (Path(__file__).resolve().parents[3] / "README.md").read_text()
     section = readme[readme.index("**Model discovery**"):]
-    example = json.loads(section[section.index("```json\n") + 8:section.index("```", section.index("```json\n") + 8)])
+    start = section.index("```jsonc\n") + len("```jsonc\n")
+    example = json.loads(section[start:section.index("```", start)])
     monkeypatch.setenv("CLI_PROXY_API_KEY", "sk-cli-proxy-test")
     lister = FakeLister({("openai", "http://cli-proxy-api:8317"): ["gpt-5-codex", "gpt-5", "gpt-6-preview"]})
     deployments = ws.load(example, lister=lister).desired.deployments or ()
@@ -171,3 +172,21 @@ def test_the_readme_example_loads_as_described(ws: Workspace, monkeypatch: pytes
         ("openai/gpt-5-codex", False), ("openai/codex", False), ("openai/gpt-5", True),
         ("anthropic/gpt-5-codex", False), ("anthropic/codex", False), ("anthropic/claude-opus-4-6", False)]
     assert lister.calls == [("openai", "http://cli-proxy-api:8317", "sk-cli-proxy-test")]
+
+
+def test_key_defaults_load_without_reading_any_model_list(ws: Workspace) -> None:
+    from llmproxy.keys.defaults import load_key_defaults
+
+    path = ws.write({"providers": {"p": provider(discover=True, api_base="http://127.0.0.1:19799")},
+                     "keys": {"max_budget": 5}})
+    assert load_key_defaults(path, None, None).max_budget == 5
+    assert len(ws.issues()) == 1  # the same config, loaded for its deployments, reads the (dead) list
+
+
+def test_a_long_list_is_summed_up_not_spelled_out() -> None:
+    from llmproxy.desired.model import Deployment
+
+    deployments = [Deployment(f"openai/m{i}", {"model": f"openai/m{i}", "litellm_credential_name": "p-openai"},
+                              discovered_from="http://gw/v1/models") for i in range(15)]
+    assert discovery_lines(deployments) == ["15 models discovered at http://gw/v1/models (credential p-openai): "
+                                            + ", ".join(f"openai/m{i}" for i in range(12)) + " and 3 more"]

@@ -118,3 +118,21 @@ def test_an_interface_api_base_is_enough_without_a_providers(ws: Workspace) -> N
     del config["providers"]["p"]["api_base"]
     credentials = ws.load(config).desired.to_json(show_secrets=True)["credentials"]
     assert credentials[0]["credential_values"]["api_base"] == "http://o:1/v1"
+
+
+def test_delete_in_one_names_overrides_removes_what_it_inherits_from_the_model(ws: Workspace) -> None:
+    models = {"m": {"litellm_params": {"timeout": 60, "rpm": 5}, "model_info": {"mode": "chat", "x": 1},
+                    "model_names": {"$self": {}, "lean": {"litellm_params": {"$delete": ["rpm"]},
+                                                         "model_info": {"$delete": ["x"], "y": 2}}}}}
+    full, lean = _deployments(ws, models)
+    assert (full["litellm_params"]["rpm"], full["model_info"]["x"]) == (5, 1)
+    assert "rpm" not in lean["litellm_params"] and lean["litellm_params"]["timeout"] == 60
+    assert lean["model_info"] == {"mode": "chat", "y": 2, "base_model": "lean"}
+
+
+def test_a_names_overrides_layer_over_the_provider_and_interface_model(ws: Workspace) -> None:
+    config = {"providers": {"p": provider(
+        models={"m": {"model_info": {"mode": "chat"}, "model_names": {"a": {"model_info": {"tier": "paid"}}}}},
+        interfaces={"anthropic": {"models": {"m": {"model_info": {"max_tokens": 7}}}}})}}
+    [a] = ws.load(config).desired.to_json(show_secrets=True)["models"]
+    assert a["model_info"] == {"mode": "chat", "max_tokens": 7, "tier": "paid", "base_model": "a"}

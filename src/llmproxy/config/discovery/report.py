@@ -6,6 +6,9 @@ from collections.abc import Iterable
 
 from llmproxy.desired.model import Deployment
 
+#: Names shown per line (``render`` and the plan's changes show every one).
+SHOWN = 12
+
 
 def discovery_lines(deployments: Iterable[Deployment]) -> list[str]:
     """``"3 models discovered at URL (credential p-openai): a, b, c"``, one per credential and URL."""
@@ -14,5 +17,10 @@ def discovery_lines(deployments: Iterable[Deployment]) -> list[str]:
         if d.discovered_from:
             groups.setdefault((d.credential or "", d.discovered_from), []).append(d.model_name)
     return [f"{len(names)} model{'s' if len(names) != 1 else ''} discovered at {url} "
-            f"(credential {credential}): {', '.join(names)}"
+            f"(credential {credential}): {_some(names)}"
             for (credential, url), names in groups.items()]
+
+
+def _some(names: list[str], shown: int = SHOWN) -> str:
+    rest = len(names) - shown
+    return ", ".join(names[:shown]) + (f" and {rest} more" if rest > 0 else "")

@@ -105,26 +105,31 @@ class _Run:
 
     def interface(self, name: str, provider: dict[str, Any], iface_name: str, iface: dict[str, Any]) -> None:
         here: JsonPath = ("providers", name, "interfaces", iface_name)
-        for level, path in ((provider, ("providers", name)), (iface, here)):
-            if _conflict(level):
-                self.issue('set "discover" or "models_autofill_disabled", not both', (*path, "discover"))
-                return
+        levels: list[tuple[dict[str, Any], JsonPath]] = [(iface, here), (provider, ("providers", name))]
+
+        def first(*keys: str) -> tuple[JsonPath, Any] | None:
+            """The first of ``keys`` set, interface before provider: (its path, its value)."""
+            return next((((*path, k), level[k]) for level, path in levels for k in keys
+                         if level.get(k) is not None), None)
+
+        conflict = next((path for level, path in levels if _conflict(level)), None)
+        if conflict is not None:
+            self.issue('set "discover" or "models_autofill_disabled", not both', (*conflict, "discover"))
+            return
         setting = _setting(iface) or _setting(provider)
-        source = next(((*p, k) for lv, p in ((iface, here), (provider, ("providers", name)))
-                       for k in ("models_api_base", "api_base") if isinstance(lv.get(k), str)), None)
         if setting is None or not setting.on:
-            api_path = next(((*p, "models_api_base") for lv, p in ((iface, here), (provider, ("providers", name)))
-                             if "models_api_base" in lv), None)
-            if setting is None and api_path is not None:
+            unused = first("models_api_base")
+            if setting is None and unused is not None:
                 self.issue('models_api_base is only read by model discovery, which is off: add "discover": '
                            "true to deploy the models the upstream lists (llmproxy discovers only when asked; "
-                           "the successor scripts did by default), or remove models_api_base", api_path)
+                           "the successor scripts did by default), or remove models_api_base", unused[0])
             return
+        source = first("models_api_base", "api_base")
         if source is None:
             self.issue(f"model discovery of provider {name!r} interface {iface_name!r} needs a URL: set "
                        "models_api_base or api_base", (*here, "discover"))
             return
-        base = self.value(_lookup(provider, iface, source), source, "model list URL")
+        base = self.value(source[1], source[0], "model list URL")
         key = self.value(provider.get("api_key"), ("providers", name, "api_key"), "provider's api_key")
         if base is None or key is None:
             return
@@ -149,10 +154,6 @@ class _Run:
                 listing = None
             self._listings[cache_key] = listing
         return self._listings[cache_key]
-
-
-def _lookup(provider: dict[str, Any], iface: dict[str, Any], path: JsonPath) -> Any:
-    return (iface if len(path) == 5 else provider).get(str(path[-1]))  # providers.p.interfaces.i.key
 
 
 def discover_models(providers: Mapping[str, Any], lister: ModelLister, env: Environment, file_for: FileFor
