@@ -32,9 +32,13 @@ KEYS = {"gateway": "os.environ/GATEWAY_API_KEY", "gateway-eu": "os.environ/GATEW
         "extra": "os.environ/EXTRA_API_KEY", "lister": "os.environ/LISTER_API_KEY"}
 
 
+LISTS = {("openai", "http://lister-models:7000"): ("found-a", "skip-me"),
+         ("anthropic", "http://lister-anthropic:7001"): ("found-b",)}
+
+
 def _lister(interface: str, base: str, key: str) -> Listing:
-    assert (interface, base) == ("openai", "http://lister-models:7000")
-    return Listing(f"{base}/v1/models", ("found-a", "skip-me"))
+    assert key == "sk-lister-1234"
+    return Listing(f"{base}/v1/models", LISTS[(interface, base)])
 
 
 def _m(name: str, model: str, credential: str | None, info: dict[str, Any], **params: Any) -> dict[str, Any]:
@@ -42,7 +46,7 @@ def _m(name: str, model: str, credential: str | None, info: dict[str, Any], **pa
     return {"model_name": name, "litellm_params": litellm_params, "model_info": info}
 
 
-GW, GW_OA, EU = "gateway-anthropic", "gateway-openai", "gateway-eu-anthropic"
+GW, GW_OA, GW_GE, EU = "gateway-anthropic", "gateway-openai", "gateway-gemini", "gateway-eu-anthropic"
 GPT = {"max_input_tokens": 272000, "max_output_tokens": 32000, "access_groups": ["General"], "base_model": "gpt-5"}
 PRIMARY = {**GPT, "max_input_tokens": 128000}
 GPT_PATTERN = {**GPT, "access_groups": []}
@@ -64,6 +68,11 @@ SUCCESSOR_MODELS = [
     _m("openai/qwen3.6-plus", "openai/qwen3.6-plus", GW_OA, QWEN, timeout=600),
     _m("openai/qwen", "openai/qwen3.6-plus", GW_OA, QWEN, timeout=600),
     _m("openai/gpt-image-2", "openai/gpt-image-2", GW_OA, IMAGE, timeout=600),
+    _m("gemini/gpt-5.5", "gemini/gpt-5.5", GW_GE, GPT, timeout=600),
+    _m("gemini/primary", "gemini/gpt-5.5", GW_GE, PRIMARY, timeout=600),
+    _m("gpt-*", "gemini/gpt-5.5", GW_GE, GPT_PATTERN, timeout=600),
+    _m("gemini/qwen3.6-plus", "gemini/qwen3.6-plus", GW_GE, QWEN, timeout=600),
+    _m("gemini/qwen", "gemini/qwen3.6-plus", GW_GE, QWEN, timeout=600),
     # $extend with $delete of an interface and a model, an interface prefix
     _m("eu/gpt-5.5", "anthropic/gpt-5.5", EU, GPT, timeout=600),
     _m("eu/primary", "anthropic/gpt-5.5", EU, PRIMARY, timeout=600),
@@ -73,14 +82,19 @@ SUCCESSOR_MODELS = [
        {"base_model": "claude-opus-4-6-thinking"}),
     _m("extra/claude-sonnet-4-5", "anthropic/claude-sonnet-4-5", "extra-anthropic",
        {"base_model": "claude-sonnet-4-5"}),
-    # discovery (models_api_base, "skip-me" ignored)
+    # discovery (provider and interface models_api_base, "skip-me" ignored, off for gemini);
+    # model_names as a comma-separated string
     _m("openai/found-a", "openai/found-a", "lister-openai", {"base_model": "found-a"}),
+    _m("anthropic/found-b", "anthropic/found-b", "lister-anthropic", {"base_model": "found-b"}),
+    _m("gemini/gemini-pro", "gemini/gemini-3-pro", "lister-gemini", {"base_model": "gemini-3-pro"}),
+    _m("gemini/gemini-3", "gemini/gemini-3-pro", "lister-gemini", {"base_model": "gemini-3-pro"}),
     # literal models
     _m("manual-router", "openai/manual", None, {"access_groups": ["General"]},
        api_base="http://manual:1/v1", api_key="os.environ/MANUAL_KEY"),
     # model_aliases: $interface/ keys and targets, $extends (string, list), a wildcard clone
     _m("anthropic/secondary", "anthropic/qwen3.6-plus", GW, {**QWEN, "tier": "free"}, timeout=600),
     _m("openai/secondary", "openai/qwen3.6-plus", GW_OA, {**QWEN, "tier": "free"}, timeout=600),
+    _m("gemini/secondary", "gemini/qwen3.6-plus", GW_GE, {**QWEN, "tier": "free"}, timeout=600),
     _m("openai/tertiary", "openai/qwen3.6-plus", GW_OA, {**QWEN, "tier": "free"}, timeout=600),
     _m("openai/tertiary", "openai/gpt-image-2", GW_OA, IMAGE, timeout=600),
     _m("claude-opus-*", "openai/qwen3.6-plus", GW_OA, {**QWEN, "access_groups": []}, timeout=600),
@@ -91,6 +105,9 @@ SUCCESSOR_CREDENTIALS = [
      "credential_info": {"custom_llm_provider": "Anthropic"}},
     {"credential_name": GW_OA, "credential_values": {"api_key": KEYS["gateway"], "api_base": "http://gateway:8318/v1"},
      "credential_info": {"custom_llm_provider": "OpenAI_Compatible"}},
+    {"credential_name": GW_GE, "credential_values": {"api_key": KEYS["gateway"],
+                                                     "api_base": "http://gateway:8317/v1beta"},
+     "credential_info": {"custom_llm_provider": "Google_AI_Studio"}},
     {"credential_name": EU, "credential_values": {"api_key": KEYS["gateway"], "api_base": "http://gateway-eu:8317"},
      "credential_info": {"custom_llm_provider": "Anthropic"}},
     {"credential_name": "extra-anthropic", "credential_values": {"api_key": KEYS["extra"],
@@ -99,6 +116,12 @@ SUCCESSOR_CREDENTIALS = [
     {"credential_name": "lister-openai", "credential_values": {"api_key": KEYS["lister"],
                                                                "api_base": "http://lister:7000/v1"},
      "credential_info": {"custom_llm_provider": "OpenAI_Compatible"}},
+    {"credential_name": "lister-anthropic", "credential_values": {"api_key": KEYS["lister"],
+                                                                  "api_base": "http://lister:7000"},
+     "credential_info": {"custom_llm_provider": "Anthropic"}},
+    {"credential_name": "lister-gemini", "credential_values": {"api_key": KEYS["lister"],
+                                                               "api_base": "http://lister:7000/v1beta"},
+     "credential_info": {"custom_llm_provider": "Google_AI_Studio"}},
 ]
 SUCCESSOR_ALIASES = {
     "best": "anthropic/secondary",
@@ -109,6 +132,7 @@ SUCCESSOR_ALIASES = {
 }
 SUCCESSOR_FALLBACKS = [  # $interface/ expanded, then $base from the committed layers
     {"anthropic/secondary": ["anthropic/qwen", "extra/claude-sonnet-4-5"]},
+    {"gemini/secondary": ["gemini/qwen", "extra/claude-sonnet-4-5"]},
     {"openai/secondary": ["openai/qwen", "extra/claude-sonnet-4-5"]},
     {"anthropic/primary": ["anthropic/secondary", "eu/gpt-5.5"]},
     {"openai/primary": ["openai/secondary", "eu/gpt-5.5"]},
@@ -133,7 +157,8 @@ def to_llmproxy(models: list[dict[str, Any]], credentials: list[dict[str, Any]],
         if info.get("access_groups") == []:
             del info["access_groups"]
     # 3. base_model defaults to the exposed name (as the seed scripts did), not the upstream id.
-    renamed = {"extra/claude-opus-4-6": "claude-opus-4-6"}
+    renamed = {"extra/claude-opus-4-6": "claude-opus-4-6", "gemini/gemini-pro": "gemini-pro",
+               "gemini/gemini-3": "gemini-3"}
     for m in models:
         if m["model_name"] in renamed:
             m["model_info"]["base_model"] = renamed[m["model_name"]]
