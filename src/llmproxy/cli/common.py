@@ -35,7 +35,8 @@ ConfigOpt = Annotated[list[Path] | None, typer.Option(
     help="Config file [default: ./config.json]. Repeat to merge several in order (later ones win; "
          "each one's .local.json beside it is merged after all of them).")]
 LocalOpt = Annotated[Path | None, typer.Option(
-    "--local", help="Override file deep-merged over the base [default: <config>.local.json beside it].",
+    "--local", help="Override file deep-merged over the base [default: <config>.local.json beside it; "
+                    "with several --config, the first one's].",
     show_default=False)]
 EnvFileOpt = Annotated[Path | None, typer.Option(
     "--env-file", help="dotenv file for ${VAR} and connection settings [default: ./.env].",
