@@ -52,7 +52,9 @@ PRIMARY = {**GPT, "max_input_tokens": 128000}
 GPT_PATTERN = {**GPT, "access_groups": []}
 QWEN = {"max_input_tokens": 272000, "access_groups": ["General"], "base_model": "openrouter/qwen/qwen3.6-plus"}
 PRO = {"max_input_tokens": 272000, "access_groups": ["VIP"], "base_model": "example-model-pro"}
-IMAGE = {"mode": "image_generation", "access_groups": ["General"], "base_model": "gpt-image-2"}
+# The successor keeps max_input_tokens: the "$delete" of it is in a component layer (see 6 below).
+IMAGE = {"max_input_tokens": 272000, "mode": "image_generation", "access_groups": ["General"],
+         "base_model": "gpt-image-2"}
 
 SUCCESSOR_MODELS = [
     # provider models: model_names object ($self, per-name overrides and prefix), ",qwen", prefixes
@@ -162,6 +164,12 @@ def to_llmproxy(models: list[dict[str, Any]], credentials: list[dict[str, Any]],
     for m in models:
         if m["model_name"] in renamed:
             m["model_info"]["base_model"] = renamed[m["model_name"]]
+    # 6. "$delete" in a later layer keeps working where $extend or default_model merge later: the
+    #    successor applies it while merging the layers, when there is nothing yet to delete
+    #    (here: max_input_tokens of gpt-image-2, from default_model).
+    for m in models:
+        if m["litellm_params"]["model"] == "openai/gpt-image-2":
+            m["model_info"].pop("max_input_tokens", None)
     # 4. A wildcard alias becomes pattern deployments mirroring its target group (access groups
     #    left out): LiteLLM never matches a wildcard model_group_alias, hidden or not.
     plain: dict[str, str] = {}
@@ -191,7 +199,8 @@ def loaded(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
 def test_the_successor_fixture_resolves_to_what_the_successor_generates(loaded: dict[str, Any]) -> None:
     models, credentials, aliases = to_llmproxy(SUCCESSOR_MODELS, SUCCESSOR_CREDENTIALS, SUCCESSOR_ALIASES)
     assert _as_set(loaded["models"]) == _as_set(models)
-    assert loaded["credentials"] == credentials
+    by_name = {c["credential_name"]: c for c in credentials}  # order: the successor's $extend walk
+    assert {c["credential_name"]: c for c in loaded["credentials"]} == by_name
     assert loaded["aliases"] == aliases
     assert loaded["fallbacks"] == SUCCESSOR_FALLBACKS
     assert loaded["router_settings"] == SUCCESSOR_ROUTER
@@ -226,30 +235,59 @@ def test_pending_successor_constructs_are_refused_by_name_until_they_land(monkey
 SEEDS = REPO / "tests" / "fixtures" / "seeds"
 
 
-def test_the_seed_config_resolves_to_what_the_successor_generates(tmp_path: Path) -> None:
-    """The seed config read by the successor (the original scripts' rendering, tests/fixtures/seeds,
-    is the same but for base_model, see below), with llmproxy's deliberate differences."""
+def test_the_seed_config_keeps_the_seed_scripts_meaning_where_the_successor_drops_it(tmp_path: Path) -> None:
+    """The seed config as the successor reads it: its model schema has no ``model_name`` (it names a
+    model by ``model_names``) and the generator ignores the key, so it exposes every model under its
+    upstream id (``anthropic/claude-opus-4-6-thinking``), prices it by that id, and then refuses to
+    sync: the aliases and fallbacks name models it does not make. llmproxy keeps the seed scripts'
+    meaning: exactly what they sent (tests/fixtures/seeds/litellm_scripts-rendered.json), with the
+    differences 1 and 5 above."""
+    config = json.loads((SEEDS / "litellm_scripts-config.json").read_text())
     shutil.copy(SEEDS / "litellm_scripts-config.json", tmp_path / "config.json")
     key = "os.environ/ANTIGRAVITY_MANAGER_API_KEY"
-    # The successor discovers models by default; llmproxy only when asked: the seed's switch off.
+    # The successor discovers models by default; llmproxy only when asked: the switch is off here.
     (tmp_path / "config.local.json").write_text(json.dumps(
         {"providers": {"antigravity-manager": {"api_key": key, "models_autofill_disabled": True}}}))
     loaded = load_config(tmp_path / "config.json").desired.to_json(show_secrets=True)
 
     rendered = json.loads((SEEDS / "litellm_scripts-rendered.json").read_text())
+    models_cfg = config["providers"]["antigravity-manager"]["models"]
     successor = copy.deepcopy(rendered["models"])
-    for m in successor:  # the successor's base_model default is the upstream id
-        if m["model_info"]["base_model"] == m["model_name"].split("/", 1)[1]:
-            m["model_info"]["base_model"] = m["litellm_params"]["model"].split("/", 1)[1]
+    for m in successor:
+        upstream = m["litellm_params"]["model"].split("/", 1)[1]
+        m["model_name"] = m["litellm_params"]["model"]  # model_name ignored: named by the upstream id
+        m["model_info"]["base_model"] = models_cfg[upstream].get("model_info", {}).get("base_model", upstream)
+    names = {m["model_name"] for m in successor}
+    unmade = sorted({t for t in rendered["aliases"].values() if t not in names and t not in rendered["aliases"]})
+    assert unmade == ["anthropic/claude-opus-4-5", "anthropic/claude-opus-4-6", "anthropic/claude-sonnet-4-5-standard",
+                      "anthropic/gemini-3-flash-preview", "anthropic/gemini-3-pro-preview"]  # the successor refuses
+
     for c in rendered["credentials"]:
         c["credential_values"]["api_key"] = key
-    models, credentials, aliases = to_llmproxy(successor, rendered["credentials"], rendered["aliases"])
-    # 3 for the seed: llmproxy keeps the seed scripts' default, the exposed name.
-    for m, seed in zip(models, rendered["models"], strict=True):
-        m["model_info"]["base_model"] = seed["model_info"]["base_model"]
-    assert _as_set(loaded["models"]) == _as_set(models)
-    assert {m["model_info"]["base_model"] for m in successor} - {m["model_info"]["base_model"] for m in models} == {
-        "claude-sonnet-4-5-thinking", "claude-opus-4-5-thinking", "claude-opus-4-6-thinking"}
+    seed_scripts, credentials, aliases = to_llmproxy(rendered["models"], rendered["credentials"], rendered["aliases"])
+    assert _as_set(loaded["models"]) == _as_set(seed_scripts)
     assert loaded["credentials"] == credentials
     assert loaded["aliases"] == aliases
     assert loaded["fallbacks"] == rendered["fallbacks"]
+    # What honouring model_name changes against the successor: the names, and base_model where
+    # the config sets none (the seed scripts' default is the exposed name, the successor's the id).
+    changed = {(s["model_name"], m["model_name"], s["model_info"]["base_model"], m["model_info"]["base_model"])
+               for s, m in zip(successor, rendered["models"], strict=True) if s != m}
+    assert changed == {
+        ("anthropic/gemini-3-flash", "anthropic/gemini-3-flash-preview", "gemini/gemini-3-flash-preview",
+         "gemini/gemini-3-flash-preview"),
+        ("anthropic/gemini-3-pro-high", "anthropic/gemini-3-pro-preview", "gemini/gemini-3-pro-preview",
+         "gemini/gemini-3-pro-preview"),
+        ("anthropic/gemini-2.5-flash", "anthropic/gemini-2.5-flash-standard", "gemini/gemini-2.5-flash",
+         "gemini/gemini-2.5-flash"),
+        ("anthropic/gemini-2.5-flash-thinking", "anthropic/gemini-2.5-flash", "gemini/gemini-2.5-flash",
+         "gemini/gemini-2.5-flash"),
+        ("anthropic/claude-sonnet-4-5", "anthropic/claude-sonnet-4-5-standard", "claude-sonnet-4-5",
+         "claude-sonnet-4-5"),
+        ("anthropic/claude-sonnet-4-5-thinking", "anthropic/claude-sonnet-4-5", "claude-sonnet-4-5-thinking",
+         "claude-sonnet-4-5"),
+        ("anthropic/claude-opus-4-5-thinking", "anthropic/claude-opus-4-5", "claude-opus-4-5-thinking",
+         "claude-opus-4-5"),
+        ("anthropic/claude-opus-4-6-thinking", "anthropic/claude-opus-4-6", "claude-opus-4-6-thinking",
+         "claude-opus-4-6"),
+    }
