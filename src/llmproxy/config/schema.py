@@ -13,9 +13,10 @@ import re
 import typing
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, PrivateAttr, Tag, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
+from llmproxy.config.schema_unions import one_of
 from llmproxy.keys.durations import DURATION_PATTERN
 
 INTERFACES: tuple[str, ...] = ("openai", "anthropic", "gemini")
@@ -45,25 +46,6 @@ _DELETE_DOC = "Keys to remove from the inherited object (config.local.json over 
 #: Prefix of an alias key that expands to one alias per model of a credential.
 MODELS_REF = "$models:"
 _PROVIDER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
-
-
-#: Tags of the unions below, chosen by the JSON type of the value; error messages drop them from paths.
-UNION_TAGS = {"array": "⟨array⟩", "string": "⟨string⟩", "object": "⟨object⟩", "boolean": "⟨boolean⟩"}
-
-
-def _json_kind(value: Any) -> str | None:
-    kind = {bool: "boolean", str: "string", list: "array", dict: "object"}.get(type(value))
-    return UNION_TAGS[kind] if kind else None
-
-
-def one_of(description: str, expected: str, **members: Any) -> Any:
-    """A union of ``members`` (JSON type name -> type) chosen by the value's JSON type, so a
-    wrong value gets one message ("expected ...") instead of one per member."""
-    choices = tuple(Annotated[t, Tag(UNION_TAGS[kind])] for kind, t in members.items())
-    return Annotated[typing.Union[choices],  # noqa: UP007 (a runtime-built union)
-                     Discriminator(_json_kind, custom_error_type="union_type",
-                                   custom_error_message=f"expected {expected}"),
-                     Field(description=description)]
 
 
 class ConfigObject(BaseModel):

@@ -16,7 +16,8 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from llmproxy.config.paths import FileFor, format_path, json_type
-from llmproxy.config.schema import PATTERN_HELP, UNION_TAGS, ConfigFile, NamedMap
+from llmproxy.config.schema import PATTERN_HELP, ConfigFile, NamedMap
+from llmproxy.config.schema_unions import UNION_TAGS
 from llmproxy.errors import ConfigIssue
 
 _EXPECTED = {
