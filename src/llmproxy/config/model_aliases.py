@@ -74,10 +74,13 @@ class CloneBuilder:
         self.issues: list[ConfigIssue] = []
         self.interfaces = interfaces_of(config)
         self.targets: dict[str, list[Target]] = {}
+        self.resolved: dict[str, dict[str, tuple[AliasOverride | None, JsonPath]] | None] = {}
         for name, provider in config.providers.entries() if config.providers else []:
-            if not provider.api_key or not provider.api_base:
+            if not provider.api_key:
                 continue  # the compiler reports it
             for iface_name, iface in provider.interfaces.enabled() if provider.interfaces else []:
+                if not (getattr(iface, "api_base", None) or provider.api_base):
+                    continue  # the compiler reports it
                 for model_id, model in iface.models.entries() if iface.models else []:
                     model = model or ModelConfig()
                     if not model.ignored:
@@ -128,26 +131,52 @@ class CloneBuilder:
                 out[name] = concrete
         return out
 
-    def resolve(self, groups: dict[str, _Group], name: str, chain: tuple[str, ...] = ()
-                ) -> dict[str, tuple[AliasOverride | None, JsonPath]] | None:
-        """The targets of ``name`` with ``$extends`` applied (inherited first, its own win)."""
-        group = groups[name]
-        merged: dict[str, tuple[AliasOverride | None, JsonPath]] = {}
-        for parent in group.extends:
-            if parent in chain or parent == name:
-                self.issue("model_aliases $extends cycle: " + " -> ".join([*chain, name, parent]),
-                           (*group.source, "$extends"))
-                return None
-            if parent not in groups:
-                self.issue(f"model_aliases {name!r} extends {parent!r}, which is not a model_aliases group"
-                           f"{did_you_mean(parent, sorted(groups))}", (*group.source, "$extends"))
-                return None
-            inherited = self.resolve(groups, parent, (*chain, name))
-            if inherited is None:
-                return None
-            merged.update(inherited)
-        merged.update(group.targets)
-        return merged
+    def resolve(self, groups: dict[str, _Group], name: str) -> dict[str, tuple[AliasOverride | None, JsonPath]] | None:
+        """The targets of ``name`` with ``$extends`` applied (inherited first, its own win); None
+        when its chain is broken (reported once). Iterative and memoized: any number of groups,
+        any shape of inheritance, in linear time."""
+        order: list[str] = []  # ``name`` and its ancestors, each after everything it extends
+        state: dict[str, str] = {}  # "open" while its ancestors are being walked, then "done"
+        stack: list[tuple[str, tuple[str, ...]]] = [(name, ())]
+        while stack:
+            current, chain = stack.pop()
+            if current in self.resolved or state.get(current) == "done":
+                continue
+            if state.get(current) == "open":
+                state[current] = "done"
+                order.append(current)
+                continue
+            state[current] = "open"
+            stack.append((current, chain))
+            group = groups[current]
+            for parent in reversed(group.extends):
+                if parent in (*chain, current):
+                    self.broken(groups, current, "model_aliases $extends cycle: "
+                                + " -> ".join([*chain, current, parent]))
+                elif parent not in groups:
+                    self.broken(groups, current, f"model_aliases {current!r} extends {parent!r}, which is not a "
+                                f"model_aliases group{did_you_mean(parent, sorted(groups))}")
+                elif state.get(parent) != "done":
+                    stack.append((parent, (*chain, current)))
+        for current in order:
+            if current in self.resolved:
+                continue
+            merged: dict[str, tuple[AliasOverride | None, JsonPath]] | None = {}
+            for parent in groups[current].extends:
+                inherited = self.resolved.get(parent)
+                if inherited is None or merged is None:
+                    merged = None
+                    break
+                merged.update(inherited)
+            if merged is not None:
+                merged.update(groups[current].targets)
+            self.resolved[current] = merged
+        return self.resolved.get(name)
+
+    def broken(self, groups: dict[str, _Group], name: str, message: str) -> None:
+        path = (*groups[name].source, "$extends")
+        if not any(i.message == message for i in self.issues):
+            self.issue(message, path)
 
     # -- clones --------------------------------------------------------------------------------
 

@@ -215,3 +215,15 @@ def test_delete_in_a_clone_override_is_refused(ws: Workspace) -> None:
               "model_aliases": {"x": {"anthropic/m": {"model_info": {"$delete": ["tier"]}}}}}
     assert ws.issues(config) == [f"{ws.root / 'config.json'}:model_aliases.x.anthropic/m.model_info: '$delete' is "
                                  "not supported in a model_aliases override: set the values the clone needs instead"]
+
+
+def test_long_and_diamond_extends_resolve_once_each(ws: Workspace) -> None:
+    """Thousands of groups in a chain, and every group extending the two before it (exponential
+    without memoization), resolve without recursion limits."""
+    groups: dict[str, Any] = {"g0": {"anthropic/m": None}, "g1": {"$extends": "g0"}}
+    groups.update({f"g{i}": {"$extends": [f"g{i - 1}", f"g{i - 2}"]} for i in range(2, 60)})
+    groups.update({f"c{i}": {"$extends": f"c{i - 1}" if i else "g59"} for i in range(3000)})
+    config = {"providers": {"svc": provider(models={"m": None})}, "model_aliases": groups}
+    deployments = ws.load(config).desired.deployments or ()
+    assert len(deployments) == 1 + 60 + 3000
+    assert {d.litellm_params["model"] for d in deployments} == {"anthropic/m"}
