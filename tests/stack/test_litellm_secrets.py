@@ -116,8 +116,7 @@ def redis(stack: dict, secrets_dir: Path) -> Iterator[int]:
 @pytest.fixture(scope="module")
 def app_database(pg: Cluster, litellm_schema: str) -> str:
     """A LiteLLM database reached as a role that must log in with SECRETS["db-password"]."""
-    # The cluster outlives a run (its state directory is reused): start from a fresh copy.
-    pg.psql("-c", f'DROP DATABASE IF EXISTS "{APP_DB}" WITH (FORCE)')
+    pg.psql("-c", f'DROP DATABASE IF EXISTS "{APP_DB}" WITH (FORCE)')  # left by an earlier run on this cluster
     pg.psql("-c", f'CREATE DATABASE "{APP_DB}" TEMPLATE "{litellm_schema}"')
     password = SECRETS["db-password"].replace("'", "''")
     pg.psql("-c", f"DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{APP_ROLE}') THEN "
