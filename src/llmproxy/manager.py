@@ -106,7 +106,9 @@ class Manager:
 
         loaded = load_config(config, local, env_file)
         client, fingerprinter = open_client(base_url, api_key, env_file, timeout=timeout)
-        return cls(desired=loaded.desired, target=LiteLLMApi(client, loaded.desired.owner, fingerprinter),
+        access = loaded.desired.teams is not None or loaded.desired.users is not None
+        return cls(desired=loaded.desired,
+                   target=LiteLLMApi(client, loaded.desired.owner, fingerprinter, access=access),
                    fingerprinter=fingerprinter,
                    thresholds=thresholds_from(loaded.sync_policy, threshold_overrides))
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from llmproxy.config.access_compile import compile_access
 from llmproxy.config.compile import compile_resources
 from llmproxy.config.discovery import ModelLister, discover_models, http_lister
 from llmproxy.config.envvars import Environment, resolve_env
@@ -93,7 +94,8 @@ def load_config(config: ConfigArg = None, local: Path | None = None,
     compile_issues += clone_issues
     aliases, fallbacks, reference_issues = check_references(validated, deployments, layers.file_for)
     routing = compile_routing(deployments, aliases, fallbacks, layers.file_for)
-    fail_if(env_issues + compile_issues + reference_issues + routing.issues
+    teams, users, access_issues = compile_access(validated, layers.file_for)
+    fail_if(env_issues + compile_issues + reference_issues + routing.issues + access_issues
             + duplicate_issues(routing.pattern_deployments, deployments, layers.file_for))
     if deployments is not None:
         deployments = deployments + tuple(routing.pattern_deployments)
@@ -106,6 +108,8 @@ def load_config(config: ConfigArg = None, local: Path | None = None,
         aliases=routing.aliases,
         fallbacks=tuple(routing.fallbacks) if routing.fallbacks is not None else None,
         router_settings=router.model_dump(exclude_none=True) if router is not None else None,
+        teams=teams,
+        users=users,
     )
     key_defaults = validated.keys.model_dump(exclude_none=True) if validated.keys is not None else {}
     files = layers.files

@@ -16,8 +16,17 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
+from llmproxy.config.access import TeamMap, UserMap
+from llmproxy.config.base import (
+    OWNER_PATTERN,
+    ConfigObject,
+    Duration,
+    Name,
+    NamedMap,
+    NonNegInt,
+    PositiveFloat,
+)
 from llmproxy.config.schema_unions import one_of
-from llmproxy.keys.durations import DURATION_PATTERN
 
 INTERFACES: tuple[str, ...] = ("openai", "anthropic", "gemini")
 
@@ -30,44 +39,9 @@ RoutingStrategy = Literal[
 
 RoutingGroupStrategy = Literal[RoutingStrategy, "priority"]
 
-OWNER_PATTERN = r"^[A-Za-z0-9_.-]{1,64}$"
-#: What a pattern means, for messages.
-PATTERN_HELP = {
-    OWNER_PATTERN: "1 to 64 letters, digits, '.', '_' or '-'",
-    DURATION_PATTERN: "a LiteLLM duration such as 30s, 10m, 1h, 7d, 2w, 1mo or daily",
-}
-
-Name = Annotated[str, Field(min_length=1)]
-Duration = Annotated[str, Field(pattern=DURATION_PATTERN, description=PATTERN_HELP[DURATION_PATTERN])]
-NonNegInt = Annotated[int, Field(ge=0)]
-PositiveFloat = Annotated[float, Field(gt=0)]
-
-_DELETE_DOC = "Keys to remove from the inherited object (config.local.json over config.json, $extend, default_model)."
 #: Prefix of an alias key that expands to one alias per model of a credential.
 MODELS_REF = "$models:"
 _PROVIDER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
-
-
-class ConfigObject(BaseModel):
-    """An object of the config file: strict types, no unknown keys, ``$delete`` allowed."""
-
-    model_config = ConfigDict(extra="forbid", strict=True)
-    #: Extra hint for an unknown key, by key (shown instead of a did-you-mean).
-    key_hints: ClassVar[dict[str, str]] = {}
-
-    delete: list[str] | None = Field(None, alias="$delete", description=_DELETE_DOC)
-
-
-class NamedMap(BaseModel):
-    """``{name: value}`` with ``$delete``; subclasses type the values via ``__pydantic_extra__``."""
-
-    model_config = ConfigDict(extra="allow", strict=True)
-    key_hints: ClassVar[dict[str, str]] = {}
-
-    delete: list[str] | None = Field(None, alias="$delete", description=_DELETE_DOC)
-
-    def entries(self) -> list[tuple[str, Any]]:
-        return list((self.model_extra or {}).items())
 
 
 class ModelSettings(ConfigObject):
@@ -406,3 +380,5 @@ class ConfigFile(ConfigObject):
     router_settings: RouterSettings | None = None
     keys: KeyDefaults | None = None
     sync: SyncPolicy | None = None
+    teams: TeamMap | None = Field(None, description="Team alias -> models, limits, members, metadata.")
+    users: UserMap | None = Field(None, description="Email -> role, limits, models, teams.")

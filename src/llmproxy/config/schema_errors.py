@@ -15,8 +15,9 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
+from llmproxy.config.base import PATTERN_HELP, NamedMap
 from llmproxy.config.paths import FileFor, format_path, json_type
-from llmproxy.config.schema import PATTERN_HELP, ConfigFile, NamedMap
+from llmproxy.config.schema import ConfigFile
 from llmproxy.config.schema_unions import UNION_TAGS
 from llmproxy.errors import ConfigIssue
 

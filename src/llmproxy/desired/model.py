@@ -14,7 +14,10 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+if TYPE_CHECKING:
+    from llmproxy.desired.access import Team, User
 
 
 def freeze(value: Any) -> Any:
@@ -142,6 +145,8 @@ class DesiredState:
     aliases: Mapping[str, str] | None = None  # router_settings.model_group_alias
     fallbacks: tuple[FallbackRule, ...] | None = None  # router_settings.fallbacks
     router_settings: Mapping[str, Any] | None = None  # other router keys
+    teams: tuple[Team, ...] | None = None  # desired.access
+    users: tuple[User, ...] | None = None
 
     def __post_init__(self) -> None:
         if self.credentials is not None:
@@ -154,6 +159,9 @@ class DesiredState:
             object.__setattr__(self, "aliases", freeze(self.aliases))
         if self.router_settings is not None:
             object.__setattr__(self, "router_settings", freeze(self.router_settings))
+        for name in ("teams", "users"):
+            if getattr(self, name) is not None:
+                object.__setattr__(self, name, tuple(getattr(self, name)))
 
     def model_names(self) -> set[str]:
         return {d.model_name for d in self.deployments or ()}
@@ -167,6 +175,8 @@ class DesiredState:
             n(self.deployments, "models"),
             n(self.aliases, "aliases"),
             n(self.fallbacks, "fallback rules"),
+            *([n(self.teams, "teams")] if self.teams is not None else []),
+            *([n(self.users, "users")] if self.users is not None else []),
         ])
 
     def to_json(self, *, show_secrets: bool = False) -> dict[str, Any]:
@@ -195,4 +205,8 @@ class DesiredState:
             out["fallbacks"] = [{f.source: list(f.targets)} for f in self.fallbacks]
         if self.router_settings is not None:
             out["router_settings"] = thaw(self.router_settings)
+        if self.teams is not None:
+            out["teams"] = [t.to_json() for t in self.teams]
+        if self.users is not None:
+            out["users"] = [u.to_json() for u in self.users]
         return out

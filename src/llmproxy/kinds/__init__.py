@@ -17,8 +17,11 @@ from llmproxy.kinds.credentials import Credentials
 from llmproxy.kinds.fallbacks import Fallbacks
 from llmproxy.kinds.models import Models
 from llmproxy.kinds.router_settings import RouterSettings
+from llmproxy.kinds.teams import Teams
+from llmproxy.kinds.users import Users
 
-REGISTRY: tuple[ResourceKind, ...] = (Credentials(), Models(), Aliases(), Fallbacks(), RouterSettings())
+REGISTRY: tuple[ResourceKind, ...] = (Credentials(), Models(), Aliases(), Fallbacks(), RouterSettings(), Users(),
+                                      Teams())
 KINDS: tuple[str, ...] = tuple(k.name for k in REGISTRY)
 _BY_NAME = {k.name: k for k in REGISTRY}
 

@@ -10,11 +10,13 @@ updates top-down (level 0 first), deletions bottom-up.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal, Protocol
 
+from llmproxy.desired.access import Team, TeamMember, User
 from llmproxy.desired.model import Credential, Deployment, DesiredState
+from llmproxy.live.access import LiveMember, LiveTeam, LiveUser
 from llmproxy.live.model import (
     Ledger,
     LiveCredential,
@@ -31,6 +33,27 @@ Ref = tuple[str, str]
 Cleanup = Callable[[], None]
 
 
+class TeamTarget(Protocol):
+    """The team writes (``litellm.teams_api.TeamsApi``)."""
+
+    def create(self, team: Team) -> str: ...
+    def update(self, team: Team, live: LiveTeam, fields: Mapping[str, Any], managed_members: Iterable[str]) -> None: ...
+    def add_members(self, team: Team, team_id: str, members: Sequence[TeamMember]) -> None: ...
+    def set_role(self, team: Team, team_id: str, email: str, role: str) -> None: ...
+    def remove_member(self, team_id: str, member: LiveMember) -> None: ...
+    def delete(self, team_id: str) -> None: ...
+    def key_count(self, team_id: str) -> int: ...
+
+
+class UserTarget(Protocol):
+    """The user writes (``litellm.users_api.UsersApi``)."""
+
+    def create(self, user: User) -> None: ...
+    def update(self, user: User, live: LiveUser, fields: Mapping[str, Any]) -> None: ...
+    def delete(self, user_id: str) -> None: ...
+    def key_count(self, user_id: str) -> int: ...
+
+
 class Target(Protocol):
     """The writes the kinds ask of a target (``llmproxy.target.litellm.LiteLLMApi``)."""
 
@@ -43,6 +66,10 @@ class Target(Protocol):
     def delete_model(self, model_id: str) -> None: ...
     def write_router(self, changes: Sequence[Change], live: LiveRouter) -> None: ...
     def write_ledger(self, ledger: Ledger, kinds: Sequence[str], exists: bool) -> None: ...
+    @property
+    def teams(self) -> TeamTarget: ...
+    @property
+    def users(self) -> UserTarget: ...
 
 
 @dataclass(frozen=True)

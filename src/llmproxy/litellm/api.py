@@ -16,6 +16,8 @@ from llmproxy.litellm.lease import Lease
 from llmproxy.litellm.ledger import ledger_body, ledger_name
 from llmproxy.litellm.read import parse_credential, parse_deployment, parse_router, read_live
 from llmproxy.litellm.router_payload import router_payload
+from llmproxy.litellm.teams_api import TeamsApi
+from llmproxy.litellm.users_api import UsersApi
 from llmproxy.live.marker import MARKER_KEY, Fingerprinter, Marker
 from llmproxy.live.model import Ledger, LiveCredential, LiveDeployment, LiveRouter, LiveState
 from llmproxy.plan.context import Capabilities
@@ -40,14 +42,18 @@ CAPABILITIES = Capabilities(
 class LiteLLMApi:
     capabilities = CAPABILITIES
 
-    def __init__(self, client: LiteLLMClient, owner: str, fingerprinter: Fingerprinter) -> None:
+    def __init__(self, client: LiteLLMClient, owner: str, fingerprinter: Fingerprinter, *,
+                 access: bool = False) -> None:
         self.client = client
         self.owner = owner
         self.fp = fingerprinter
+        self.access = access  # read (and write) teams and users
+        self.teams = TeamsApi(client, owner)
+        self.users = UsersApi(client, owner)
 
     # -- reading ----------------------------------------------------------------------------
     def read(self) -> LiveState:
-        return read_live(self.client)
+        return read_live(self.client, access=self.access)
 
     def read_cost_map(self) -> dict[str, Any] | str:
         """The cost map the proxy loaded (``/public/litellm_model_cost_map``, the catalog without

@@ -1,4 +1,4 @@
-"""Read LiteLLM's live state: credentials, deployments, router settings, ledgers.
+"""Read LiteLLM's live state: credentials, deployments, router settings, ledgers, teams, users.
 
 Every read is complete or fails loudly (the client pages through all models and never turns an
 error into an empty list).
@@ -15,6 +15,8 @@ from llmproxy.litellm.client import LiteLLMClient
 from llmproxy.litellm.lease import is_lock
 from llmproxy.litellm.ledger import LEDGER_INFO_KEY, is_ledger, parse_ledger
 from llmproxy.litellm.probe import require_database
+from llmproxy.litellm.teams_api import read_teams
+from llmproxy.litellm.users_api import read_users
 from llmproxy.live.marker import Marker
 from llmproxy.live.model import Ledger, LiveCredential, LiveDeployment, LiveRouter, LiveState, strip_marker
 
@@ -69,15 +71,20 @@ def parse_router(raw: Mapping[str, Any]) -> LiveRouter:
     return LiveRouter(values=values, defaults=defaults, sources=sources)
 
 
-def read_live(client: LiteLLMClient) -> LiveState:
-    """One consistent-as-possible snapshot: the three inventories are read in parallel."""
-    with ThreadPoolExecutor(max_workers=4) as pool:
+def read_live(client: LiteLLMClient, *, access: bool = False) -> LiveState:
+    """One consistent-as-possible snapshot: the inventories are read in parallel (teams and users
+    only with ``access``: a config without "teams" and "users" never reads them)."""
+    with ThreadPoolExecutor(max_workers=6) as pool:
         db_f = pool.submit(require_database, client)
         creds_f = pool.submit(client.get_credentials)
         models_f = pool.submit(client.get_all_models)
         router_f = pool.submit(client.get_router_settings)
+        teams_f = pool.submit(read_teams, client) if access else None
+        users_f = pool.submit(read_users, client) if access else None
         db_f.result()
         raw_creds, raw_models, raw_router = creds_f.result(), models_f.result(), router_f.result()
+        teams = teams_f.result() if teams_f else ()
+        users = users_f.result() if users_f else ()
 
     credentials: dict[str, LiveCredential] = {}
     ledgers: dict[str, Ledger] = {}
@@ -95,4 +102,4 @@ def read_live(client: LiteLLMClient) -> LiveState:
     deployments = tuple(sorted((parse_deployment(m) for m in raw_models),
                                key=lambda d: (d.model_name, d.model, d.credential or "", d.id)))
     return LiveState(credentials=credentials, deployments=deployments,
-                     router=parse_router(raw_router), ledgers=ledgers)
+                     router=parse_router(raw_router), ledgers=ledgers, teams=teams, users=users)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from llmproxy.desired.model import DeploymentFields, canonical_json
+from llmproxy.live.access import LiveTeam, LiveUser
 from llmproxy.live.marker import MARKER_KEY, Marker
 
 
@@ -114,6 +115,8 @@ class LiveState:
     deployments: tuple[LiveDeployment, ...]
     router: LiveRouter
     ledgers: Mapping[str, Ledger]  # owner -> ledger (all owners, to recognise foreign entries)
+    teams: tuple[LiveTeam, ...] = ()  # live.access
+    users: tuple[LiveUser, ...] = ()
 
     def ledger(self, owner: str) -> Ledger:
         return self.ledgers.get(owner, Ledger())

@@ -51,7 +51,7 @@ def _probe_server(report: StatusReport, client: LiteLLMClient) -> LiveState | No
         report.add("store_model_in_db", SKIP, "needs an admin key and a connected database")
         return None
     try:
-        live, sources = read_live(client), read_router_sources(client)
+        live, sources = read_live(client, access=True), read_router_sources(client)
     except LLMProxyError as exc:
         report.add("inventory", FAIL, exc.message, exc.hint or "")
         return None

@@ -78,6 +78,9 @@ class FakeAdmin:
             "POST /model/delete": lambda: self.delete_model(body),
             "GET /router/settings": self.router_settings,
             "POST /config/update": lambda: self.config_update(body),
+            # no teams, no users (the access kinds have fakes of their own)
+            "GET /v2/team/list": lambda: httpx.Response(200, json={"teams": [], "total": 0, "total_pages": 0}),
+            "GET /user/list": lambda: httpx.Response(200, json={"users": [], "total": 0, "total_pages": 0}),
         }.get(endpoint)
         if handler is None:
             return error(404, f"no route {endpoint}")
