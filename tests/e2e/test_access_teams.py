@@ -222,3 +222,16 @@ def test_refused_references_and_enterprise_only_roles_are_explained(dp: DataPlan
     text = proc.stdout + proc.stderr
     assert proc.returncode != 0 and "Traceback" not in text
     assert "'ana@example.com' with role \"admin\" needs LiteLLM Enterprise" in text
+
+
+def test_a_teams_budget_from_the_config_stops_its_keys_once_spent(dp: DataPlane) -> None:
+    cfg = access_config(dp)
+    cfg["teams"]["alpha"]["max_budget"] = 0.0000001
+    dp.sync(cfg)
+    key = dp.mint_key(team_id=teams_by_alias(dp.gateway)["alpha"]["team_id"])
+    assert ask_openai(dp, "openai/m1", key=key) == "hello from m1 via the"  # spends more than the budget
+    with pytest.raises(openai.APIStatusError) as refused:
+        ask_openai(dp, "openai/m1", key=key)
+    assert "budget" in str(refused.value).lower(), refused.value
+    plan = plan_json(dp)  # spend is state: shown, never planned away
+    assert plan["changes"] == []

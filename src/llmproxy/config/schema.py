@@ -39,6 +39,8 @@ RoutingStrategy = Literal[
 
 RoutingGroupStrategy = Literal[RoutingStrategy, "priority"]
 
+#: Prefix of an alias key that expands to one alias per model of a credential.
+MODELS_REF = "$models:"
 _PROVIDER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 
@@ -216,9 +218,55 @@ class LiteralDeployment(ConfigObject):
 
 
 class AliasMap(NamedMap):
-    """Alias (wildcards such as claude-opus-* allowed) -> model name or another alias."""
+    """Alias (wildcards such as claude-opus-* allowed) -> model name or another alias.
 
-    __pydantic_extra__: dict[str, Name]
+    A ``$models:<provider>/<interface>`` key stands for one alias per model of that credential
+    (see ``model_aliases.expand_model_refs``); only such a key may have an empty target.
+    """
+
+    __pydantic_extra__: dict[str, str]
+
+    @model_validator(mode="after")
+    def _targets(self) -> AliasMap:
+        for name, target in self.entries():
+            if not target and not name.startswith(MODELS_REF):
+                raise PydanticCustomError("alias_target", "alias '{name}' has an empty target", {"name": name})
+        return self
+
+
+class AliasOverride(ModelDefaults):
+    """What a ``model_aliases`` clone changes of its target model (deep-merged over its config)."""
+
+    key_hints: ClassVar[dict[str, str]] = {
+        "model_name": "a model_aliases clone is named by its group's key",
+        "model_names": "a model_aliases clone is named by its group's key",
+    }
+
+    @model_validator(mode="after")
+    def _no_effect(self) -> AliasOverride:
+        if self.ignored is not None:
+            raise PydanticCustomError("clone_ignored", "'ignored' has no effect on a model_aliases clone "
+                                      "(the successor scripts clone it anyway); remove the target instead")
+        if self.model_name_prefix is not None:
+            raise PydanticCustomError("clone_prefix", "a model_aliases clone is named by its group's key, "
+                                      "without a prefix: 'model_name_prefix' has no effect here")
+        return self
+
+
+class AliasGroup(NamedMap):
+    """``"<interface>/<model id>"`` of a provider model -> overrides (null: none), and
+    ``$extends``: other groups whose targets this one inherits (its own win)."""
+
+    extends: Name | list[Name] | None = Field(
+        None, alias="$extends", description="Inherit the targets of these model_aliases groups.")
+    __pydantic_extra__: dict[str, AliasOverride | None]
+
+
+class ModelAliasMap(NamedMap):
+    """Exposed name -> its group: one extra deployment per target, cloned from the target model.
+    ``$interface/`` in keys, targets and $extends expands once per interface of the config."""
+
+    __pydantic_extra__: dict[str, AliasGroup]
 
 
 class BaseModelMap(NamedMap):
@@ -302,11 +350,17 @@ class ConfigFile(ConfigObject):
     model_config = ConfigDict(title="llmproxy config")
 
     schema_: str | None = Field(None, alias="$schema", description="Ignored (for editors).")
+    include: list[Name] | None = Field(
+        None, description="Config fragments merged after this file, in order (paths relative to it); each "
+        "one's .local.json beside it is merged after every committed file. Only in files named with --config.")
     owner: Annotated[str, Field(pattern=OWNER_PATTERN)] | None = Field(
         None, description='Identifies what this config creates in LiteLLM; default "llmproxy".')
     providers: ProviderMap | None = None
     models: list[LiteralDeployment] | None = None
     model_name_base_model_map: BaseModelMap | None = None
+    model_aliases: ModelAliasMap | None = Field(
+        None, description='Extra deployments cloned from provider models: {"name": {"<interface>/<model id>": '
+        '{overrides}}}.')
     aliases: AliasMap | None = None
     fallbacks: FallbackList | None = Field(
         None, description='[{"source[,source...]": [targets...]}, ...]')

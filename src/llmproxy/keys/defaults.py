@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import importlib
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -19,11 +19,12 @@ from llmproxy.keys.values import KeySettings
 DEFAULT_CONFIG = Path("config.json")
 
 
-def load_key_defaults(config: Path | None, local: Path | None, env_file: Path | None) -> KeySettings:
-    path = config if config is not None else DEFAULT_CONFIG
+def load_key_defaults(config: Path | Sequence[Path] | None, local: Path | None, env_file: Path | None) -> KeySettings:
+    first = config if isinstance(config, Path) or config is None else next(iter(config), None)
+    path = first if first is not None else DEFAULT_CONFIG
     if not path.exists():
-        if config is not None:
-            raise LLMProxyError(f"config file not found: {config}")
+        if first is not None:
+            raise LLMProxyError(f"config file not found: {first}")
         return KeySettings()
     try:
         load_config = importlib.import_module("llmproxy.config").load_config
