@@ -25,6 +25,7 @@ from llmproxy.plan.model import Action, Change, FieldChange, Finding
 from llmproxy.plan.ownership import Owner, classify
 
 KeyChange = Change[DesiredKey, LiveKey]
+_MISSING = object()
 
 
 def _live_value(live: LiveKey, name: str) -> Any:
@@ -73,9 +74,6 @@ def field_changes(key: DesiredKey, live: LiveKey, owner: str) -> list[FieldChang
         out.append(FieldChange("team", before=live.team or live.team_id, after=key.team,
                                absent_before=not (live.team or live.team_id)))
     return out
-
-
-_MISSING = object()
 
 
 def _create_fields(key: DesiredKey) -> tuple[FieldChange, ...]:
