@@ -44,7 +44,7 @@ def _same(name: str, want: Any, have: Any) -> bool:
     return bool(want == have)
 
 
-def field_changes(key: DesiredKey, live: LiveKey, owner: str) -> list[FieldChange]:
+def _limit_changes(key: DesiredKey, live: LiveKey, ours: bool) -> list[FieldChange]:
     want = key.limits()
     out: list[FieldChange] = []
     for name in LIMIT_FIELDS:
@@ -53,20 +53,30 @@ def field_changes(key: DesiredKey, live: LiveKey, owner: str) -> list[FieldChang
         have = _live_value(live, name)
         if not _same(name, want[name], have):
             out.append(FieldChange(name, before=have, after=want[name], absent_before=have is None))
-    ours = live.marker is not None and live.marker.owner == owner
     for name in (live.marker.fields if live.marker and ours else ()):
         if name in want or name in ("metadata", "duration"):
             continue
         have = _live_value(live, name)
-        if have not in (None, [], ()):
+        if have not in (None, [], ()):  # set by llmproxy, dropped from the config: no limit any more
             out.append(FieldChange(name, before=have, absent_after=True))
+    return out
+
+
+def _metadata_changes(key: DesiredKey, live: LiveKey, ours: bool) -> list[FieldChange]:
+    out: list[FieldChange] = []
     for k, v in (thaw(key.metadata) or {}).items():
         if live.metadata.get(k, _MISSING) != v:
-            before = live.metadata.get(k)
-            out.append(FieldChange(f"metadata.{k}", before=before, after=v, absent_before=k not in live.metadata))
+            out.append(FieldChange(f"metadata.{k}", before=live.metadata.get(k), after=v,
+                                   absent_before=k not in live.metadata))
     for k in (live.marker.info_fields if live.marker and ours else ()):
         if k not in (key.metadata or {}) and k in live.metadata:
             out.append(FieldChange(f"metadata.{k}", before=live.metadata[k], absent_after=True))
+    return out
+
+
+def _holder_changes(key: DesiredKey, live: LiveKey) -> list[FieldChange]:
+    """The key's user and team (by email and alias; LiteLLM holds their ids)."""
+    out: list[FieldChange] = []
     if key.user and (live.user_email or "").lower() != key.user.lower():
         out.append(FieldChange("user", before=live.user_email or live.user_id, after=key.user,
                                absent_before=not (live.user_email or live.user_id)))
@@ -74,6 +84,11 @@ def field_changes(key: DesiredKey, live: LiveKey, owner: str) -> list[FieldChang
         out.append(FieldChange("team", before=live.team or live.team_id, after=key.team,
                                absent_before=not (live.team or live.team_id)))
     return out
+
+
+def field_changes(key: DesiredKey, live: LiveKey, owner: str) -> list[FieldChange]:
+    ours = live.marker is not None and live.marker.owner == owner
+    return _limit_changes(key, live, ours) + _metadata_changes(key, live, ours) + _holder_changes(key, live)
 
 
 def _create_fields(key: DesiredKey) -> tuple[FieldChange, ...]:
