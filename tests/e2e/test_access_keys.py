@@ -213,30 +213,30 @@ def test_export_of_hand_made_keys_round_trips_to_adopt_only(clean: DataPlane, tm
 
 
 def test_two_teams_three_users_five_keys_from_empty(clean: DataPlane, tmp_path: Path) -> None:
-    dp = clean
+    dp = clean  # team names of their own: LiteLLM keeps a deleted team's spend in memory under its id
     models = {"m1": {**PRICED, "access_groups": ["General"]}, "m2": {**PRICED, "access_groups": ["Premium"]}}
     cfg = config({"up": provider(dp.upstream, models)},
-                 teams={"alpha": {"models": ["General"], "max_budget": 25, "members": ["ana@example.com"]},
-                        "beta": {"models": ["Premium"], "max_budget": 10, "members": ["cy@example.com"]}},
+                 teams={"red": {"models": ["General"], "max_budget": 25, "members": ["ana@example.com"]},
+                        "blue": {"models": ["Premium"], "max_budget": 10, "members": ["cy@example.com"]}},
                  users={"ana@example.com": {"max_budget": 5}, "bo@example.com": {}, "cy@example.com": {}},
-                 keys={"alpha-ci": {"team": "alpha", "rpm_limit": 100},
-                       "beta-ci": {"team": "beta"},
-                       "ana-nb": {"user": "ana@example.com", "team": "alpha", "models": ["General"]},
+                 keys={"red-ci": {"team": "red", "rpm_limit": 100},
+                       "blue-ci": {"team": "blue"},
+                       "ana-nb": {"user": "ana@example.com", "team": "red", "models": ["General"]},
                        "bo-tiny": {"user": "bo@example.com", "models": ["openai/m1"], "max_budget": 0.001},
-                       "cy": {"user": "cy@example.com", "team": "beta", "max_budget": 2}})
+                       "cy": {"user": "cy@example.com", "team": "blue", "max_budget": 2}})
     out = tmp_path / "secrets"
     first = dp.sync(cfg, "--keys-out", str(out))
     secrets = {p.name: p.read_text().strip() for p in out.iterdir()}
-    assert sorted(secrets) == ["alpha-ci", "ana-nb", "beta-ci", "bo-tiny", "cy"]
+    assert sorted(secrets) == ["ana-nb", "blue-ci", "bo-tiny", "cy", "red-ci"]
     assert all(stat.S_IMODE(p.stat().st_mode) == 0o600 for p in out.iterdir())
     assert not any(s in first.stdout + first.stderr for s in secrets.values())
     again = dp.sync_json(cfg, "--keys-out", str(out))
     assert again["applied"] is None and again["plan"]["changes"] == []
 
-    assert ask_openai(dp, "openai/m1", key=secrets["alpha-ci"]) == "hello from m1 via the"
-    assert ask_openai(dp, "openai/m2", key=secrets["beta-ci"]) == "hello from m2 via the"
-    for key, model in ((secrets["alpha-ci"], "openai/m2"), (secrets["ana-nb"], "openai/m2"),
-                       (secrets["beta-ci"], "openai/m1")):
+    assert ask_openai(dp, "openai/m1", key=secrets["red-ci"]) == "hello from m1 via the"
+    assert ask_openai(dp, "openai/m2", key=secrets["blue-ci"]) == "hello from m2 via the"
+    for key, model in ((secrets["red-ci"], "openai/m2"), (secrets["ana-nb"], "openai/m2"),
+                       (secrets["blue-ci"], "openai/m1")):
         with pytest.raises((openai.PermissionDeniedError, openai.AuthenticationError)) as refused:
             ask_openai(dp, model, key=key)
         assert refused.value.status_code in (401, 403)
