@@ -119,6 +119,9 @@ class Manager:
         check_prices = "models" in options.only and any(not has_explicit_price(d.litellm_params)
                                                         for d in deployments)
         options = replace(options, thresholds=self.thresholds)
+        # Behind a balancer, a replica that has not reloaded the last sync would show it as
+        # changes still to make: wait (bounded) until the replicas agree, else say so.
+        disagreement = self.target.replicas.await_agreement(self.settle)
         with ThreadPoolExecutor(max_workers=1) as pool:  # the cost map is read beside the live state
             cost_map = pool.submit(self.target.read_cost_map) if check_prices else None
             live = self.read()
@@ -126,6 +129,8 @@ class Manager:
                               capabilities=self.target.capabilities)
             if cost_map is not None:
                 plan = replace(plan, findings=plan.findings + pricing_notes(cost_map.result(), deployments))
+        if disagreement:
+            plan = replace(plan, findings=(*plan.findings, Finding("", "", "replicas_disagree", disagreement)))
         return live, plan
 
     def sync(self, options: PlanOptions, *, checksum: str | None = None, dry_run: bool = False,

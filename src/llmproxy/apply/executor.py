@@ -280,12 +280,15 @@ class Applier:
             digests.setdefault(o.change.kind, {})[o.change.key] = entry_kind.digest(o.change.desired)
 
     def _verify(self) -> None:
-        """Read the target back; anything we wrote successfully must now match the config.
+        """Read the target back; anything we wrote successfully must now match the config; then
+        (when anything was written) every replica must have it.
 
-        Behind a load balancer a replica may serve some objects (credentials, router settings)
-        from memory it refreshes from the database every ``PROXY_CONFIG_RELOAD_INTERVAL_SECONDS``
-        (30 s by default): a mismatch is read again until ``settle`` seconds have passed, with a
-        progress line, before it counts."""
+        Behind a load balancer a replica serves credentials, models and router settings from
+        memory it refreshes from the database every ``PROXY_CONFIG_RELOAD_INTERVAL_SECONDS`` (30 s
+        by default): a mismatch is read again until ``settle`` seconds have passed, with a
+        progress line, before it counts. Then the sync's witness is written and read on several
+        connections until every read shows it (``litellm.replicas``), again for at most ``settle``
+        seconds: only then is the sync done everywhere; else it says it is still propagating."""
         deadline = time.monotonic() + self.settle
         first = True
         while True:
@@ -303,6 +306,24 @@ class Applier:
         if mismatches and not first:
             mismatches = [m + f" (still, after waiting {self.settle:.0f} s)" for m in mismatches]
         self.report.verify_errors += mismatches
+        if not mismatches and self.report.writes and not self._stopped:
+            self._await_replicas()
+
+    def _await_replicas(self) -> None:
+        replicas = self.target.replicas
+        try:
+            token = replicas.stamp(self.desired.owner)
+        except LLMProxyError as exc:
+            self.report.verify_errors.append(
+                f"could not record this sync to check that every replica has it: {exc.message}")
+            return
+        agree, reads = replicas.await_token(token, self.settle)
+        if agree < reads:
+            self.report.verify_errors.append(
+                f"still propagating: applied, but only {agree}/{reads} reads of LiteLLM show this sync after "
+                f"{self.settle:.0f} s (a replica has not reloaded from the database yet; LiteLLM reloads "
+                "every PROXY_CONFIG_RELOAD_INTERVAL_SECONDS). Run `llmproxy plan` again shortly: it waits "
+                "for the replicas to agree")
 
     def _mismatches(self) -> list[str]:
         try:
