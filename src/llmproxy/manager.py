@@ -23,6 +23,7 @@ from llmproxy.litellm.api import LiteLLMApi
 from llmproxy.litellm.client import LiteLLMClient, open_client
 from llmproxy.litellm.connection import DEFAULT_TIMEOUT
 from llmproxy.litellm.lease import DEFAULT_WAIT
+from llmproxy.litellm.replicas import SETTLE
 from llmproxy.live.marker import Fingerprinter
 from llmproxy.live.model import LiveState
 from llmproxy.plan.builder import PlanOptions, build_plan
@@ -30,8 +31,6 @@ from llmproxy.plan.model import Finding, Plan
 from llmproxy.plan.safety import Thresholds, UnsafePlan
 from llmproxy.pricing import has_explicit_price, map_problems
 
-#: Seconds verify waits for a change to show on every replica (see ``Manager.settle``).
-SETTLE = 45.0
 
 class ChecksumMismatch(PlanRefused):
     """The plan is not the one that was reviewed (``--checksum``)."""

@@ -38,6 +38,8 @@ STAMP_KEY = "llmproxy_sync"
 STAMP_NOTE = "llmproxy: the last sync of this gateway, to check that every replica has it. Holds no secret."
 #: Reads of the witness per check: each replica behind a round-robin balancer of up to 4 replicas.
 SAMPLES = 4
+#: Seconds llmproxy waits for the replicas (LiteLLM reloads every 30 s by default, plus one pass).
+SETTLE = 45.0
 #: A read that failed (after the client's retries): never counts as agreeing.
 UNREADABLE = "(unreadable)"
 
