@@ -313,11 +313,11 @@ class Applier:
         replicas = self.target.replicas
         try:
             token = replicas.stamp(self.desired.owner)
+            agree, reads = replicas.await_token(token, self.settle)
         except LLMProxyError as exc:
             self.report.verify_errors.append(
-                f"could not record this sync to check that every replica has it: {exc.message}")
+                f"could not check that every replica has this sync: {exc.message}")
             return
-        agree, reads = replicas.await_token(token, self.settle)
         if agree < reads:
             self.report.verify_errors.append(
                 f"still propagating: applied, but only {agree}/{reads} reads of LiteLLM show this sync after "

@@ -29,7 +29,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from llmproxy.errors import Conflict, LLMProxyError, NotFound
+from llmproxy.errors import Conflict, NotFound, ServerError
 from llmproxy.litellm.client import LiteLLMClient
 from llmproxy.live.marker import actor
 
@@ -40,7 +40,8 @@ STAMP_NOTE = "llmproxy: the last sync of this gateway, to check that every repli
 SAMPLES = 4
 #: Seconds llmproxy waits for the replicas (LiteLLM reloads every 30 s by default, plus one pass).
 SETTLE = 45.0
-#: A read that failed (after the client's retries): never counts as agreeing.
+#: A read that failed with a 5xx (after the client's retries): never counts as agreeing. Any
+#: other error (LiteLLM unreachable, the key refused) is raised: waiting would not help.
 UNREADABLE = "(unreadable)"
 
 
@@ -71,8 +72,10 @@ class Replicas:
                                                    headers={"Connection": "close"}))
         except NotFound:
             return None
-        except LLMProxyError:
-            return UNREADABLE
+        except ServerError as exc:
+            if exc.status is not None and exc.status >= 500:
+                return UNREADABLE  # a passing fault (after the client's retries): read again
+            raise
 
     def sample(self) -> tuple[str | None, ...]:
         return tuple(self.read_one() for _ in range(self.samples))

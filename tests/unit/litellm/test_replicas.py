@@ -6,9 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+import pytest
 import respx
 
-from llmproxy.litellm.client import LiteLLMClient
+from llmproxy.errors import AuthError
+from llmproxy.litellm.client import LiteLLMClient, RetryPolicy
 from llmproxy.litellm.replicas import STAMP_KEY, STAMP_NAME, Replicas
 from tests.unit.litellm.conftest import MakeClient
 
@@ -118,3 +120,19 @@ def test_the_stamp_is_created_once_then_updated(make_client: MakeClient, mock: r
     assert stored["credential_name"] == STAMP_NAME and stored["credential_info"][STAMP_KEY]["token"] == first
     second = r.stamp("team-a")
     assert second != first and stored["credential_info"][STAMP_KEY]["token"] == second
+
+
+def test_a_passing_server_error_is_read_again_but_a_refused_key_is_not_waited_for(
+        make_client: MakeClient, mock: respx.MockRouter) -> None:
+    clock, lines = Clock(), []
+    answers = iter([httpx.Response(500, json={"error": "boom"})] + [witness("new")] * 10)
+    mock.get(WITNESS).mock(side_effect=lambda _request: next(answers))
+    no_retry = make_client(retry=RetryPolicy(attempts=1))
+    assert replicas(no_retry, clock, lines).await_token("new", timeout=45) == (4, 4)
+    assert "3/4 agree" in lines[0]
+
+    mock.get(WITNESS).mock(return_value=httpx.Response(401, json={"error": "Invalid proxy server token"}))
+    started = clock.now
+    with pytest.raises(AuthError):
+        replicas(no_retry, clock, []).await_agreement(45)
+    assert clock.now == started
