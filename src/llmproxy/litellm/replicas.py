@@ -30,7 +30,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from llmproxy.errors import Conflict, NotFound, ServerError
-from llmproxy.litellm.client import LiteLLMClient
+from llmproxy.litellm.client import DB_HINT, STORE_HINT, LiteLLMClient
 from llmproxy.live.marker import actor
 
 STAMP_NAME = "llmproxy-sync"
@@ -73,7 +73,7 @@ class Replicas:
         except NotFound:
             return None
         except ServerError as exc:
-            if exc.status is not None and exc.status >= 500:
+            if exc.status is not None and exc.status >= 500 and exc.hint not in (DB_HINT, STORE_HINT):
                 return UNREADABLE  # a passing fault (after the client's retries): read again
             raise
 
