@@ -24,6 +24,7 @@ from llmproxy.litellm.api import LiteLLMApi
 from llmproxy.litellm.client import LiteLLMClient, open_client
 from llmproxy.litellm.connection import DEFAULT_TIMEOUT
 from llmproxy.litellm.lease import DEFAULT_WAIT
+from llmproxy.litellm.replicas import SETTLE
 from llmproxy.live.marker import Fingerprinter
 from llmproxy.live.model import LiveState
 from llmproxy.plan.builder import PlanOptions, build_plan
@@ -34,8 +35,6 @@ from llmproxy.pricing import has_explicit_price, map_problems
 if TYPE_CHECKING:
     from llmproxy.config.layers import ConfigArg
 
-#: Seconds verify waits for a change to show on every replica (see ``Manager.settle``).
-SETTLE = 45.0
 
 class ChecksumMismatch(PlanRefused):
     """The plan is not the one that was reviewed (``--checksum``)."""
@@ -128,6 +127,9 @@ class Manager:
         check_prices = "models" in options.only and any(not has_explicit_price(d.litellm_params)
                                                         for d in deployments)
         options = replace(options, thresholds=self.thresholds)
+        # Behind a balancer, a replica that has not reloaded the last sync would show it as
+        # changes still to make: wait (bounded) until the replicas agree, else say so.
+        disagreement = self.target.replicas.await_agreement(self.settle)
         with ThreadPoolExecutor(max_workers=1) as pool:  # the cost map is read beside the live state
             cost_map = pool.submit(self.target.read_cost_map) if check_prices else None
             live = self.read()
@@ -135,6 +137,8 @@ class Manager:
                               capabilities=self.target.capabilities)
             if cost_map is not None:
                 plan = replace(plan, findings=plan.findings + pricing_notes(cost_map.result(), deployments))
+        if disagreement:
+            plan = replace(plan, findings=(*plan.findings, Finding("", "", "replicas_disagree", disagreement)))
         return live, plan
 
     def sync(self, options: PlanOptions, *, checksum: str | None = None, dry_run: bool = False,

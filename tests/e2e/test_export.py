@@ -49,7 +49,7 @@ def _made_by_hand(h: Harness) -> None:
 
 def _snapshot(h: Harness) -> dict[str, Any]:
     """Models, credentials (non-secret values; secrets as LiteLLM masks them) and router settings,
-    without llmproxy's marker and ledger."""
+    without llmproxy's marker, ledger and replica witness."""
     def strip(info: dict[str, Any]) -> dict[str, Any]:
         return {k: v for k, v in info.items() if k not in ("llmproxy", "updated_at", "updated_by")}
 
@@ -59,7 +59,8 @@ def _snapshot(h: Harness) -> dict[str, Any]:
     models = sorted(({**m, "model_info": strip(m["model_info"])} for m in live_models(h)),
                     key=lambda m: m["model_info"]["id"])
     credentials = sorted(({**x, "credential_info": strip(x["credential_info"])} for x in creds
-                          if not x["credential_name"].startswith("llmproxy-state.")),
+                          if not x["credential_name"].startswith("llmproxy-state.")
+                          and x["credential_name"] != "llmproxy-sync"),
                          key=lambda x: x["credential_name"])
     return {"models": models, "credentials": credentials, "router": router}
 

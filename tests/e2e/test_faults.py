@@ -111,9 +111,14 @@ def test_crash_mid_apply_then_rerun_converges(litellm: Harness, tmp_path: Path) 
     # The killed sync still holds the gateway's lease: a new sync refuses at once, naming it ...
     held = llmproxy(litellm, ["sync", "--yes", "--lock-wait", "0"], cwd=tmp_path, env=ENV)
     assert held.returncode == 1 and "the lease is held by owner 'llmproxy'" in held.stderr, held.stderr
-    # ... until the operator removes it as the message says (or it expires), then a re-run converges.
-    with litellm.client() as c:
-        c.delete("/credentials/llmproxy-lock").raise_for_status()
+    assert "llmproxy unlock" in held.stderr
+    # ... until the operator releases it as the message says (or it expires): `unlock` names the
+    # holder and its age, needs --yes in a script, then a re-run converges.
+    refused = llmproxy(litellm, ["unlock"], cwd=tmp_path)
+    assert refused.returncode == 1 and "needs --yes" in refused.stderr, refused.stderr
+    assert "held by owner 'llmproxy'" in refused.stdout and "held for" in refused.stdout, refused.stdout
+    unlocked = llmproxy(litellm, ["unlock", "--yes"], cwd=tmp_path)
+    assert unlocked.returncode == 0 and "Released the lease of owner 'llmproxy'" in unlocked.stdout, unlocked
     _rerun_converges(litellm, tmp_path)
 
 
@@ -128,9 +133,9 @@ def test_replace_creates_before_it_deletes_and_writes_are_counted(litellm: Harne
         writes = [e.endpoint for e in fp.exchanges if e.method != "GET"]
     assert rc == 0, err
     # Under the gateway's lease, exactly one create then one delete; the model group always had a
-    # deployment.
+    # deployment. Last, the witness replicas are checked for (litellm.replicas).
     assert writes == ["POST /credentials", "POST /model/new", "POST /model/delete",
-                      "DELETE /credentials/llmproxy-lock"]
+                      "PATCH /credentials/llmproxy-sync", "DELETE /credentials/llmproxy-lock"]
     with FaultProxy(litellm.url) as fp:  # and a second sync writes nothing at all
         rc, _body, err = sync_json(litellm, ["--yes"], tmp_path, env=ENV, url=fp.url)
         assert rc == 0 and [e for e in fp.exchanges if e.method != "GET"] == []

@@ -29,8 +29,8 @@ def test_healthy_and_in_sync_then_drifting(litellm: Harness, tmp_path: Path) -> 
 
     rc, body, _ = _status(litellm, tmp_path)
     assert rc == 0, body
-    assert _checks(body) == {"reachable": "ok", "admin key": "ok", "database": "ok", "store_model_in_db": "ok",
-                             "config": "ok", "in sync": "ok"}
+    assert _checks(body) == {"reachable": "ok", "admin key": "ok", "database": "ok", "replicas": "ok",
+                             "store_model_in_db": "ok", "config": "ok", "in sync": "ok"}
     assert body["url"] == litellm.url and body["litellm_version"].startswith("1.")
     assert body["in_sync"] is True and body["plan"]["summary"].startswith("No changes")
     assert body["counts"]["models"] == {"managed": 4, "adoptable": 0, "foreign": 0, "unmanaged": 0, "read_only": 1}

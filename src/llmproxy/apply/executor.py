@@ -280,18 +280,26 @@ class Applier:
             digests.setdefault(o.change.kind, {})[o.change.key] = entry_kind.digest(o.change.desired)
 
     def _verify(self) -> None:
-        """Read the target back; anything we wrote successfully must now match the config.
+        """Read the target back: anything we wrote successfully must now match the config, and
+        (when anything was written) every replica must have it.
 
-        Behind a load balancer a replica may serve some objects (credentials, router settings)
-        from memory it refreshes from the database every ``PROXY_CONFIG_RELOAD_INTERVAL_SECONDS``
-        (30 s by default): a mismatch is read again until ``settle`` seconds have passed, with a
-        progress line, before it counts."""
-        deadline = time.monotonic() + self.settle
+        Behind a load balancer a replica serves credentials, models and router settings from
+        memory it refreshes from the database every ``PROXY_CONFIG_RELOAD_INTERVAL_SECONDS`` (30 s
+        by default). So after the first read-back the sync's witness is written (a full read after
+        the last write: no replica's reload can fall between them, ``litellm.replicas``) and read
+        on several connections until every read shows it, for at most ``settle`` seconds: only
+        then is the sync done everywhere, else it says it is still propagating. A mismatch is read
+        again after that, and until ``settle`` seconds have passed, with a progress line, before
+        it counts."""
+        started = time.monotonic()
+        mismatches = self._mismatches()
+        if self.report.writes and not self._stopped:
+            self._await_replicas()
+            if mismatches:
+                mismatches = self._mismatches()  # every replica has reloaded now (or the wait ran out)
+        deadline = started + self.settle
         first = True
-        while True:
-            mismatches = self._mismatches()
-            if not mismatches or time.monotonic() >= deadline or self._stopped:
-                break
+        while mismatches and time.monotonic() < deadline and not self._stopped:
             if first:
                 self.notify(f"verify: {len(mismatches)} change(s) not visible yet; waiting up to "
                             f"{self.settle:.0f} s for LiteLLM (replicas reload from the database)…")
@@ -300,9 +308,26 @@ class Applier:
                 self.notify(f"verify: still waiting for {len(mismatches)} change(s) to show "
                             f"({self.settle - (deadline - time.monotonic()):.0f}/{self.settle:.0f} s)…")
             self.sleep(min(self.poll, max(0.0, deadline - time.monotonic())))
-        if mismatches and not first:
+            mismatches = self._mismatches()
+        if mismatches and (not first or time.monotonic() - started >= self.poll):
             mismatches = [m + f" (still, after waiting {self.settle:.0f} s)" for m in mismatches]
         self.report.verify_errors += mismatches
+
+    def _await_replicas(self) -> None:
+        replicas = self.target.replicas
+        try:
+            token = replicas.stamp(self.desired.owner)
+            agree, reads = replicas.await_token(token, self.settle)
+        except LLMProxyError as exc:
+            self.report.verify_errors.append(
+                f"could not check that every replica has this sync: {exc.message}")
+            return
+        if agree < reads:
+            self.report.verify_errors.append(
+                f"still propagating: applied, but only {agree}/{reads} reads of LiteLLM show this sync after "
+                f"{self.settle:.0f} s (a replica has not reloaded from the database yet; LiteLLM reloads "
+                "every PROXY_CONFIG_RELOAD_INTERVAL_SECONDS). Run `llmproxy plan` again shortly: it waits "
+                "for the replicas to agree")
 
     def _mismatches(self) -> list[str]:
         try:

@@ -10,7 +10,16 @@ import typer
 from rich.text import Text
 
 from llmproxy import __version__
-from llmproxy.cli import config_cmds, export_cmds, keys_cmds, metavars, plan_cmds, probe_cmds, status_cmds
+from llmproxy.cli import (
+    config_cmds,
+    export_cmds,
+    keys_cmds,
+    lock_cmds,
+    metavars,
+    plan_cmds,
+    probe_cmds,
+    status_cmds,
+)
 from llmproxy.cli.common import err
 from llmproxy.errors import LLMProxyError
 from llmproxy.redaction import redactor
@@ -21,7 +30,8 @@ COMMANDS = (config_cmds,  # validate, render, schema
             keys_cmds,  # keys create|list|info|update|rotate|delete
             export_cmds,  # export
             status_cmds,  # status
-            probe_cmds)  # probe
+            probe_cmds,  # probe
+            lock_cmds)  # unlock
 
 
 def _version(value: bool) -> None:

@@ -18,6 +18,7 @@ from llmproxy.litellm.client import LiteLLMClient
 from llmproxy.litellm.lease import Lease
 from llmproxy.litellm.ledger import ledger_body, ledger_name
 from llmproxy.litellm.read import parse_credential, parse_deployment, parse_router, read_live
+from llmproxy.litellm.replicas import Replicas
 from llmproxy.litellm.router_payload import router_payload
 from llmproxy.litellm.teams_api import TeamsApi
 from llmproxy.litellm.users_api import UsersApi
@@ -77,6 +78,11 @@ class LiteLLMApi:
     def lease(self, wait: float) -> Lease:
         """The gateway-wide lease a sync holds while it plans and writes (``litellm.lease``)."""
         return Lease(self.client, self.owner, wait=wait, notify=self.client.notify)
+
+    @property
+    def replicas(self) -> Replicas:
+        """Has every replica behind a balancer seen the last sync? (``litellm.replicas``)"""
+        return Replicas(self.client, notify=self.client.notify)
 
     @property
     def circuit_open(self) -> bool:

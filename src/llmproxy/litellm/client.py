@@ -16,8 +16,6 @@
 
 from __future__ import annotations
 
-import ast
-import email.utils
 import hashlib
 import random
 import sys
@@ -26,7 +24,6 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +41,8 @@ from llmproxy.errors import (
 )
 from llmproxy.litellm.connection import DEFAULT_TIMEOUT, check_api_key, resolve_connection
 from llmproxy.litellm.pages import MODELS, read_all
+from llmproxy.litellm.responses import error_message, is_html, permanent
+from llmproxy.litellm.responses import retry_after as header_retry_after
 from llmproxy.live.marker import DEFAULT_FINGERPRINT_KEY, Fingerprinter, configured_actor
 from llmproxy.redaction import REDACTED, redactor
 
@@ -86,77 +85,6 @@ class RetryPolicy:
         if retry_after is not None:
             return retry_after
         return random.uniform(0, min(self.max_delay, self.base_delay * (2 ** attempt)))
-
-
-def _retry_after(response: httpx.Response, now: Callable[[], float] = time.time) -> float | None:
-    """Seconds from a ``Retry-After`` header (delta-seconds or HTTP-date); None if absent/invalid."""
-    value = response.headers.get("retry-after", "").strip()
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        parsed = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if parsed.tzinfo is None:  # "-0000" parses naive; HTTP dates are always GMT
-        parsed = parsed.replace(tzinfo=UTC)
-    return max(0.0, parsed.timestamp() - now())
-
-
-#: A 500 with one of these reasons is a setup problem, not a passing fault: never retried.
-_PERMANENT_500 = ("db not connected", "no db connected", "no connected db", "database_url",
-                  "store_model_in_db", "only supported for db-stored models")
-
-
-def _permanent(response: httpx.Response) -> bool:
-    if response.status_code != 500:
-        return False
-    low = error_message(response).lower()
-    return any(p in low for p in _PERMANENT_500)
-
-
-def _unwrap(msg: Any) -> Any:
-    """LiteLLM often sends ``str(dict)``, e.g. ``"{'error': 'Model ... not found in db'}"``."""
-    if isinstance(msg, str) and msg.startswith("{'") and msg.endswith("}"):
-        try:
-            inner = ast.literal_eval(msg)
-        except (ValueError, SyntaxError, MemoryError, RecursionError):
-            return msg
-        if isinstance(inner, dict) and len(inner) == 1:
-            return next(iter(inner.values()))
-    return msg
-
-
-def is_html(response: httpx.Response) -> bool:
-    return "html" in response.headers.get("content-type", "") or response.text.lstrip()[:1] == "<"
-
-
-def error_message(response: httpx.Response) -> str:
-    """LiteLLM's own reason from an error body (several shapes), scrubbed of secrets."""
-    if is_html(response):  # a web server or another app: never echo its markup
-        return f"an HTML page ({response.reason_phrase or 'no reason given'}), not LiteLLM's JSON API"
-    try:
-        body = response.json()
-    except ValueError:
-        text = " ".join(response.text.split()) or response.reason_phrase
-        return redactor.scrub(text[:500])
-    msg: Any = body
-    if isinstance(body, dict):
-        msg = body.get("error", body.get("detail", body))
-        if isinstance(msg, dict):
-            msg = msg.get("message", msg.get("error", msg))
-        msg = _unwrap(msg)
-        if isinstance(msg, dict) and len(msg) == 1 and "error" in msg:
-            msg = msg["error"]
-        if isinstance(msg, list):  # FastAPI validation errors
-            msg = "; ".join(
-                f"{'.'.join(str(p) for p in e.get('loc', []))}: {e.get('msg')}" if isinstance(e, dict)
-                else str(e) for e in msg
-            )
-    return redactor.scrub(str(msg)[:1000])
 
 
 class CircuitOpen(ConnectionFailed):
@@ -229,12 +157,15 @@ class LiteLLMClient:
 
     # -- core ------------------------------------------------------------------------------
     def request(self, method: str, path: str, *, json: Any = None,
-                params: dict[str, Any] | None = None, retry: bool | None = None) -> Any:
+                params: dict[str, Any] | None = None, retry: bool | None = None,
+                headers: dict[str, str] | None = None) -> Any:
         """Send one request and return its parsed JSON body (``None`` for an empty body).
 
         ``retry`` defaults to True for GET and False otherwise: pass True for a write only when
         repeating it cannot create a second object. Without it a write is still retried when it
         cannot have been applied: the connection was never made, or the server refused it (429).
+        ``headers`` are sent with this request only (``Connection: close`` reaches another replica
+        behind a balancer that balances connections).
         """
         method = method.upper()
         retry = (method == "GET") if retry is None else retry
@@ -250,7 +181,7 @@ class LiteLLMClient:
             with self._lock:
                 self.stats[endpoint] += 1
             try:
-                response = self._send(method, path, json, params, endpoint)
+                response = self._send(method, path, json, params, endpoint, headers=headers)
             except httpx.TransportError as exc:
                 again = self._after_transport_error(exc, method, endpoint, attempt, retry, waited)
             else:
@@ -282,9 +213,9 @@ class LiteLLMClient:
                         waited: float) -> Any:
         """The parsed answer (or its error raised), or ``_Again`` when the status is worth a retry."""
         status = response.status_code
-        if status not in RETRY_STATUSES or not (retry or status == 429) or _permanent(response):
+        if status not in RETRY_STATUSES or not (retry or status == 429) or permanent(response):
             return self._handle(response, endpoint, attempt)
-        retry_after = _retry_after(response)
+        retry_after = header_retry_after(response)
         delay = self._next_delay(attempt, retry_after, waited)
         if delay is None:
             note = ""
@@ -304,10 +235,11 @@ class LiteLLMClient:
                 self.circuit_open = True
 
     def _send(self, method: str, path: str, json: Any, params: dict[str, Any] | None,
-              endpoint: str, timeout: float | None = None) -> httpx.Response:
+              endpoint: str, timeout: float | None = None,
+              headers: dict[str, str] | None = None) -> httpx.Response:
         """One request, its body read as a stream and refused past ``max_response_bytes``."""
         request = self._http.build_request(
-            method, path, json=json, params=params,
+            method, path, json=json, params=params, headers=headers,
             timeout=httpx.USE_CLIENT_DEFAULT if timeout is None else timeout)
         response = self._http.send(request, stream=True)
         try:
@@ -323,9 +255,9 @@ class LiteLLMClient:
                 chunks.append(chunk)
         finally:
             response.close()
-        headers = [(k, v) for k, v in response.headers.multi_items()
-                   if k.lower() not in ("content-encoding", "content-length")]
-        return httpx.Response(response.status_code, headers=headers, content=b"".join(chunks),
+        kept = [(k, v) for k, v in response.headers.multi_items()
+                if k.lower() not in ("content-encoding", "content-length")]
+        return httpx.Response(response.status_code, headers=kept, content=b"".join(chunks),
                               request=request)
 
     def _too_large(self, endpoint: str, declared: int | None) -> ResponseTooLarge:

@@ -20,7 +20,8 @@ from dataclasses import dataclass
 
 import httpx
 
-from llmproxy.litellm.client import LiteLLMClient, error_message
+from llmproxy.litellm.client import LiteLLMClient
+from llmproxy.litellm.responses import error_message
 
 CHAT_PATH = "/chat/completions"
 PROMPT = "ping"

@@ -11,7 +11,14 @@ the holder (owner, who, pid), when it was taken and when it expires.
   few seconds naming the holder) and then refuses with the holder's name and age.
 * A lease whose holder crashed expires after ``ttl`` seconds; the next run deletes it and takes
   its own.
-* ``release`` deletes it, only if it is still ours (its token matches).
+* ``release`` deletes it, only if it is still ours.
+* Behind a balancer, ``GET /credentials/by_name/...`` is answered from the memory of one replica,
+  which loads a new credential only on its next reload (``litellm.replicas``): a replica may not
+  show a lease that exists, or still show one that is gone. So the holder is read on several
+  connections (the newest lease any of them shows), and ``release`` deletes the lease while it
+  cannot have expired (no other sync can hold it then) unless a read shows a newer one, and
+  after that only when a read shows it is still ours.
+* ``llmproxy unlock`` (``force_release``) deletes a crashed sync's lease before it expires.
 """
 
 from __future__ import annotations
@@ -29,6 +36,7 @@ import httpx
 
 from llmproxy.errors import Conflict, LLMProxyError, NotFound
 from llmproxy.litellm.client import LiteLLMClient
+from llmproxy.litellm.replicas import SAMPLES
 from llmproxy.live.marker import actor
 
 LOCK_NAME = "llmproxy-lock"
@@ -78,6 +86,7 @@ class Lease:
         self.client, self.owner, self.ttl, self.wait = client, owner, ttl, wait
         self.notify, self.clock, self.sleep, self.poll = notify, clock, sleep, poll
         self.token = secrets.token_hex(8)
+        self.acquired_at: float | None = None
 
     def _body(self, now: float) -> dict[str, Any]:
         return {"credential_name": LOCK_NAME, "credential_values": {"note": LOCK_NOTE},
@@ -87,10 +96,8 @@ class Lease:
                     "acquired": datetime.fromtimestamp(now, UTC).isoformat(timespec="seconds")}}}
 
     def holder(self) -> Holder | None:
-        try:
-            return Holder.parse(self.client.get(f"/credentials/by_name/{LOCK_NAME}"))
-        except NotFound:
-            return None
+        """The newest lease any of ``SAMPLES`` reads (each on a new connection: another replica) shows."""
+        return current_holder(self.client)
 
     def acquire(self) -> None:
         started = self.clock()
@@ -99,11 +106,13 @@ class Lease:
             now = self.clock()
             try:
                 self.client.request("POST", "/credentials", json=self._body(now), retry=True)
+                self.acquired_at = now
                 return
             except Conflict:
                 pass
             held = self.holder()
             if held is not None and held.token == self.token:
+                self.acquired_at = held.acquired_at
                 return  # our own create landed; its answer was lost
             if held is not None and held.expires_at <= now:
                 self.notify(f"the lease of {held.describe(now)} expired: taking over")
@@ -115,7 +124,8 @@ class Lease:
                 raise LeaseHeld(f"another sync is writing to this LiteLLM: the lease is held by {who}; "
                                 f"waited {waited:.0f} s",
                                 hint=f"re-run when it is done; a crashed holder's lease expires on its own "
-                                     f"(after {self.ttl:.0f} s), or delete the credential {LOCK_NAME!r}")
+                                     f"(after {self.ttl:.0f} s); if that sync was killed, `llmproxy unlock` "
+                                     "releases it now")
             if now - announced >= 10:
                 self.notify(f"waiting for the lease held by {who} ({waited:.0f}/{self.wait:.0f} s)…")
                 announced = now
@@ -138,7 +148,12 @@ class Lease:
             return
         with contextlib.suppress(LLMProxyError):
             held = self.holder()
+            unexpired = self.acquired_at is not None and self.clock() < self.acquired_at + self.ttl
             if held is not None and held.token == self.token:
+                self._delete()
+            elif unexpired and (held is None or held.acquired_at <= (self.acquired_at or 0)):
+                # No read shows ours (a replica that has not loaded it), nor a newer one: while ours
+                # cannot have expired no other sync can hold the lease, so it is ours.
                 self._delete()
 
     @contextlib.contextmanager
@@ -148,3 +163,25 @@ class Lease:
             yield
         finally:
             self.release()
+
+
+def current_holder(client: LiteLLMClient, samples: int = SAMPLES) -> Holder | None:
+    """The newest lease any of ``samples`` reads of it shows, each on a new connection."""
+    found = []
+    for _ in range(samples):
+        try:
+            raw = client.request("GET", f"/credentials/by_name/{LOCK_NAME}", headers={"Connection": "close"})
+        except NotFound:
+            continue
+        if (held := Holder.parse(raw)) is not None:
+            found.append(held)
+    return max(found, key=lambda h: h.acquired_at, default=None)
+
+
+def force_release(client: LiteLLMClient) -> bool:
+    """Delete the lease whoever holds it (``llmproxy unlock``); False when there was none."""
+    try:
+        client.request("DELETE", f"/credentials/{LOCK_NAME}", retry=True)
+    except NotFound:
+        return False
+    return True

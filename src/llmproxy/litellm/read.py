@@ -16,6 +16,7 @@ from llmproxy.litellm.keys_target import read_keys
 from llmproxy.litellm.lease import is_lock
 from llmproxy.litellm.ledger import LEDGER_INFO_KEY, is_ledger, parse_ledger
 from llmproxy.litellm.probe import require_database
+from llmproxy.litellm.replicas import is_stamp
 from llmproxy.litellm.teams_api import read_teams
 from llmproxy.litellm.users_api import read_users
 from llmproxy.live.marker import Marker
@@ -94,8 +95,8 @@ def read_live(client: LiteLLMClient, *, access: bool = False, keys: bool = False
     ledgers: dict[str, Ledger] = {}
     for raw in raw_creds:
         cred = parse_credential(raw)
-        if is_lock(cred.name):
-            continue  # the sync lease (litellm.lease): not a provider credential
+        if is_lock(cred.name) or is_stamp(cred.name):
+            continue  # the sync lease (litellm.lease), the replica witness (litellm.replicas)
         if is_ledger(cred.name):
             state = cred.info.get(LEDGER_INFO_KEY) or {}  # cred.info: always a mapping
             owner = state.get("owner") if isinstance(state, Mapping) else None

@@ -19,12 +19,13 @@ from llmproxy.litellm.api import CAPABILITIES
 from llmproxy.litellm.client import LiteLLMClient, RetryPolicy, open_client
 from llmproxy.litellm.probe import readiness, version
 from llmproxy.litellm.read import read_live
+from llmproxy.litellm.replicas import SAMPLES, SETTLE, Replicas
 from llmproxy.live.marker import Fingerprinter
 from llmproxy.live.model import LiveState
 from llmproxy.plan.builder import PlanOptions, build_plan
 from llmproxy.probe import managed_names, run_probe
 from llmproxy.status.probe import check_database, check_key, check_store_model_in_db
-from llmproxy.status.report import DRIFT, FAIL, OK, SKIP, StatusReport
+from llmproxy.status.report import DRIFT, FAIL, OK, SKIP, WARN, StatusReport
 
 #: A status answers quickly: a few short retries, not sync's patience.
 STATUS_RETRY = RetryPolicy(attempts=3, base_delay=0.25, max_delay=2.0, total=8.0)
@@ -50,6 +51,12 @@ def _probe_server(report: StatusReport, client: LiteLLMClient) -> LiveState | No
     if not (key_ok and db_ok):
         report.add("store_model_in_db", SKIP, "needs an admin key and a connected database")
         return None
+    disagreement = Replicas(client, notify=client.notify).await_agreement(SETTLE)
+    report.add("replicas", WARN if disagreement else OK,
+               disagreement or f"{SAMPLES} reads of LiteLLM agree on the last sync (one process, or every "
+                               "replica has reloaded it)",
+               "wait for LiteLLM's reload (PROXY_CONFIG_RELOAD_INTERVAL_SECONDS), then run status again"
+               if disagreement else "")
     try:
         live, sources = read_live(client, access=True, keys=True), read_router_sources(client)
     except LLMProxyError as exc:

@@ -52,8 +52,10 @@ def test_a_clean_apply_writes_in_dependency_order_and_converges(client: LiteLLMC
     assert len(plan.changes) == 8  # num_retries always has a value: an update, the rest creates
     assert report.count(Action.CREATE) == 7 and report.count(Action.UPDATE) == 1
     writes = [c for c in fake.calls if not c.startswith("GET ")]
-    assert writes == ["POST /credentials"] * 2 + ["POST /model/new"] * 2 + ["POST /config/update",
-                                                                            "POST /credentials"]
+    # ... and last, the sync's witness for the replica check (created: the gateway's first sync)
+    assert writes == ["POST /credentials"] * 2 + ["POST /model/new"] * 2 + [
+        "POST /config/update", "POST /credentials", "PATCH /credentials/llmproxy-sync", "POST /credentials"]
+    assert "llmproxy-sync" in fake.credentials
     assert fake.router["model_group_alias"] == {"fast": "m1", "slow": "m2"}
     assert fake.router["fallbacks"] == [{"m1": ["m2"]}] and fake.router["num_retries"] == 4
     ledger = fake.credentials["llmproxy-state.llmproxy"]["credential_info"]["llmproxy_state"]
@@ -106,7 +108,7 @@ def test_a_replacement_is_created_before_the_old_deployment_is_deleted(
     assert [c.action for c in plan.changes] == [Action.REPLACE]
     assert report.ok, report.to_json()
     writes = [c for c in fake.calls if not c.startswith("GET ")]
-    assert writes == ["POST /model/new", "POST /model/delete"]
+    assert writes == ["POST /model/new", "POST /model/delete", "PATCH /credentials/llmproxy-sync"]
     assert old_id not in fake.models and len(fake.models) == 1
     assert "rpm" not in next(iter(fake.models.values()))["litellm_params"]
 
@@ -190,7 +192,8 @@ def test_an_update_patches_in_place_and_an_adoption_stamps_the_marker(
     fake.calls.clear()
     plan, report = apply(client, DesiredState(credentials=(A,), deployments=(dep("m1", "openai/m1", "prov-a", rpm=9),)))
     assert [c.action for c in plan.changes] == [Action.UPDATE] and report.ok
-    assert [c for c in fake.calls if not c.startswith("GET ")] == [f"PATCH /model/{next(iter(fake.models))}/update"]
+    assert [c for c in fake.calls if not c.startswith("GET ")] == [f"PATCH /model/{next(iter(fake.models))}/update",
+                                                                  "PATCH /credentials/llmproxy-sync"]
 
 
 def test_a_lost_create_response_is_recovered_by_looking_the_object_up(

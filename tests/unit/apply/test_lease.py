@@ -3,12 +3,16 @@ the holder; a crashed holder's lease expires."""
 
 from __future__ import annotations
 
+import sys
+
+import httpx
 import pytest
 
+from llmproxy.cli import main
 from llmproxy.litellm.client import LiteLLMClient
-from llmproxy.litellm.lease import LOCK_NAME, Lease, LeaseHeld
+from llmproxy.litellm.lease import LOCK_NAME, Lease, LeaseHeld, force_release
 from llmproxy.litellm.read import read_live
-from tests.unit.apply.fake import FakeAdmin
+from tests.unit.apply.fake import BASE, MASTER, FakeAdmin, error
 
 
 class Clock:
@@ -77,3 +81,66 @@ def test_the_lease_is_released_even_after_the_circuit_breaker_stopped_the_run(cl
     client.circuit_open = True  # LiteLLM went away mid-run, and is back now
     mine.release()
     assert LOCK_NAME not in fake.credentials
+
+
+STALE_LOCK_READ = f"GET /credentials/by_name/{LOCK_NAME}"
+
+
+def stale(n: int) -> list[httpx.Response | Exception]:
+    """``n`` reads answered by a replica that has not loaded the lease yet."""
+    return [error(404, f"Credential not found. Got credential name: {LOCK_NAME}")] * n
+
+
+def test_release_deletes_our_lease_even_when_no_replica_read_shows_it_yet(client: LiteLLMClient,
+                                                                          fake: FakeAdmin) -> None:
+    mine = lease(client, "team-a", Clock())
+    mine.acquire()
+    fake.fail[STALE_LOCK_READ] = stale(4)  # every read reaches a replica that has not reloaded
+    mine.release()
+    assert LOCK_NAME not in fake.credentials  # else the next sync waits 10 minutes for it to expire
+
+
+def test_the_holder_is_named_when_only_one_replica_shows_the_lease(client: LiteLLMClient, fake: FakeAdmin) -> None:
+    clock = Clock()
+    lease(client, "team-a", clock).acquire()
+    fake.fail[STALE_LOCK_READ] = stale(3)
+    with pytest.raises(LeaseHeld, match="held by owner 'team-a'"):
+        lease(client, "team-b", clock, wait=0).acquire()
+
+
+def test_release_spares_a_newer_lease_a_replica_shows(client: LiteLLMClient, fake: FakeAdmin) -> None:
+    clock = Clock()
+    mine = lease(client, "team-a", clock)
+    mine.acquire()
+    assert force_release(client)  # `llmproxy unlock` by someone who thought this sync was gone
+    clock.now += 5
+    lease(client, "team-b", clock).acquire()
+    mine.release()
+    assert fake.credentials[LOCK_NAME]["credential_info"]["llmproxy_lease"]["owner"] == "team-b"
+
+
+def test_unlock_shows_the_holder_and_needs_yes_in_a_script(client: LiteLLMClient, fake: FakeAdmin,
+                                                           monkeypatch: pytest.MonkeyPatch,
+                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    lease(client, "team-a", Clock(), ttl=600).acquire()
+    monkeypatch.setenv("LITELLM_BASE_URL", BASE)
+    monkeypatch.setenv("LITELLM_API_KEY", MASTER)
+    monkeypatch.setenv("CI", "true")
+    app = main.create_app()
+
+    def unlock(*args: str) -> tuple[int, str, str]:
+        capsys.readouterr()
+        monkeypatch.setattr(sys, "argv", ["llmproxy", "unlock", *args])
+        with pytest.raises(SystemExit) as exit_info:
+            main.run(app)
+        out, err = capsys.readouterr()
+        return int(exit_info.value.code or 0), out, err
+
+    code, out, err = unlock()
+    assert code == 1 and "needs --yes" in err and LOCK_NAME in fake.credentials
+    assert "held by owner 'team-a'" in out and "held for" in out and "expire" in out
+    code, out, _ = unlock("--yes")
+    assert code == 0 and "Released the lease of owner 'team-a'" in out
+    assert LOCK_NAME not in fake.credentials
+    code, out, _ = unlock("--yes")
+    assert code == 0 and "No sync holds the lease" in out

@@ -23,7 +23,8 @@ from llmproxy.errors import (
     ServerError,
     UnexpectedResponse,
 )
-from llmproxy.litellm.client import LiteLLMClient, error_message
+from llmproxy.litellm.client import LiteLLMClient
+from llmproxy.litellm.responses import error_message
 from llmproxy.redaction import redactor
 from tests.unit.litellm.conftest import BASE, MASTER_KEY
 

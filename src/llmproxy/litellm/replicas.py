@@ -1,0 +1,134 @@
+"""Replicas behind a load balancer (Docker Swarm ``replicas: 2``): has every LiteLLM process seen
+the last sync?
+
+What LiteLLM 1.106.2 does (``proxy/proxy_server.py``, ``credential_endpoints/endpoints.py``):
+``GET /credentials`` (and ``/credentials/by_name/...``), ``/v2/model/info`` and ``/router/settings``
+are served from each process's memory. Writes go to the database and update the memory of the
+process that received them (``/config/update`` reloads that process fully); every other process
+reloads models, credentials and router settings from the database in one pass every
+``PROXY_CONFIG_RELOAD_INTERVAL_SECONDS`` (30 s by default; at once when a Redis for LiteLLM's config
+sync is configured). No read endpoint reads these from the database (``/v2/model/info?modelId=``
+falls back to it only for an id missing from memory) and no endpoint identifies the process.
+
+So llmproxy writes a witness: the last write of every sync that changed something is the
+credential ``llmproxy-sync`` (it holds no secret; never planned or shown) with a fresh token.
+A reload pass reads router settings, then models, then credentials, so a process that shows the
+token has loaded everything the sync wrote before it. ``sample`` reads the witness ``SAMPLES``
+times, each on a new connection (a balancer that balances connections, like Swarm's, sends each
+to the next replica; one that balances requests does so anyway). ``await_token`` waits (bounded,
+with a progress line "waiting for replicas: 3/4 agree") until every read shows a token;
+``await_agreement`` until every read shows the same one (before ``plan`` reads the state).
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections import Counter
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from llmproxy.errors import Conflict, NotFound, ServerError
+from llmproxy.litellm.client import DB_HINT, STORE_HINT, LiteLLMClient
+from llmproxy.live.marker import actor
+
+STAMP_NAME = "llmproxy-sync"
+STAMP_KEY = "llmproxy_sync"
+STAMP_NOTE = "llmproxy: the last sync of this gateway, to check that every replica has it. Holds no secret."
+#: Reads of the witness per check: each replica behind a round-robin balancer of up to 4 replicas.
+SAMPLES = 4
+#: Seconds llmproxy waits for the replicas (LiteLLM reloads every 30 s by default, plus one pass).
+SETTLE = 45.0
+#: A read that failed with a 5xx (after the client's retries): never counts as agreeing. Any
+#: other error (LiteLLM unreachable, the key refused) is raised: waiting would not help.
+UNREADABLE = "(unreadable)"
+
+
+def is_stamp(credential_name: str) -> bool:
+    return credential_name == STAMP_NAME
+
+
+def stamp_token(raw: Any) -> str | None:
+    info = raw.get("credential_info") if isinstance(raw, dict) else None
+    stamp = info.get(STAMP_KEY) if isinstance(info, dict) else None
+    token = stamp.get("token") if isinstance(stamp, dict) else None
+    return token if isinstance(token, str) else None
+
+
+class Replicas:
+    def __init__(self, client: LiteLLMClient, *, samples: int = SAMPLES,
+                 notify: Callable[[str], None] = lambda _m: None,
+                 clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep,
+                 poll: float = 2.0, announce_every: float = 10.0) -> None:
+        self.client, self.samples, self.notify = client, max(1, samples), notify
+        self.clock, self.sleep, self.poll, self.announce_every = clock, sleep, poll, announce_every
+
+    # -- the witness ---------------------------------------------------------------------------
+    def read_one(self) -> str | None:
+        """The token one replica shows (None: it shows no witness), read on a new connection."""
+        try:
+            return stamp_token(self.client.request("GET", f"/credentials/by_name/{STAMP_NAME}",
+                                                   headers={"Connection": "close"}))
+        except NotFound:
+            return None
+        except ServerError as exc:
+            if exc.status is not None and exc.status >= 500 and exc.hint not in (DB_HINT, STORE_HINT):
+                return UNREADABLE  # a passing fault (after the client's retries): read again
+            raise
+
+    def sample(self) -> tuple[str | None, ...]:
+        return tuple(self.read_one() for _ in range(self.samples))
+
+    def stamp(self, owner: str) -> str:
+        """Record a new sync; the token every replica will show once it has reloaded."""
+        token = secrets.token_hex(8)
+        now = time.time()
+        info = {STAMP_KEY: {"token": token, "owner": owner, "actor": actor(),
+                            "at": datetime.fromtimestamp(now, UTC).isoformat(timespec="seconds")}}
+        body = {"credential_info": info, "credential_values": {"note": STAMP_NOTE}}
+        try:
+            self.client.request("PATCH", f"/credentials/{STAMP_NAME}", json=body, retry=True)
+        except NotFound:  # the first sync of this gateway (PATCH looks in the database)
+            try:
+                self.client.request("POST", "/credentials", json={"credential_name": STAMP_NAME, **body},
+                                    retry=True)
+            except Conflict:  # another sync created it meanwhile, or our answer was lost
+                self.client.request("PATCH", f"/credentials/{STAMP_NAME}", json=body, retry=True)
+        return token
+
+    # -- waiting -------------------------------------------------------------------------------
+    def await_token(self, token: str, timeout: float) -> tuple[int, int]:
+        """Wait until every sampled read shows ``token`` (at most ``timeout`` s): (agreeing, reads)."""
+        return self._await(lambda seen: sum(1 for s in seen if s == token), timeout)
+
+    def await_agreement(self, timeout: float) -> str | None:
+        """Wait until every sampled read shows the same witness (at most ``timeout`` s). None when
+        they agree, else a sentence saying how far apart they still are."""
+        agree, total = self._await(_most_common, timeout)
+        if agree == total:
+            return None
+        return (f"the gateway's replicas disagree: {agree}/{total} reads agree after waiting {timeout:.0f} s "
+                "(a replica has not reloaded the last sync from the database yet); changes below may be "
+                "that propagation, not drift")
+
+    def _await(self, agreeing: Callable[[tuple[str | None, ...]], int], timeout: float) -> tuple[int, int]:
+        started = self.clock()
+        announced: float | None = None
+        last = -1
+        while True:
+            agree = agreeing(self.sample())
+            now = self.clock()
+            if agree == self.samples or now - started >= timeout:
+                return agree, self.samples
+            if announced is None or agree != last or now - announced >= self.announce_every:
+                self.notify(f"waiting for replicas: {agree}/{self.samples} agree "
+                            f"({now - started:.0f}/{timeout:.0f} s; LiteLLM reloads from its database "
+                            "every PROXY_CONFIG_RELOAD_INTERVAL_SECONDS)…")
+                announced, last = now, agree
+            self.sleep(min(self.poll, max(0.0, started + timeout - now)))
+
+
+def _most_common(seen: tuple[str | None, ...]) -> int:
+    counts = Counter(s for s in seen if s != UNREADABLE)
+    return max(counts.values(), default=0)

@@ -1,0 +1,77 @@
+"""Sync is done only when every replica shows it (else it says it is still propagating); plan says
+when the replicas disagree. Against the in-memory LiteLLM, a stale replica simulated by the
+witness read answering 404 (it has not reloaded the credential yet)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+import httpx
+
+from llmproxy.apply.report import Outcome
+from llmproxy.desired.model import DesiredState
+from llmproxy.litellm.api import LiteLLMApi
+from llmproxy.litellm.client import LiteLLMClient
+from llmproxy.litellm.read import read_live
+from llmproxy.litellm.replicas import STAMP_NAME
+from llmproxy.manager import Manager, SyncHooks
+from llmproxy.plan.builder import PlanOptions
+from llmproxy.plan.model import Plan
+from tests.unit.apply.fake import FakeAdmin, error
+from tests.unit.plan.builders import FP, cred, dep
+
+WITNESS = f"GET /credentials/by_name/{STAMP_NAME}"
+DESIRED = DesiredState(credentials=(cred("prov-a"),), deployments=(dep("m1", "openai/m1", "prov-a"),),
+                       aliases={"fast": "m1"})
+
+
+def manager(client: LiteLLMClient, desired: DesiredState = DESIRED) -> Manager:
+    # settle 0: one round of reads, no waiting
+    return Manager(desired, LiteLLMApi(client, desired.owner, FP), FP, settle=0)
+
+
+def stale_reads(n: int) -> list[httpx.Response | Exception]:
+    return [error(404, "Credential not found. Got credential name: llmproxy-sync")] * n
+
+
+def test_a_sync_not_yet_on_every_replica_says_it_is_still_propagating(client: LiteLLMClient,
+                                                                       fake: FakeAdmin) -> None:
+    @contextmanager
+    def applying(_plan: Plan) -> Iterator[Callable[[Outcome], None]]:
+        fake.fail[WITNESS] = stale_reads(2)  # 2 of the 4 reads reach a replica that has not reloaded
+        yield lambda _outcome: None
+
+    result = manager(client).sync(PlanOptions(), hooks=SyncHooks(applying=applying))
+    assert result.report is not None and not result.report.ok
+    [error_line] = result.report.verify_errors
+    assert error_line.startswith("still propagating: applied, but only 2/4 reads of LiteLLM show this sync")
+    assert all(o.status == "ok" for o in result.report.outcomes)  # every write landed
+
+
+def test_a_sync_on_every_replica_is_done(client: LiteLLMClient, fake: FakeAdmin) -> None:
+    result = manager(client).sync(PlanOptions())
+    assert result.report is not None and result.report.ok
+    assert fake.calls.count(WITNESS) == 4 + 4 + 4  # plan, plan under the lease, verify
+    assert STAMP_NAME in fake.credentials
+    assert STAMP_NAME not in read_live(client).credentials  # not a provider credential
+
+
+def test_a_sync_with_nothing_to_do_writes_no_witness(client: LiteLLMClient, fake: FakeAdmin) -> None:
+    manager(client).sync(PlanOptions())
+    fake.calls.clear()
+    result = manager(client).sync(PlanOptions())
+    assert result.report is None
+    assert [c for c in fake.calls if not c.startswith("GET ")] == []
+
+
+def test_plan_says_when_the_replicas_disagree(client: LiteLLMClient, fake: FakeAdmin) -> None:
+    manager(client).sync(PlanOptions())
+    fake.fail[WITNESS] = stale_reads(1)
+    _, plan = manager(client).plan(PlanOptions())
+    notes = [f for f in plan.findings if f.code == "replicas_disagree"]
+    assert len(notes) == 1 and "3/4 reads agree" in notes[0].message
+    assert not plan.has_changes
+
+    _, plan = manager(client).plan(PlanOptions())  # they agree now
+    assert not [f for f in plan.findings if f.code == "replicas_disagree"]
