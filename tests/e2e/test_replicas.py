@@ -111,7 +111,8 @@ def test_sync_through_two_replicas_is_done_on_both_and_plan_right_after_shows_no
     for replica in clean.each:
         assert aliases_on(replica) == {"fast": "openai/m2"}
         assert ask(replica, "fast") == "hello from m2"
-    assert run(clean, ["plan", "--detailed-exitcode", "--prune"], tmp_path)[0] == 0
+    rc, output = run(clean, ["plan", "--detailed-exitcode", "--prune"], tmp_path)
+    assert rc == 0, output
 
 
 def test_syncs_by_two_owners_one_after_the_other_through_the_balancer_lose_nothing(
