@@ -19,6 +19,7 @@ from llmproxy.apply.executor import Applier
 from llmproxy.apply.report import ApplyReport, Outcome
 from llmproxy.desired.model import Deployment, DesiredState
 from llmproxy.errors import PlanRefused
+from llmproxy.kinds import extra_reads
 from llmproxy.litellm.api import LiteLLMApi
 from llmproxy.litellm.client import LiteLLMClient, open_client
 from llmproxy.litellm.connection import DEFAULT_TIMEOUT
@@ -94,6 +95,9 @@ class Manager:
     #: Seconds verify waits for changes to show on every replica before a mismatch counts
     #: (LiteLLM's PROXY_CONFIG_RELOAD_INTERVAL_SECONDS is 30 by default).
     settle: float = SETTLE
+
+    def __post_init__(self) -> None:
+        self.target.extras = extra_reads(self.desired)  # guardrails, the public model hub: when configured
 
     @classmethod
     def open(cls, *, config: Path | None, local: Path | None, env_file: Path | None,

@@ -10,6 +10,7 @@ from llmproxy.config.compile import compile_resources
 from llmproxy.config.envvars import Environment, resolve_env
 from llmproxy.config.extend import resolve_extends
 from llmproxy.config.files import ConfigPaths, locate, read_json
+from llmproxy.config.guardrails import compile_guardrails
 from llmproxy.config.merge import Origins, merge, strip_directives
 from llmproxy.config.paths import FileFor, JsonPath
 from llmproxy.config.provider_models import expand_provider_models
@@ -98,7 +99,8 @@ def load_config(config: Path | None = None, local: Path | None = None,
     credentials, deployments, compile_issues = compile_resources(validated, sources, origins.file_for)
     aliases, fallbacks, reference_issues = check_references(validated, deployments, origins.file_for)
     routing = compile_routing(deployments, aliases, fallbacks, origins.file_for)
-    _fail_if(env_issues + compile_issues + reference_issues + routing.issues
+    guardrails, public_groups, guardrail_issues = compile_guardrails(validated, origins.file_for)
+    _fail_if(env_issues + compile_issues + reference_issues + routing.issues + guardrail_issues
              + duplicate_issues(routing.pattern_deployments, deployments, origins.file_for))
     if deployments is not None:
         deployments = deployments + tuple(routing.pattern_deployments)
@@ -111,6 +113,8 @@ def load_config(config: Path | None = None, local: Path | None = None,
         aliases=routing.aliases,
         fallbacks=tuple(routing.fallbacks) if routing.fallbacks is not None else None,
         router_settings=router.model_dump(exclude_none=True) if router is not None else None,
+        guardrails=guardrails,
+        public_model_groups=public_groups,
     )
     key_defaults = validated.keys.model_dump(exclude_none=True) if validated.keys is not None else {}
     files = [p for p in (paths.config, paths.local) if p is not None]

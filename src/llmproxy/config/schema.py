@@ -264,6 +264,31 @@ class KeyDefaults(ConfigObject):
     team_id: Name | None = None
 
 
+class GuardrailParams(BaseModel):
+    """LiteLLM's guardrail ``litellm_params``: ``guardrail`` (the integration, e.g.
+    ``litellm_content_filter``) and ``mode`` are required (checked on the merged config), every
+    other key is passed to LiteLLM as it is."""
+
+    model_config = ConfigDict(extra="allow", strict=True)
+
+    guardrail: Name | None = Field(None, description="The integration, e.g. litellm_content_filter, presidio.")
+    mode: Name | Annotated[list[Name], Field(min_length=1)] | None = Field(
+        None, description="pre_call, during_call, post_call, ... (or a list of them).")
+
+
+class GuardrailConfig(ConfigObject):
+    """A guardrail in LiteLLM's database; its name is the key."""
+
+    litellm_params: GuardrailParams | None = None
+    guardrail_info: dict[str, Any] | None = Field(None, description="Free-form metadata (e.g. description).")
+
+
+class GuardrailMap(NamedMap):
+    """guardrail_name -> guardrail (managed through LiteLLM's /guardrails API)."""
+
+    __pydantic_extra__: dict[str, GuardrailConfig]
+
+
 Percent = Annotated[float, Field(ge=0, le=100)]
 
 
@@ -295,5 +320,8 @@ class ConfigFile(ConfigObject):
     fallbacks: FallbackList | None = Field(
         None, description='[{"source[,source...]": [targets...]}, ...]')
     router_settings: RouterSettings | None = None
+    guardrails: GuardrailMap | None = None
+    public_model_hub: list[Name] | None = Field(
+        None, description="Model groups (or aliases) LiteLLM's public model hub lists (/public/model_hub).")
     keys: KeyDefaults | None = None
     sync: SyncPolicy | None = None

@@ -131,6 +131,20 @@ class FallbackRule:
 
 
 @dataclass(frozen=True)
+class Guardrail:
+    """A guardrail stored in LiteLLM's database (``POST /guardrails``). Identity: ``name``."""
+
+    name: str
+    litellm_params: Mapping[str, Any]  # always has "guardrail" and "mode"; may hold secrets
+    info: Mapping[str, Any] = field(default_factory=dict)  # guardrail_info
+    source: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "litellm_params", freeze(self.litellm_params))
+        object.__setattr__(self, "info", freeze(self.info))
+
+
+@dataclass(frozen=True)
 class DesiredState:
     """Everything the config says LiteLLM should hold for this ``owner``."""
 
@@ -140,6 +154,8 @@ class DesiredState:
     aliases: Mapping[str, str] | None = None  # router_settings.model_group_alias
     fallbacks: tuple[FallbackRule, ...] | None = None  # router_settings.fallbacks
     router_settings: Mapping[str, Any] | None = None  # other router keys
+    guardrails: tuple[Guardrail, ...] | None = None
+    public_model_groups: tuple[str, ...] | None = None  # the public model hub
 
     def __post_init__(self) -> None:
         if self.credentials is not None:
@@ -152,6 +168,10 @@ class DesiredState:
             object.__setattr__(self, "aliases", freeze(self.aliases))
         if self.router_settings is not None:
             object.__setattr__(self, "router_settings", freeze(self.router_settings))
+        if self.guardrails is not None:
+            object.__setattr__(self, "guardrails", tuple(self.guardrails))
+        if self.public_model_groups is not None:
+            object.__setattr__(self, "public_model_groups", tuple(self.public_model_groups))
 
     def model_names(self) -> set[str]:
         return {d.model_name for d in self.deployments or ()}
@@ -165,7 +185,8 @@ class DesiredState:
             n(self.deployments, "models"),
             n(self.aliases, "aliases"),
             n(self.fallbacks, "fallback rules"),
-        ])
+        ] + ([n(self.guardrails, "guardrails")] if self.guardrails else [])
+          + ([n(self.public_model_groups, "public model groups")] if self.public_model_groups else []))
 
     def to_json(self, *, show_secrets: bool = False) -> dict[str, Any]:
         """The desired state as LiteLLM request bodies (what ``render`` prints)."""
@@ -193,4 +214,9 @@ class DesiredState:
             out["fallbacks"] = [{f.source: list(f.targets)} for f in self.fallbacks]
         if self.router_settings is not None:
             out["router_settings"] = thaw(self.router_settings)
+        if self.guardrails is not None:
+            out["guardrails"] = [{"guardrail_name": g.name, "litellm_params": maybe(g.litellm_params),
+                                  "guardrail_info": thaw(g.info)} for g in self.guardrails]
+        if self.public_model_groups is not None:
+            out["public_model_groups"] = list(self.public_model_groups)
         return out

@@ -20,7 +20,7 @@ from llmproxy.export.select import select
 from llmproxy.export.verify import render, verify
 from llmproxy.export.views import ModelView, SecretRef
 from llmproxy.litellm.client import LiteLLMClient
-from llmproxy.litellm.read import read_live
+from llmproxy.litellm.read import EXTRAS, read_live
 from llmproxy.live.model import LiveState
 from llmproxy.redaction import env_var_name, hide_url_passwords, url_passwords
 
@@ -54,7 +54,7 @@ def read_router_sources(client: LiteLLMClient) -> dict[str, str]:
 
 
 def read_for_export(client: LiteLLMClient) -> tuple[LiveState, dict[str, str]]:
-    return read_live(client), read_router_sources(client)
+    return read_live(client, EXTRAS), read_router_sources(client)
 
 
 @dataclass

@@ -12,8 +12,10 @@ from typing import Any
 
 from llmproxy.errors import UnexpectedResponse
 from llmproxy.litellm.client import LiteLLMClient
+from llmproxy.litellm.guardrails_api import list_guardrails
 from llmproxy.litellm.lease import is_lock
 from llmproxy.litellm.ledger import LEDGER_INFO_KEY, is_ledger, parse_ledger
+from llmproxy.litellm.model_hub_api import public_model_groups
 from llmproxy.litellm.probe import require_database
 from llmproxy.live.marker import Marker
 from llmproxy.live.model import Ledger, LiveCredential, LiveDeployment, LiveRouter, LiveState, strip_marker
@@ -69,15 +71,24 @@ def parse_router(raw: Mapping[str, Any]) -> LiveRouter:
     return LiveRouter(values=values, defaults=defaults, sources=sources)
 
 
-def read_live(client: LiteLLMClient) -> LiveState:
-    """One consistent-as-possible snapshot: the three inventories are read in parallel."""
-    with ThreadPoolExecutor(max_workers=4) as pool:
+#: Inventories read only when asked for (the kinds that need them are in the config).
+EXTRAS = frozenset({"guardrails", "public_model_hub"})
+
+
+def read_live(client: LiteLLMClient, extras: frozenset[str] = frozenset()) -> LiveState:
+    """One consistent-as-possible snapshot: the inventories are read in parallel. ``extras``
+    (of ``EXTRAS``) adds the guardrails and the public model hub."""
+    with ThreadPoolExecutor(max_workers=4 + len(extras)) as pool:
         db_f = pool.submit(require_database, client)
         creds_f = pool.submit(client.get_credentials)
         models_f = pool.submit(client.get_all_models)
         router_f = pool.submit(client.get_router_settings)
+        guardrails_f = pool.submit(list_guardrails, client) if "guardrails" in extras else None
+        hub_f = pool.submit(public_model_groups, client) if "public_model_hub" in extras else None
         db_f.result()
         raw_creds, raw_models, raw_router = creds_f.result(), models_f.result(), router_f.result()
+        guardrails = guardrails_f.result() if guardrails_f else None
+        hub = hub_f.result() if hub_f else None
 
     credentials: dict[str, LiveCredential] = {}
     ledgers: dict[str, Ledger] = {}
@@ -95,4 +106,5 @@ def read_live(client: LiteLLMClient) -> LiveState:
     deployments = tuple(sorted((parse_deployment(m) for m in raw_models),
                                key=lambda d: (d.model_name, d.model, d.credential or "", d.id)))
     return LiveState(credentials=credentials, deployments=deployments,
-                     router=parse_router(raw_router), ledgers=ledgers)
+                     router=parse_router(raw_router), ledgers=ledgers, guardrails=guardrails,
+                     public_model_groups=hub)
