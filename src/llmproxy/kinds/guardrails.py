@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from llmproxy.desired.model import DesiredState, Guardrail
 from llmproxy.kinds.base import Cleanup, Ref, ResourceKind, Target
+from llmproxy.live.marker import is_secret_name
 from llmproxy.live.model import LiveGuardrail, LiveState
 from llmproxy.plan.compare import diff_fields, removed_fields
 from llmproxy.plan.context import DiffResult, PlanContext
@@ -35,6 +36,14 @@ def guardrail_fields(g: Guardrail, live: LiveGuardrail | None, ctx: PlanContext)
         changes += removed_fields("guardrail_info", g.info, info,
                                   previously_set=marker.info_fields if marker else (), extras_count=False)
     return changes
+
+
+def untouchable_secrets(g: Guardrail, live: LiveGuardrail) -> list[str]:
+    """Secret fields of ``live`` that neither the config nor llmproxy (the marker) set: a write,
+    which replaces the whole guardrail, would lose them (LiteLLM never shows them in clear)."""
+    ours = set(live.marker.fields) if live.marker else set()
+    return sorted(k for k, v in live.litellm_params.items()
+                  if is_secret_name(k) and isinstance(v, str) and k not in g.litellm_params and k not in ours)
 
 
 class Guardrails(ResourceKind):
@@ -68,6 +77,14 @@ class Guardrails(ResourceKind):
                     "give it another name in this config", "conflict"))
                 continue
             fields = tuple(guardrail_fields(g, current, ctx))
+            lost = untouchable_secrets(g, current)
+            if lost and (fields or owner is Owner.UNMANAGED or ctx.force):
+                res.conflicts.append(Finding(
+                    self.name, name, "secret_not_kept", f"guardrail {name!r} holds litellm_params."
+                    f"{', litellm_params.'.join(lost)}, which the config does not set: LiteLLM shows it only masked, "
+                    "so llmproxy cannot send it back and a write would drop it; set it in the config "
+                    '(e.g. "${VAR}")', "conflict"))
+                continue
             if owner is Owner.UNMANAGED:
                 res.counts.adoptable += 1
                 res.changes.append(Change(self.name, Action.ADOPT, name, fields, desired=g, live=current,

@@ -214,7 +214,9 @@ class LiteLLMApi:
                                         self._guardrail_info(guardrail, None), self.owner)
 
     def update_guardrail(self, guardrail: Guardrail, live: LiveGuardrail) -> None:
-        guardrails_api.update_guardrail(self.client, live.id, guardrail.name, thaw(guardrail.litellm_params),
+        """``PUT`` replaces the whole guardrail: the fields others set are sent back with it."""
+        params = {**guardrails_api.kept_params(guardrail.litellm_params, live), **thaw(guardrail.litellm_params)}
+        guardrails_api.update_guardrail(self.client, live.id, guardrail.name, params,
                                         self._guardrail_info(guardrail, live))
 
     def delete_guardrail(self, live: LiveGuardrail) -> None:

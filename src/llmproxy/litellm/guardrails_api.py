@@ -24,10 +24,44 @@ from typing import Any
 
 from llmproxy.errors import LLMProxyError, NotFound, UnexpectedResponse
 from llmproxy.litellm.client import LiteLLMClient
-from llmproxy.live.marker import Marker
+from llmproxy.live.marker import Marker, is_secret_name
 from llmproxy.live.model import LiveGuardrail, strip_marker
 
 LIST = "GET /v2/guardrails/list"
+#: The values LiteLLM 1.106 fills into the ``litellm_params`` of every guardrail, whatever its
+#: integration (read from a guardrail created with only ``guardrail`` and ``mode``). Not what a
+#: user set: left out of exports and not sent back when a write keeps the other fields.
+SERVER_DEFAULTS: dict[str, Any] = {
+    "action": "block", "block_on_violation": True, "breakdown": True, "ccr_retrieval": True,
+    "chunk_budget_chars": 25000, "confidence_threshold": 0.5, "content_filter_threshold": 0.5,
+    "contextual_grounding_from_messages": False, "default_action": "deny", "default_on": False,
+    "detect_execution_intent": True, "dev_info": True, "disable_exception_on_block": False,
+    "experimental_use_latest_role_message_only": False, "fail_on_error": True, "include_evidence": True,
+    "include_scanners": True, "is_detector_server": True, "mask": False, "on_disallowed_action": "block",
+    "on_flagged": "block", "on_flagged_action": "monitor", "only_scan_new_messages": False, "payload": True,
+    "pii_confidence_threshold": 0.5, "presidio_language": "en", "prompt_attack_threshold": 0.5,
+    "sanitize_error_detail": True, "send_user_api_key_alias": False, "send_user_api_key_team_id": False,
+    "send_user_api_key_user_id": False, "skip_unscannable_attachments": False,
+    "sticky_session_routing": True, "unreachable_fallback": "fail_closed", "use_v2": False,
+    "verify_ssl": True, "version": 2,
+}
+
+
+def user_params(params: Mapping[str, Any]) -> dict[str, Any]:
+    """``params`` without the values LiteLLM fills in by itself."""
+    return {k: v for k, v in params.items() if not (k in SERVER_DEFAULTS and v == SERVER_DEFAULTS[k])}
+
+
+def kept_params(desired: Mapping[str, Any], live: LiveGuardrail | None) -> dict[str, Any]:
+    """What a write sends back of the live ``litellm_params`` (``PUT`` replaces them whole): the
+    fields someone else set, i.e. neither in the config, nor set by llmproxy before (the marker),
+    nor a server default, nor a secret (LiteLLM shows those masked: the planner refuses to write
+    over one it cannot keep, see ``kinds.guardrails``)."""
+    if live is None:
+        return {}
+    ours = set(live.marker.fields) if live.marker else set()
+    return {k: v for k, v in user_params(live.litellm_params).items()
+            if k not in desired and k not in ours and not is_secret_name(k)}
 
 
 def without_nulls(value: Any) -> Any:
