@@ -9,8 +9,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import httpx
+import openai
+import pytest
+
 from tests.e2e.cli import live_models, llmproxy, sync_json, write_config
 from tests.e2e.configs import ENV, PROVIDER_KEY, base_config
+from tests.e2e.dataplane import DataPlane, ask_openai, config, provider
 from tests.e2e.harness import Harness
 
 BLOCK = {"guardrail": "litellm_content_filter", "mode": "pre_call",
@@ -202,3 +207,46 @@ def test_adoption_keeps_other_tools_metadata_and_sets_audit_fields(litellm: Harn
     new = models["anthropic/claude-c"]["model_info"]  # created by this sync
     assert new["created_at"] == new["updated_at"] and new["created_by"] == new["updated_by"]
     _no_changes(litellm, tmp_path)  # the audit fields are never a diff
+
+
+# -- what clients see (the official SDK through the gateway, in front of the stand-in upstream) --
+
+
+def test_a_synced_guardrail_is_applied_to_client_requests(dataplane: DataPlane) -> None:
+    cfg = config({"up": provider(dataplane.upstream, {"m1": {}})})
+    cfg["guardrails"] = {
+        "on-request": {"litellm_params": BLOCK},
+        "always": {"litellm_params": {**BLOCK, "default_on": True,
+                                      "blocked_words": [{"keyword": "neverword", "action": "BLOCK"}]}},
+    }
+    dataplane.sync(cfg)
+    client = dataplane.openai()
+
+    def ask(text: str, guardrails: list[str] | None = None) -> str:
+        extra = {"guardrails": guardrails} if guardrails is not None else None
+        r = client.chat.completions.create(model="openai/m1", messages=[{"role": "user", "content": text}],
+                                           max_tokens=5, extra_body=extra)
+        return str(r.choices[0].message.content)
+
+    assert ask("hello", ["on-request"]) == "hello from m1 via the"
+    with pytest.raises(openai.BadRequestError, match="forbiddenword"):
+        ask("say forbiddenword", ["on-request"])
+    assert ask("say forbiddenword") == "hello from m1 via the"  # not requested, not default_on
+    with pytest.raises(openai.BadRequestError, match="neverword"):
+        ask("say neverword")  # default_on: every request
+    assert len(dataplane.upstream.calls) == 2  # the blocked requests never reached the upstream
+
+    del cfg["guardrails"]["always"]
+    dataplane.sync(cfg, "--prune")
+    assert ask("say neverword") == "hello from m1 via the"  # pruned: no longer applied
+
+
+def test_a_public_model_group_is_listed_in_the_hub_and_answers(dataplane: DataPlane) -> None:
+    cfg = config({"up": provider(dataplane.upstream, {"m1": {}, "m2": {}})}, aliases={"fast": "openai/m1"})
+    cfg["public_model_hub"] = ["openai/m1", "fast"]
+    dataplane.sync(cfg)
+    with httpx.Client(base_url=dataplane.gateway.url, timeout=30) as anonymous:  # the hub needs no key
+        hub = {g["model_group"]: g for g in anonymous.get("/public/model_hub").raise_for_status().json()}
+    assert set(hub) == {"openai/m1", "fast"}  # openai/m2 is not public
+    assert hub["openai/m1"]["providers"] == ["openai"] and hub["openai/m1"]["is_public_model_group"] is True
+    assert ask_openai(dataplane, "openai/m1") == "hello from m1 via the"
