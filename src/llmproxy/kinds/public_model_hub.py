@@ -47,7 +47,8 @@ class PublicModelHub(RouterEntryKind):
             if group not in known:
                 res.conflicts.append(Finding(self.name, group, "unserved", (
                     f"public model group {group!r} is neither a model nor an alias (in the config or in "
-                    "LiteLLM): the hub will list it without any provider")))
+                    "LiteLLM): the hub would list a group nothing serves; fix the name or add the model"),
+                    "conflict"))
         return res
 
     def live_entries(self, live: LiveState) -> dict[str, Any]:
