@@ -29,7 +29,7 @@ from llmproxy.live.model import LiveState
 from llmproxy.plan.builder import PlanOptions, build_plan
 from llmproxy.plan.model import Finding, Plan
 from llmproxy.plan.safety import Thresholds, UnsafePlan
-from llmproxy.pricing import has_explicit_price, map_problems
+from llmproxy.pricing import declared_base_model, has_explicit_price, map_problems, unknown_base_models
 
 #: Seconds verify waits for a change to show on every replica (see ``Manager.settle``).
 SETTLE = 45.0
@@ -120,8 +120,8 @@ class Manager:
 
     def plan(self, options: PlanOptions) -> tuple[LiveState, Plan]:
         deployments = self.desired.deployments or ()
-        check_prices = "models" in options.only and any(not has_explicit_price(d.litellm_params)
-                                                        for d in deployments)
+        check_prices = "models" in options.only and any(
+            not has_explicit_price(d.litellm_params) or declared_base_model(d) for d in deployments)
         options = replace(options, thresholds=self.thresholds)
         with ThreadPoolExecutor(max_workers=1) as pool:  # the cost map is read beside the live state
             cost_map = pool.submit(self.target.read_cost_map) if check_prices else None
@@ -184,5 +184,7 @@ def pricing_notes(cost_map: dict[str, Any] | str, deployments: Sequence[Deployme
     if isinstance(cost_map, str):
         return (Finding("models", "", "pricing_not_checked",
                         f"pricing not checked: LiteLLM's cost map could not be read ({cost_map})"),)
-    return tuple(Finding("models", "", "unpriced", f"unpriced: {problem}")
-                 for problem in map_problems(tuple(deployments), cost_map))
+    return tuple([Finding("models", "", "unpriced", f"unpriced: {problem}")
+                  for problem in map_problems(tuple(deployments), cost_map)]
+                 + [Finding("models", "", "unknown_base_model", f"unknown base_model: {problem}")
+                    for problem in unknown_base_models(deployments, cost_map)])

@@ -250,3 +250,20 @@ def test_a_public_model_group_is_listed_in_the_hub_and_answers(dataplane: DataPl
     assert set(hub) == {"openai/m1", "fast"}  # openai/m2 is not public
     assert hub["openai/m1"]["providers"] == ["openai"] and hub["openai/m1"]["is_public_model_group"] is True
     assert ask_openai(dataplane, "openai/m1") == "hello from m1 via the"
+
+
+def test_plan_checks_every_declared_base_model_against_the_proxys_cost_map(litellm: Harness,
+                                                                            tmp_path: Path) -> None:
+    """Parity with the seed scripts' successor (issue 17, item 10): a base_model LiteLLM's own map
+    lacks is reported, also for a deployment litellm_params prices."""
+    cfg = base_config()
+    priced = {"input_cost_per_token": 0.000001, "output_cost_per_token": 0.000002}
+    cfg["providers"]["upstream"]["models"] = {
+        "gpt-a": {"litellm_params": {**priced, "mock_response": "a"}, "model_info": {"base_model": "gpt-4o"}},
+        "gpt-b": {"litellm_params": {**priced, "mock_response": "b"}, "model_info": {"base_model": "gpt-4o-typo"}},
+    }
+    write_config(tmp_path, cfg)
+    proc = llmproxy(litellm, ["plan", "--output", "json"], cwd=tmp_path, env=ENV)
+    assert proc.returncode == 0, proc.stderr
+    notes = [n for n in json.loads(proc.stdout)["notes"] if n.startswith("unknown base_model:")]
+    assert len(notes) == 1 and "openai/gpt-b" in notes[0] and "'gpt-4o-typo'" in notes[0], notes
