@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from llmproxy.config.paths import FileFor, format_path
 from llmproxy.config.schema import ConfigFile
 from llmproxy.desired.model import Guardrail
 from llmproxy.errors import ConfigIssue
 
 
-def compile_guardrails(config: ConfigFile, file_for: FileFor
+def compile_guardrails(config: ConfigFile, file_for: FileFor, aliases: Mapping[str, str] | None = None
                        ) -> tuple[tuple[Guardrail, ...] | None, tuple[str, ...] | None, list[ConfigIssue]]:
-    """Guardrails and public model groups (None where the config omits them), and the problems found."""
+    """Guardrails and public model groups (None where the config omits them), and the problems found.
+
+    The public groups, as the seed scripts' successor resolves them: an explicit
+    ``public_model_hub`` list is the list; without one, ``public_model_hub_aliases_autofill_enabled``
+    makes every alias (``aliases``: the config's, after expansion) public; nothing of these: the
+    section is omitted (LiteLLM's public model hub is left alone)."""
     issues: list[ConfigIssue] = []
     guardrails: list[Guardrail] = []
     for name, entry in config.guardrails.entries() if config.guardrails else []:
@@ -25,5 +32,9 @@ def compile_guardrails(config: ConfigFile, file_for: FileFor
             continue
         guardrails.append(Guardrail(name=name, litellm_params=params, info=dict(entry.guardrail_info or {}),
                                     source=format_path(where)))
-    public = tuple(dict.fromkeys(config.public_model_hub)) if config.public_model_hub is not None else None
+    public: tuple[str, ...] | None = None
+    if config.public_model_hub is not None:
+        public = tuple(dict.fromkeys(config.public_model_hub))
+    elif config.public_model_hub_aliases_autofill_enabled and aliases:
+        public = tuple(aliases)
     return (tuple(guardrails) if config.guardrails is not None else None), public, issues

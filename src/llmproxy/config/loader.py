@@ -99,7 +99,7 @@ def load_config(config: Path | None = None, local: Path | None = None,
     credentials, deployments, compile_issues = compile_resources(validated, sources, origins.file_for)
     aliases, fallbacks, reference_issues = check_references(validated, deployments, origins.file_for)
     routing = compile_routing(deployments, aliases, fallbacks, origins.file_for)
-    guardrails, public_groups, guardrail_issues = compile_guardrails(validated, origins.file_for)
+    guardrails, public_groups, guardrail_issues = compile_guardrails(validated, origins.file_for, aliases)
     _fail_if(env_issues + compile_issues + reference_issues + routing.issues + guardrail_issues
              + duplicate_issues(routing.pattern_deployments, deployments, origins.file_for))
     if deployments is not None:

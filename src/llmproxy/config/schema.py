@@ -323,5 +323,9 @@ class ConfigFile(ConfigObject):
     guardrails: GuardrailMap | None = None
     public_model_hub: list[Name] | None = Field(
         None, description="Model groups (or aliases) LiteLLM's public model hub lists (/public/model_hub).")
+    public_model_hub_aliases_autofill_enabled: bool | None = Field(
+        None, description="Without a public_model_hub list: make every alias public (the successor scripts' switch).")
+    public_model_hub_autofill_disabled: bool | None = Field(
+        None, description="The successor scripts' switch for is_public_model_hub (accepted; see README).")
     keys: KeyDefaults | None = None
     sync: SyncPolicy | None = None

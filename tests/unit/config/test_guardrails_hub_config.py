@@ -24,3 +24,13 @@ def test_the_config_sections_load_in_the_seed_scripts_form(ws: Workspace) -> Non
 def test_a_guardrail_without_type_or_mode_names_its_path(ws: Workspace) -> None:
     [issue] = ws.issues({"guardrails": {"g": {"litellm_params": {"guardrail": "presidio"}}}})
     assert "guardrails.g.litellm_params.mode" in issue and "config.json" in issue
+
+
+def test_the_successors_alias_switch_makes_aliases_public_unless_a_list_is_given(ws: Workspace) -> None:
+    models = {"models": [{"model_name": "m1", "litellm_params": {"model": "openai/m1"}}],
+              "aliases": {"fast": "m1", "quick": "m1"}}
+    switched = {**models, "public_model_hub_aliases_autofill_enabled": True}
+    assert ws.load(switched, {}).desired.public_model_groups == ("fast", "quick")
+    assert ws.load({**switched, "public_model_hub": ["m1"]}, {}).desired.public_model_groups == ("m1",)
+    assert ws.load(models, {}).desired.public_model_groups is None  # opt-in, as in the successor
+    assert ws.load({**models, "public_model_hub_autofill_disabled": True}, {}).desired.public_model_groups is None
