@@ -34,3 +34,15 @@ def test_the_successors_alias_switch_makes_aliases_public_unless_a_list_is_given
     assert ws.load({**switched, "public_model_hub": ["m1"]}, {}).desired.public_model_groups == ("m1",)
     assert ws.load(models, {}).desired.public_model_groups is None  # opt-in, as in the successor
     assert ws.load({**models, "public_model_hub_autofill_disabled": True}, {}).desired.public_model_groups is None
+
+
+def test_the_readme_guardrails_example_loads(ws: Workspace) -> None:
+    import json
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[3] / "README.md").read_text()
+    section = readme.split("### Guardrails and the public model hub", 1)[1].split("\n### ", 1)[0]
+    example = json.loads(section.split("```json\n")[1].split("```", 1)[0])
+    desired = ws.load(example, {}).desired
+    assert [g.name for g in desired.guardrails or ()] == ["no-secrets-out"]
+    assert desired.public_model_groups == ("anthropic/claude-opus-4-6", "claude-opus-4-6")
