@@ -17,7 +17,7 @@ from llmproxy.kinds import REGISTRY
 from llmproxy.litellm.api import CAPABILITIES
 from llmproxy.litellm.client import LiteLLMClient, RetryPolicy, open_client
 from llmproxy.litellm.probe import readiness, version
-from llmproxy.litellm.read import read_live
+from llmproxy.litellm.read import EXTRAS, read_live
 from llmproxy.live.marker import Fingerprinter
 from llmproxy.live.model import LiveState
 from llmproxy.plan.builder import PlanOptions, build_plan
@@ -50,7 +50,7 @@ def _probe_server(report: StatusReport, client: LiteLLMClient) -> LiveState | No
         report.add("store_model_in_db", SKIP, "needs an admin key and a connected database")
         return None
     try:
-        live, sources = read_live(client), read_router_sources(client)
+        live, sources = read_live(client, EXTRAS), read_router_sources(client)  # every kind: counts cover all
     except LLMProxyError as exc:
         report.add("inventory", FAIL, exc.message, exc.hint or "")
         return None
