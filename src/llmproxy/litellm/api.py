@@ -83,12 +83,15 @@ class LiteLLMApi:
 
     # -- credentials ------------------------------------------------------------------------
     def _credential_info(self, cred: Credential, live: LiveCredential | None = None) -> dict[str, Any]:
-        """The config's info, the marker, and every key another tool wrote (LiteLLM replaces
-        ``credential_info`` whole on update)."""
+        """The config's info, the marker, and every key another tool wrote. LiteLLM merges
+        ``credential_info`` on update, so a key llmproxy set and the config dropped is sent as null
+        (read back as absent)."""
         marker = Marker(owner=self.owner, fields=tuple(sorted(cred.values)), info_fields=tuple(sorted(cred.info)),
                         secrets=self.fp.all(cred.values) or None)
         kept = others_keys(live.info, cred.info, live.marker) if live else {}
-        return {**kept, **thaw(cred.info), MARKER_KEY: marker.to_json()}
+        previously = live.marker.info_fields if live is not None and live.marker is not None else ()
+        dropped = {k: None for k in previously if live is not None and k in live.info and k not in cred.info}
+        return {**kept, **dropped, **thaw(cred.info), MARKER_KEY: marker.to_json()}
 
     def create_credential(self, cred: Credential) -> None:
         body = {"credential_name": cred.name, "credential_values": thaw(cred.values),

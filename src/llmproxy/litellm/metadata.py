@@ -9,8 +9,9 @@
   tool wrote (the successor of the seed scripts keeps ``_llmproxy_config_fingerprint`` in
   ``credential_info`` and refuses to run on a gateway where it is gone). Only llmproxy's own marker
   key, and the keys its marker says llmproxy set, are llmproxy's: every other key is sent back as
-  it is on each write (LiteLLM replaces ``credential_info`` and ``guardrail_info`` whole; a
-  replacement deployment starts empty).
+  it is on each write (LiteLLM merges ``credential_info`` and ``model_info`` on update, but
+  ``PUT /guardrails/{id}`` replaces ``guardrail_info`` whole and a replacement deployment starts
+  empty).
 """
 
 from __future__ import annotations

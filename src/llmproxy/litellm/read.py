@@ -28,7 +28,9 @@ def parse_credential(raw: Mapping[str, Any]) -> LiveCredential:
                                  endpoint="GET /credentials")
     info = raw.get("credential_info") if isinstance(raw.get("credential_info"), Mapping) else {}
     values = raw_values if isinstance(raw_values := raw.get("credential_values"), Mapping) else {}
-    return LiveCredential(name=name, values=dict(values), info=strip_marker(info),
+    # null means absent: how llmproxy removes an info key (LiteLLM merges credential_info).
+    return LiveCredential(name=name, values=dict(values),
+                          info={k: v for k, v in strip_marker(info).items() if v is not None},
                           marker=Marker.parse(info), source=str(raw.get("source") or "db"))
 
 

@@ -1,15 +1,14 @@
 """An in-memory stand-in for LiteLLM's model, credential and router endpoints, served through respx.
 
-It mirrors what the real proxy does (tests/harness/OBSERVED-API.md): credential secrets come
-back masked, model secrets are removed on read, the server adds default ``litellm_params`` and
-``model_info`` fields, PATCH merges (but a credential's ``credential_info`` is replaced whole, as
-LiteLLM 1.106's ``update_db_credential`` does), ``/config/update`` replaces each top-level router
-key sent, duplicate credentials answer 409 and unknown models 400 "not found". Guardrails: the
-list fills in a server default and masks ``api_key``; PUT replaces; a duplicate name answers 500.
-The public model hub: ``make_public`` replaces the list. ``fail`` injects a response
-(or an exception) for the next call(s) of an endpoint, e.g.
-``fake.fail["POST /model/new"] = [httpx.Response(500, json={"error": "boom"})]``; ``calls`` logs
-every request as ``METHOD /path`` in order.
+It mirrors what the real proxy does (tests/harness/OBSERVED-API.md): credential secrets come back
+masked, model secrets are removed on read, the server adds default ``litellm_params`` and
+``model_info`` fields, PATCH merges (``credential_info`` and ``model_info`` too), ``/config/update``
+replaces each top-level router key sent, duplicate credentials answer 409 and unknown models 400
+"not found". Guardrails: the list fills in a server default and masks ``api_key``; PUT replaces; a
+duplicate name answers 500. The public model hub: ``make_public`` replaces the list. ``fail``
+injects a response (or an exception) for the next call(s) of an endpoint, e.g. ``fake.fail["POST
+/model/new"] = [httpx.Response(500, json={"error": "boom"})]``; ``calls`` logs every request as
+``METHOD /path`` in order.
 """
 
 from __future__ import annotations
@@ -124,7 +123,7 @@ class FakeAdmin:
         row["credential_values"].update(body.get("credential_values") or {})
         for key in body.get("credential_values_to_delete") or []:
             row["credential_values"].pop(key, None)
-        row["credential_info"] = dict(body["credential_info"])
+        row["credential_info"].update(body["credential_info"])
         return httpx.Response(200, json={"success": True})
 
     def delete_credential(self, name: str, _body: Any) -> httpx.Response:

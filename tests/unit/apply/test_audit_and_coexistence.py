@@ -117,7 +117,7 @@ def test_adopting_a_credential_keeps_another_tools_fingerprint(client: LiteLLMCl
     desired = DesiredState(credentials=(A,))
     plan, report = apply(client, desired)
     assert [c.action for c in plan.changes] == [Action.ADOPT] and report.ok
-    info = fake.credentials["prov-a"]["credential_info"]  # LiteLLM replaced it whole with what was sent
+    info = fake.credentials["prov-a"]["credential_info"]
     assert info[FINGERPRINT] == "f" * 64 and info["llmproxy"]["owner"] == "llmproxy"
     assert plan_of(client, desired).changes == ()
 
@@ -129,8 +129,9 @@ def test_a_credential_info_key_llmproxy_set_and_the_config_dropped_is_removed(
     fake.credentials["prov-a"]["credential_info"][FINGERPRINT] = "f" * 64  # another tool, meanwhile
     plan, report = apply(client, DesiredState(credentials=(A,)))
     assert [f.path for c in plan.changes for f in c.fields] == ["credential_info.team"] and report.ok
-    info = fake.credentials["prov-a"]["credential_info"]
-    assert "team" not in info and info[FINGERPRINT] == "f" * 64
+    info = fake.credentials["prov-a"]["credential_info"]  # LiteLLM merges: null is how a key goes
+    assert info["team"] is None and info[FINGERPRINT] == "f" * 64
+    assert plan_of(client, DesiredState(credentials=(A,))).changes == ()  # null reads as absent
 
 
 def test_a_replacement_deployment_keeps_others_model_info_and_its_creation(
