@@ -19,6 +19,9 @@ from llmproxy.live.model import LiveState
 from llmproxy.plan.context import DiffResult, PlanContext
 from llmproxy.plan.model import Change, Finding
 
+#: An entry's value (the list has none): what the plan shows and the ledger's digest is of.
+PUBLIC = "public"
+
 
 def _write_hub(changes: Sequence[Change], live: LiveState, target: Target) -> None:
     target.write_public_model_groups(changes)
@@ -38,7 +41,7 @@ class PublicModelHub(RouterEntryKind):
     batch = PUBLIC_HUB
 
     def diff(self, desired: DesiredState, live: LiveState, ctx: PlanContext) -> DiffResult:
-        want = {group: True for group in desired.public_model_groups or ()}
+        want = {group: PUBLIC for group in desired.public_model_groups or ()}
         res = diff_entries(self.name, want, self.live_entries(live), live, ctx,
                            label=lambda k: f"public model group {k!r}",
                            top_key=lambda _k: "public_model_groups")
@@ -52,7 +55,7 @@ class PublicModelHub(RouterEntryKind):
         return res
 
     def live_entries(self, live: LiveState) -> dict[str, Any]:
-        return {group: True for group in live.public_model_groups or ()}
+        return {group: PUBLIC for group in live.public_model_groups or ()}
 
     def requires(self, change: Change) -> set[Ref]:
         return {("model", change.key)}

@@ -138,4 +138,4 @@ def test_the_hub_write_keeps_others_groups_and_their_order() -> None:
 def _digest() -> str:
     from llmproxy.live.model import value_digest
 
-    return value_digest(True)
+    return value_digest("public")
