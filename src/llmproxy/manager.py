@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from llmproxy.apply.executor import Applier
 from llmproxy.apply.report import ApplyReport, Outcome
@@ -30,6 +30,9 @@ from llmproxy.plan.builder import PlanOptions, build_plan
 from llmproxy.plan.model import Finding, Plan
 from llmproxy.plan.safety import Thresholds, UnsafePlan
 from llmproxy.pricing import declared_base_model, has_explicit_price, map_problems, unknown_base_models
+
+if TYPE_CHECKING:
+    from llmproxy.config.layers import ConfigArg
 
 #: Seconds verify waits for a change to show on every replica (see ``Manager.settle``).
 SETTLE = 45.0
@@ -100,14 +103,16 @@ class Manager:
         self.target.extras = extra_reads(self.desired)  # guardrails, the public model hub: when configured
 
     @classmethod
-    def open(cls, *, config: Path | None, local: Path | None, env_file: Path | None,
+    def open(cls, *, config: ConfigArg, local: Path | None, env_file: Path | None,
              base_url: str | None, api_key: str | None, timeout: float = DEFAULT_TIMEOUT,
              threshold_overrides: Mapping[str, Any] | None = None) -> Manager:
         from llmproxy.config import load_config
 
         loaded = load_config(config, local, env_file)
         client, fingerprinter = open_client(base_url, api_key, env_file, timeout=timeout)
-        return cls(desired=loaded.desired, target=LiteLLMApi(client, loaded.desired.owner, fingerprinter),
+        access = loaded.desired.teams is not None or loaded.desired.users is not None
+        return cls(desired=loaded.desired,
+                   target=LiteLLMApi(client, loaded.desired.owner, fingerprinter, access=access),
                    fingerprinter=fingerprinter,
                    thresholds=thresholds_from(loaded.sync_policy, threshold_overrides))
 

@@ -114,9 +114,11 @@ def redis(stack: dict, secrets_dir: Path) -> Iterator[int]:
 
 
 @pytest.fixture(scope="module")
-def app_database(pg: Cluster, litellm_schema: str) -> str:
-    """A LiteLLM database reached as a role that must log in with SECRETS["db-password"]."""
-    pg.psql("-c", f'CREATE DATABASE "{APP_DB}" TEMPLATE "{litellm_schema}"')
+def app_database(pg: Cluster, litellm_schema: str) -> Iterator[str]:
+    """A LiteLLM database reached as a role that must log in with SECRETS["db-password"]; fresh on
+    every run (the cluster lives on in the state directory between runs)."""
+    drop = f'DROP DATABASE IF EXISTS "{APP_DB}" WITH (FORCE)'
+    pg.psql("-c", drop, "-c", f'CREATE DATABASE "{APP_DB}" TEMPLATE "{litellm_schema}"')
     password = SECRETS["db-password"].replace("'", "''")
     pg.psql("-c", f"DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{APP_ROLE}') THEN "
                   f"CREATE ROLE {APP_ROLE} LOGIN SUPERUSER; END IF; END $$",
@@ -128,7 +130,8 @@ def app_database(pg: Cluster, litellm_schema: str) -> str:
         pg.psql("-c", "SELECT pg_reload_conf()")
     wrong = pg.psql("-h", "127.0.0.1", "-U", APP_ROLE, "-c", "SELECT 1", env={"PGPASSWORD": "wrong"}, check=False)
     assert wrong.returncode != 0, "the test role must need its password"
-    return APP_DB
+    yield APP_DB
+    pg.psql("-c", drop)
 
 
 def litellm_env(stack: dict, secrets_dir: Path, pg: Cluster, database: str, redis_port: int) -> dict[str, str]:

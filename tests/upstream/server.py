@@ -65,14 +65,15 @@ class _Server(ThreadingHTTPServer):
 class Upstream:
     """Start with ``with Upstream(keys={"main": "sk-..."}) as up:``; ``up.url`` is its base URL."""
 
-    def __init__(self, keys: dict[str, str], models: list[str] | None = None, host: str = "127.0.0.1") -> None:
+    def __init__(self, keys: dict[str, str], models: list[str] | None = None, host: str = "127.0.0.1",
+                 port: int = 0) -> None:
         self.keys = dict(keys)
         self.models = list(models or [])
         self._faults: dict[str, Fault] = {}
         self._calls: list[Call] = []
         self._lock = threading.Lock()
         self._stopping = threading.Event()
-        self._server = _Server((host, 0), _handler_for(self))
+        self._server = _Server((host, port), _handler_for(self))
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
                                         name="stand-in-upstream", daemon=True)
 

@@ -30,10 +30,13 @@ class ScrubbingConsole(Console):
 err = ScrubbingConsole(stderr=True, highlight=False, soft_wrap=True)
 out = ScrubbingConsole(highlight=False, soft_wrap=True)
 
-ConfigOpt = Annotated[Path | None, typer.Option(
-    "--config", "-c", help="Base config file [default: ./config.json].", show_default=False)]
+ConfigOpt = Annotated[list[Path] | None, typer.Option(
+    "--config", "-c", show_default=False,
+    help="Config file [default: ./config.json]. Repeat to merge several in order (later ones win; "
+         "each one's .local.json beside it is merged after all of them).")]
 LocalOpt = Annotated[Path | None, typer.Option(
-    "--local", help="Override file deep-merged over the base [default: <config>.local.json beside it].",
+    "--local", help="Override file deep-merged over the base [default: <config>.local.json beside it; "
+                    "with several --config, the first one's].",
     show_default=False)]
 EnvFileOpt = Annotated[Path | None, typer.Option(
     "--env-file", help="dotenv file for ${VAR} and connection settings [default: ./.env].",

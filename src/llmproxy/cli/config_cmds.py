@@ -10,6 +10,7 @@ import typer
 
 from llmproxy.cli.common import ConfigOpt, EnvFileOpt, LocalOpt, err, out
 from llmproxy.config import load_config
+from llmproxy.config.discovery.report import discovery_lines
 from llmproxy.config.schema import ConfigFile
 from llmproxy.errors import LLMProxyError
 from llmproxy.litellm.config_file import render_litellm_config
@@ -36,6 +37,8 @@ def validate(config: ConfigOpt = None, local: LocalOpt = None, env_file: EnvFile
     files = ", ".join(str(p) for p in loaded.files)
     out.print(f"valid: {loaded.desired.summary()} (owner {loaded.desired.owner}; read {files})",
               markup=False)
+    for line in discovery_lines(loaded.desired.deployments or ()):
+        out.print(f"  {line}", markup=False, highlight=False)
     # Offline, only what no cost map can price; `plan` checks against the proxy's own map.
     for problem in offline_problems(loaded.desired.deployments or ()):
         err.print(f"warning: {problem}", markup=False)

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 import typer
 
 from llmproxy.cli.common import ApiKeyFileOpt, ApiKeyOpt, BaseUrlOpt, EnvFileOpt, TimeoutOpt, err, out
-from llmproxy.config.schema import OWNER_PATTERN
+from llmproxy.config.base import OWNER_PATTERN
 from llmproxy.desired.model import DEFAULT_OWNER
 from llmproxy.errors import LLMProxyError
 from llmproxy.export import ExportResult, build_export, read_for_export

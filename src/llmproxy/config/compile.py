@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from llmproxy.config.litellm_fields import field_issues
+from llmproxy.config.model_names import exposed_names
 from llmproxy.config.paths import FileFor, JsonPath, format_path
 from llmproxy.config.schema import ConfigFile, Interface, LiteralDeployment, ModelConfig, Provider
 from llmproxy.desired.model import Credential, Deployment
@@ -31,9 +33,12 @@ def join_api_base(api_base: str, suffix: str) -> str:
 class Compiler:
     """Collects resources and issues while walking the validated config."""
 
-    def __init__(self, config: ConfigFile, sources: dict[JsonPath, JsonPath], file_for: FileFor) -> None:
+    def __init__(self, config: ConfigFile, sources: dict[JsonPath, JsonPath], file_for: FileFor,
+                 discovered: Mapping[JsonPath, str] | None = None) -> None:
         self.config = config
         self.sources = sources
+        #: Model paths that discovery added -> the URL they were listed at.
+        self.discovered = discovered or {}
         self.file_for = file_for
         self.issues: list[ConfigIssue] = []
         self.credentials: list[Credential] = []
@@ -55,17 +60,19 @@ class Compiler:
             self.issue(f"provider {name!r} has interfaces but no api_key; set it in the local file, "
                        f'e.g. "api_key": "${{VAR}}" or "os.environ/VAR"', (*where, "api_key"))
             return
-        if not provider.api_base:
-            self.issue(f"provider {name!r} has interfaces but no api_base", (*where, "api_base"))
-            return
         for iface_name, iface in interfaces:
             suffix, llm_provider = INTERFACE_API[iface_name]
-            if suffix and is_env_reference(provider.api_base):
+            api_base = iface.api_base or provider.api_base
+            base_path = (*where, "interfaces", iface_name, "api_base") if iface.api_base else (*where, "api_base")
+            if not api_base:
+                self.issue(f"provider {name!r} has interfaces but no api_base", base_path)
+                return
+            if suffix and is_env_reference(api_base):
                 self.issue(f"cannot append {suffix} for the {iface_name} interface to a proxy-side "
-                           f'reference; write the URL or "${{VAR}}"', (*where, "api_base"))
+                           f'reference; write the URL or "${{VAR}}"', base_path)
                 continue
             credential = f"{name}-{iface_name}"
-            values = {"api_key": provider.api_key, "api_base": join_api_base(provider.api_base, suffix)}
+            values = {"api_key": provider.api_key, "api_base": join_api_base(api_base, suffix)}
             # LiteLLM resolves os.environ/ in a deployment's litellm_params, never in a stored
             # credential (utils.load_credentials_from_list copies values as they are): references
             # go to every deployment, which wins over the credential for the keys it sets.
@@ -87,13 +94,14 @@ class Compiler:
                 continue
             here = ("providers", name, "interfaces", iface_name, "models", model_id)
             source = self.sources.get(here, here)
-            for exposed in model.model_names or [model.model_name or model_id]:
+            for exposed in exposed_names(model, model_id, prefix):
                 self.deployments.append((Deployment(
-                    model_name=prefix + exposed,
+                    model_name=exposed.name,
                     litellm_params={"model": f"{iface_name}/{model_id}", "litellm_credential_name": credential,
-                                    **proxy_side, **(model.litellm_params or {})},
-                    model_info=self.model_info(model, model_id, exposed, provider.access_groups),
+                                    **proxy_side, **(exposed.model.litellm_params or {})},
+                    model_info=self.model_info(exposed.model, model_id, exposed.bare, provider.access_groups),
                     source=format_path(source),
+                    discovered_from=self.discovered.get(here, ""),
                 ), source))
 
     def model_info(self, model: ModelConfig, model_id: str, exposed: str,
@@ -134,10 +142,11 @@ class Compiler:
                            source)
 
 
-def compile_resources(config: ConfigFile, sources: dict[JsonPath, JsonPath], file_for: FileFor
+def compile_resources(config: ConfigFile, sources: dict[JsonPath, JsonPath], file_for: FileFor,
+                      discovered: Mapping[JsonPath, str] | None = None,
                       ) -> tuple[tuple[Credential, ...] | None, tuple[Deployment, ...] | None, list[ConfigIssue]]:
     """Credentials and deployments (None where the config omits them), and the problems found."""
-    compiler = Compiler(config, sources, file_for)
+    compiler = Compiler(config, sources, file_for, discovered)
     for name, provider in (config.providers.entries() if config.providers else []):
         compiler.provider(name, provider)
     for index, entry in enumerate(config.models or []):

@@ -7,9 +7,11 @@ only under interfaces), so the same pydantic models validate it.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from llmproxy.config.merge import DELETE, merge
+from llmproxy.config.model_names import names_over_model
 from llmproxy.config.paths import JsonPath
 from llmproxy.config.schema import INTERFACES
 
@@ -22,12 +24,15 @@ def _model_ids(*maps: dict[str, Any]) -> list[str]:
     return list(dict.fromkeys(k for m in maps for k in m if k != DELETE))
 
 
-def expand_provider_models(providers: dict[str, Any]) -> tuple[dict[str, Any], dict[JsonPath, JsonPath]]:
+def expand_provider_models(providers: dict[str, Any], discovered: Mapping[tuple[str, str], Sequence[str]] | None = None,
+                           ) -> tuple[dict[str, Any], dict[JsonPath, JsonPath]]:
     """Providers with models pushed into their interfaces, and where each model was written.
 
     The second result maps ``("providers", p, "interfaces", i, "models", id)`` to the path the
-    model came from: the interface's own entry if it has one, else the provider's.
+    model came from: the interface's own entry if it has one, else the provider's, else (a model
+    ``discovered[(p, i)]`` adds after the listed ones, with ``default_model`` only) the interface.
     """
+    discovered = discovered or {}
     sources: dict[JsonPath, JsonPath] = {}
     out: dict[str, Any] = {}
     for name, provider in providers.items():
@@ -52,9 +57,14 @@ def expand_provider_models(providers: dict[str, Any]) -> tuple[dict[str, Any], d
                     for layer in (shared.get(model_id), own.get(model_id)):
                         if isinstance(layer, dict):
                             merged = merge(merged, layer)
-                    models[model_id] = merged
+                    models[model_id] = names_over_model(merged)
                     here = ("providers", name, "interfaces", iface_name, "models", model_id)
                     sources[here] = here if model_id in own else ("providers", name, "models", model_id)
+                for model_id in discovered.get((name, iface_name), ()):
+                    if model_id not in models:
+                        models[model_id] = defaults
+                        sources[("providers", name, "interfaces", iface_name, "models", model_id)] = \
+                            ("providers", name, "interfaces", iface_name)
                 iface["models"] = models
                 expanded[iface_name] = iface
             provider["interfaces"] = expanded

@@ -10,12 +10,23 @@ checked by the compiler on the merged result.
 from __future__ import annotations
 
 import re
+import typing
 from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-from llmproxy.keys.durations import DURATION_PATTERN
+from llmproxy.config.access import TeamMap, UserMap
+from llmproxy.config.base import (
+    OWNER_PATTERN,
+    ConfigObject,
+    Duration,
+    Name,
+    NamedMap,
+    NonNegInt,
+    PositiveFloat,
+)
+from llmproxy.config.schema_unions import one_of
 
 INTERFACES: tuple[str, ...] = ("openai", "anthropic", "gemini")
 
@@ -28,51 +39,13 @@ RoutingStrategy = Literal[
 
 RoutingGroupStrategy = Literal[RoutingStrategy, "priority"]
 
-OWNER_PATTERN = r"^[A-Za-z0-9_.-]{1,64}$"
-#: What a pattern means, for messages.
-PATTERN_HELP = {
-    OWNER_PATTERN: "1 to 64 letters, digits, '.', '_' or '-'",
-    DURATION_PATTERN: "a LiteLLM duration such as 30s, 10m, 1h, 7d, 2w, 1mo or daily",
-}
-
-Name = Annotated[str, Field(min_length=1)]
-Duration = Annotated[str, Field(pattern=DURATION_PATTERN, description=PATTERN_HELP[DURATION_PATTERN])]
-NonNegInt = Annotated[int, Field(ge=0)]
-PositiveFloat = Annotated[float, Field(gt=0)]
-
-_DELETE_DOC = "Keys to remove from the inherited object (config.local.json over config.json, $extend, default_model)."
+#: Prefix of an alias key that expands to one alias per model of a credential.
+MODELS_REF = "$models:"
 _PROVIDER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 
-class ConfigObject(BaseModel):
-    """An object of the config file: strict types, no unknown keys, ``$delete`` allowed."""
-
-    model_config = ConfigDict(extra="forbid", strict=True)
-    #: Extra hint for an unknown key, by key (shown instead of a did-you-mean).
-    key_hints: ClassVar[dict[str, str]] = {}
-
-    delete: list[str] | None = Field(None, alias="$delete", description=_DELETE_DOC)
-
-
-class NamedMap(BaseModel):
-    """``{name: value}`` with ``$delete``; subclasses type the values via ``__pydantic_extra__``."""
-
-    model_config = ConfigDict(extra="allow", strict=True)
-    key_hints: ClassVar[dict[str, str]] = {}
-
-    delete: list[str] | None = Field(None, alias="$delete", description=_DELETE_DOC)
-
-    def entries(self) -> list[tuple[str, Any]]:
-        return list((self.model_extra or {}).items())
-
-
-class ModelDefaults(ConfigObject):
-    """What every model of a provider inherits (``default_model``)."""
-
-    key_hints: ClassVar[dict[str, str]] = {
-        "model_name": "default_model cannot name models; set model_name on each model",
-        "model_names": "default_model cannot name models; set model_names on each model",
-    }
+class ModelSettings(ConfigObject):
+    """What a model, its provider's ``default_model`` and each name of ``model_names`` can set."""
 
     access_groups: list[str] | None = Field(
         None, description="Overrides the provider's access_groups; [] means none.")
@@ -82,7 +55,8 @@ class ModelDefaults(ConfigObject):
     model_info: dict[str, Any] | None = Field(
         None, description="LiteLLM model_info; model_info.base_model sets the pricing model (prices are "
         "refused here: LiteLLM reads them from litellm_params).")
-    ignored: bool | None = Field(None, description="true drops the model.")
+    model_name_prefix: str | None = Field(
+        None, description="Prefix of the exposed name(s), instead of the interface's model_name_prefix.")
 
     @field_validator("litellm_params")
     @classmethod
@@ -97,19 +71,53 @@ class ModelDefaults(ConfigObject):
         return value
 
 
+class NameOverrides(ModelSettings):
+    """Per-name overrides in the object form of ``model_names`` (merged over the model)."""
+
+    key_hints: ClassVar[dict[str, str]] = {
+        "ignored": "a name of model_names cannot be ignored; drop it from model_names",
+        "model_names": "names do not nest; list every name in the model's model_names",
+        "model_name": "the key of this entry is the name",
+    }
+
+
+class ModelDefaults(ModelSettings):
+    """What every model of a provider inherits (``default_model``)."""
+
+    key_hints: ClassVar[dict[str, str]] = {
+        "model_name": "default_model cannot name models; set model_name on each model",
+        "model_names": "default_model cannot name models; set model_names on each model",
+    }
+
+    ignored: bool | None = Field(None, description="true drops the model.")
+
+
+#: ``model_names``: a list, a comma-separated string (a leading comma adds the model id), or
+#: ``{name: overrides}`` (``"$self"`` is the model id).
+if typing.TYPE_CHECKING:
+    ModelNames = list[str] | str | dict[str, NameOverrides | None]
+else:
+    ModelNames = one_of(
+        'Several exposed names, one deployment each: ["a", "b"], "a,b" (a leading comma also exposes the model '
+        'id), or {"a": {overrides}, "$self": {}} with per-name litellm_params, model_info, access_groups, '
+        "model_name_prefix.", "an array of names, a comma-separated string or an object",
+        array=list[Name], string=str, object=dict[Name, NameOverrides | None])
+
+
 class ModelConfig(ModelDefaults):
     """One upstream model id of a provider."""
 
     key_hints: ClassVar[dict[str, str]] = {}
 
     model_name: Name | None = Field(None, description="The exposed name (after the interface prefix).")
-    model_names: list[Name] | None = Field(
-        None, min_length=1, description="Several exposed names: one deployment each.")
+    model_names: ModelNames | None = None
 
     @model_validator(mode="after")
     def _one_name_form(self) -> ModelConfig:
         if self.model_name is not None and self.model_names is not None:
             raise PydanticCustomError("name_forms", "set model_name or model_names, not both")
+        if isinstance(self.model_names, list) and not self.model_names:
+            raise PydanticCustomError("name_forms", "model_names is empty: name at least one, or leave it out")
         return self
 
 
@@ -119,10 +127,32 @@ class ModelMap(NamedMap):
     __pydantic_extra__: dict[str, ModelConfig | None]
 
 
+class DiscoverFilter(ConfigObject):
+    """Which of the upstream's listed model ids to expose (globs: ``*``, ``?``, ``[...]``)."""
+
+    include: list[Name] | None = Field(None, description="Expose only listed ids matching one of these globs.")
+    exclude: list[Name] | None = Field(None, description="Do not expose listed ids matching one of these globs.")
+
+
+_DISCOVER_DOC = ("Model discovery: true reads the upstream's model list (models_api_base, else api_base) and "
+                 "deploys every listed model not configured under models; {\"include\": [globs], \"exclude\": "
+                 "[globs]} filters the list. Default false (the interface's setting wins over the provider's).")
+if typing.TYPE_CHECKING:
+    Discover = bool | DiscoverFilter
+else:
+    Discover = one_of(_DISCOVER_DOC, "true, false or an object", boolean=bool, object=DiscoverFilter)
+_AUTOFILL_DOC = "The successor scripts' switch: true = \"discover\": false, false = \"discover\": true."
+_MODELS_API_BASE_DOC = "Base URL of the model list for discovery (default: api_base); needs discovery on."
+
+
 class Interface(ConfigObject):
+    api_base: str | None = Field(None, description="Base URL of this interface instead of the provider's.")
     model_name_prefix: str | None = Field(
         None, description='Prefix of every exposed model name; default "<interface>/", "" for none.')
     models: ModelMap | None = Field(None, description="Adds to / overrides the provider's models.")
+    discover: Discover | None = None
+    models_autofill_disabled: bool | None = Field(None, description=_AUTOFILL_DOC)
+    models_api_base: str | None = Field(None, description=_MODELS_API_BASE_DOC)
 
 
 class Interfaces(ConfigObject):
@@ -155,8 +185,9 @@ class Provider(ConfigObject):
     interfaces: Interfaces | None = None
     models: ModelMap | None = Field(None, description="Models served on every interface.")
     default_model: ModelDefaults | None = Field(None, description="Merged under every model of this provider.")
-    models_api_base: str | None = Field(
-        None, description="Accepted for compatibility with the seed scripts; llmproxy does not discover models.")
+    discover: Discover | None = None
+    models_autofill_disabled: bool | None = Field(None, description=_AUTOFILL_DOC)
+    models_api_base: str | None = Field(None, description=_MODELS_API_BASE_DOC)
 
 
 class ProviderMap(NamedMap):
@@ -187,9 +218,55 @@ class LiteralDeployment(ConfigObject):
 
 
 class AliasMap(NamedMap):
-    """Alias (wildcards such as claude-opus-* allowed) -> model name or another alias."""
+    """Alias (wildcards such as claude-opus-* allowed) -> model name or another alias.
 
-    __pydantic_extra__: dict[str, Name]
+    A ``$models:<provider>/<interface>`` key stands for one alias per model of that credential
+    (see ``model_aliases.expand_model_refs``); only such a key may have an empty target.
+    """
+
+    __pydantic_extra__: dict[str, str]
+
+    @model_validator(mode="after")
+    def _targets(self) -> AliasMap:
+        for name, target in self.entries():
+            if not target and not name.startswith(MODELS_REF):
+                raise PydanticCustomError("alias_target", "alias '{name}' has an empty target", {"name": name})
+        return self
+
+
+class AliasOverride(ModelDefaults):
+    """What a ``model_aliases`` clone changes of its target model (deep-merged over its config)."""
+
+    key_hints: ClassVar[dict[str, str]] = {
+        "model_name": "a model_aliases clone is named by its group's key",
+        "model_names": "a model_aliases clone is named by its group's key",
+    }
+
+    @model_validator(mode="after")
+    def _no_effect(self) -> AliasOverride:
+        if self.ignored is not None:
+            raise PydanticCustomError("clone_ignored", "'ignored' has no effect on a model_aliases clone "
+                                      "(the successor scripts clone it anyway); remove the target instead")
+        if self.model_name_prefix is not None:
+            raise PydanticCustomError("clone_prefix", "a model_aliases clone is named by its group's key, "
+                                      "without a prefix: 'model_name_prefix' has no effect here")
+        return self
+
+
+class AliasGroup(NamedMap):
+    """``"<interface>/<model id>"`` of a provider model -> overrides (null: none), and
+    ``$extends``: other groups whose targets this one inherits (its own win)."""
+
+    extends: Name | list[Name] | None = Field(
+        None, alias="$extends", description="Inherit the targets of these model_aliases groups.")
+    __pydantic_extra__: dict[str, AliasOverride | None]
+
+
+class ModelAliasMap(NamedMap):
+    """Exposed name -> its group: one extra deployment per target, cloned from the target model.
+    ``$interface/`` in keys, targets and $extends expands once per interface of the config."""
+
+    __pydantic_extra__: dict[str, AliasGroup]
 
 
 class BaseModelMap(NamedMap):
@@ -311,11 +388,17 @@ class ConfigFile(ConfigObject):
     model_config = ConfigDict(title="llmproxy config")
 
     schema_: str | None = Field(None, alias="$schema", description="Ignored (for editors).")
+    include: list[Name] | None = Field(
+        None, description="Config fragments merged after this file, in order (paths relative to it); each "
+        "one's .local.json beside it is merged after every committed file. Only in files named with --config.")
     owner: Annotated[str, Field(pattern=OWNER_PATTERN)] | None = Field(
         None, description='Identifies what this config creates in LiteLLM; default "llmproxy".')
     providers: ProviderMap | None = None
     models: list[LiteralDeployment] | None = None
     model_name_base_model_map: BaseModelMap | None = None
+    model_aliases: ModelAliasMap | None = Field(
+        None, description='Extra deployments cloned from provider models: {"name": {"<interface>/<model id>": '
+        '{overrides}}}.')
     aliases: AliasMap | None = None
     fallbacks: FallbackList | None = Field(
         None, description='[{"source[,source...]": [targets...]}, ...]')
@@ -329,3 +412,5 @@ class ConfigFile(ConfigObject):
         None, description="The successor scripts' switch for is_public_model_hub (accepted; see README).")
     keys: KeyDefaults | None = None
     sync: SyncPolicy | None = None
+    teams: TeamMap | None = Field(None, description="Team alias -> models, limits, members, metadata.")
+    users: UserMap | None = Field(None, description="Email -> role, limits, models, teams.")

@@ -15,8 +15,10 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
+from llmproxy.config.base import PATTERN_HELP, NamedMap
 from llmproxy.config.paths import FileFor, format_path, json_type
-from llmproxy.config.schema import PATTERN_HELP, ConfigFile, NamedMap
+from llmproxy.config.schema import ConfigFile
+from llmproxy.config.schema_unions import UNION_TAGS
 from llmproxy.errors import ConfigIssue
 
 _EXPECTED = {
@@ -74,8 +76,8 @@ def model_at(root: type[BaseModel], loc: Sequence[str | int]) -> type[BaseModel]
     return None
 
 
-def _message(error: ErrorDetails, root: type[BaseModel]) -> str:
-    kind, loc, value = error["type"], error["loc"], error.get("input")
+def _message(error: ErrorDetails, loc: tuple[str | int, ...], root: type[BaseModel]) -> str:
+    kind, value = error["type"], error.get("input")
     if kind == "extra_forbidden":
         key = str(loc[-1])
         parent = model_at(root, loc[:-1])
@@ -103,8 +105,12 @@ def _message(error: ErrorDetails, root: type[BaseModel]) -> str:
     return message.removeprefix("Value error, ")
 
 
+_TAGS = set(UNION_TAGS.values())
+
+
 def _location(loc: tuple[str | int, ...]) -> tuple[str | int, ...]:
-    # Key errors of dicts end in "[key]"; the key itself is the place.
+    # Key errors of dicts end in "[key]"; the key itself is the place. Union tags are no place.
+    loc = tuple(part for part in loc if part not in _TAGS)
     return loc[:-1] if loc and loc[-1] == "[key]" else loc
 
 
@@ -117,5 +123,5 @@ def check(doc: Any, file_for: FileFor, root: type[ConfigFile] = ConfigFile
         issues = []
         for error in exc.errors(include_url=False):
             loc = _location(tuple(error["loc"]))
-            issues.append(ConfigIssue(_message(error, root), format_path(loc), file_for(loc)))
+            issues.append(ConfigIssue(_message(error, loc, root), format_path(loc), file_for(loc)))
         return None, list(dict.fromkeys(issues))

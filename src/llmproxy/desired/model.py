@@ -14,7 +14,10 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+if TYPE_CHECKING:
+    from llmproxy.desired.access import Team, User
 
 
 def freeze(value: Any) -> Any:
@@ -101,6 +104,8 @@ class Deployment(DeploymentFields):
     litellm_params: Mapping[str, Any]  # always has "model"
     model_info: Mapping[str, Any] = field(default_factory=dict)
     source: str = ""
+    #: The model list URL this deployment was discovered at ("" if the config lists it).
+    discovered_from: str = field(default="", compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "litellm_params", freeze(self.litellm_params))
@@ -156,6 +161,8 @@ class DesiredState:
     router_settings: Mapping[str, Any] | None = None  # other router keys
     guardrails: tuple[Guardrail, ...] | None = None
     public_model_groups: tuple[str, ...] | None = None  # the public model hub
+    teams: tuple[Team, ...] | None = None  # desired.access
+    users: tuple[User, ...] | None = None
 
     def __post_init__(self) -> None:
         if self.credentials is not None:
@@ -172,6 +179,9 @@ class DesiredState:
             object.__setattr__(self, "guardrails", tuple(self.guardrails))
         if self.public_model_groups is not None:
             object.__setattr__(self, "public_model_groups", tuple(self.public_model_groups))
+        for name in ("teams", "users"):
+            if getattr(self, name) is not None:
+                object.__setattr__(self, name, tuple(getattr(self, name)))
 
     def model_names(self) -> set[str]:
         return {d.model_name for d in self.deployments or ()}
@@ -185,8 +195,11 @@ class DesiredState:
             n(self.deployments, "models"),
             n(self.aliases, "aliases"),
             n(self.fallbacks, "fallback rules"),
-        ] + ([n(self.guardrails, "guardrails")] if self.guardrails else [])
-          + ([n(self.public_model_groups, "public model groups")] if self.public_model_groups else []))
+            *([n(self.teams, "teams")] if self.teams is not None else []),
+            *([n(self.users, "users")] if self.users is not None else []),
+            *([n(self.guardrails, "guardrails")] if self.guardrails else []),
+            *([n(self.public_model_groups, "public model groups")] if self.public_model_groups else []),
+        ])
 
     def to_json(self, *, show_secrets: bool = False) -> dict[str, Any]:
         """The desired state as LiteLLM request bodies (what ``render`` prints)."""
@@ -219,4 +232,8 @@ class DesiredState:
                                   "guardrail_info": thaw(g.info)} for g in self.guardrails]
         if self.public_model_groups is not None:
             out["public_model_groups"] = list(self.public_model_groups)
+        if self.teams is not None:
+            out["teams"] = [t.to_json() for t in self.teams]
+        if self.users is not None:
+            out["users"] = [u.to_json() for u in self.users]
         return out

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from llmproxy.config.compile import INTERFACE_API, join_api_base
+from llmproxy.export.access import export_access
 from llmproxy.export.compact import CompactResult, compact
 from llmproxy.export.guardrails import GuardrailExport, export_guardrails
 from llmproxy.export.providers import ProviderFold, fold_credentials
@@ -44,7 +45,8 @@ class ExportResult:
         c = self.counts
         return (f"{c['providers']} provider(s) ({c['credentials']} credential(s)), {c['models']} model(s) "
                 f"({c['compact']} in provider form, {c['literal']} in \"models\"), {c['aliases']} alias(es), "
-                f"{c['fallbacks']} fallback rule(s), {c['router_settings']} router setting(s)"
+                f"{c['fallbacks']} fallback rule(s), {c['router_settings']} router setting(s), "
+                f"{c.get('teams', 0)} team(s), {c.get('users', 0)} user(s)"
                 + (f", {c['guardrails']} guardrail(s)" if c.get("guardrails") else "")
                 + (f", {c['public_model_hub']} public model group(s)" if c.get("public_model_hub") else ""))
 
@@ -57,7 +59,7 @@ def read_router_sources(client: LiteLLMClient) -> dict[str, str]:
 
 
 def read_for_export(client: LiteLLMClient) -> tuple[LiveState, dict[str, str]]:
-    return read_live(client, EXTRAS), read_router_sources(client)
+    return read_live(client, EXTRAS, access=True), read_router_sources(client)
 
 
 @dataclass
@@ -132,12 +134,18 @@ def build_export(live: LiveState, sources: Mapping[str, str], owner: str) -> Exp
               "unchanged; left out" for v in sel.models if v.id in dropped]
     local = {"providers": {n: {"api_key": f.api_key} for n, f in providers.items()}} if providers else {}
     env_vars = _env_vars(current)
+    access = export_access(live, owner)
+    document = _document(current, owner, with_keys=False)
+    if access.teams:
+        document["teams"] = access.teams
+    if access.users:
+        document["users"] = access.users
     return ExportResult(
-        config=_url_passwords_as_vars(render(_document(current, owner, with_keys=False), _reference), env_vars),
+        config=_url_passwords_as_vars(render(document, _reference), env_vars),
         local=_url_passwords_as_vars(render(local, _reference), env_vars),
         env_vars=env_vars,
-        notes=notes,
-        counts=_counts(current, views),
+        notes=notes + access.notes,
+        counts={**_counts(current, views), "teams": len(access.teams), "users": len(access.users)},
     )
 
 

@@ -8,7 +8,7 @@ decides when to ask it. ``keys`` commands must work without any config: when no 
 from __future__ import annotations
 
 import importlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -18,11 +18,12 @@ from llmproxy.keys.values import KeySettings
 DEFAULT_CONFIG = Path("config.json")
 
 
-def load_key_defaults(config: Path | None, local: Path | None, env_file: Path | None) -> KeySettings:
-    path = config if config is not None else DEFAULT_CONFIG
+def load_key_defaults(config: Path | Sequence[Path] | None, local: Path | None, env_file: Path | None) -> KeySettings:
+    first = config if isinstance(config, Path) or config is None else next(iter(config), None)
+    path = first if first is not None else DEFAULT_CONFIG
     if not path.exists():
-        if config is not None:
-            raise LLMProxyError(f"config file not found: {config}")
+        if first is not None:
+            raise LLMProxyError(f"config file not found: {first}")
         return KeySettings()
     try:
         load_config = importlib.import_module("llmproxy.config").load_config
@@ -30,7 +31,7 @@ def load_key_defaults(config: Path | None, local: Path | None, env_file: Path | 
         raise LLMProxyError(f"cannot read key defaults from {path}: this build of llmproxy has no config loader",
                             hint="run from a directory without config.json to use no defaults") from None
     try:
-        loaded = load_config(config, local, env_file)
+        loaded = load_config(config, local, env_file, discover=False)  # key defaults need no model lists
     except ConfigError as exc:
         exc.hint = exc.hint or (f"keys create takes its default limits from the 'keys' section of {path}, "
                                 "so the config must load; fix it, or pass --no-defaults")

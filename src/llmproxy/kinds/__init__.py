@@ -20,9 +20,11 @@ from llmproxy.kinds.guardrails import Guardrails
 from llmproxy.kinds.models import Models
 from llmproxy.kinds.public_model_hub import PublicModelHub
 from llmproxy.kinds.router_settings import RouterSettings
+from llmproxy.kinds.teams import Teams
+from llmproxy.kinds.users import Users
 
 REGISTRY: tuple[ResourceKind, ...] = (Credentials(), Guardrails(), Models(), Aliases(), Fallbacks(), RouterSettings(),
-                                      PublicModelHub())
+                                      PublicModelHub(), Users(), Teams())
 KINDS: tuple[str, ...] = tuple(k.name for k in REGISTRY)
 _BY_NAME = {k.name: k for k in REGISTRY}
 

@@ -10,11 +10,13 @@ updates top-down (level 0 first), deletions bottom-up.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal, Protocol
 
+from llmproxy.desired.access import Team, TeamMember, User
 from llmproxy.desired.model import Credential, Deployment, DesiredState, Guardrail
+from llmproxy.live.access import LiveMember, LiveTeam, LiveUser
 from llmproxy.live.model import (
     Ledger,
     LiveCredential,
@@ -30,6 +32,27 @@ from llmproxy.plan.model import Change, Finding
 Ref = tuple[str, str]
 #: Deferred work a write leaves for the deletion phase (e.g. the old copy of a replacement).
 Cleanup = Callable[[], None]
+
+
+class TeamTarget(Protocol):
+    """The team writes (``litellm.teams_api.TeamsApi``)."""
+
+    def create(self, team: Team) -> str: ...
+    def update(self, team: Team, live: LiveTeam, fields: Mapping[str, Any], managed_members: Iterable[str]) -> None: ...
+    def add_members(self, team: Team, team_id: str, members: Sequence[TeamMember]) -> None: ...
+    def set_role(self, team: Team, team_id: str, email: str, role: str) -> None: ...
+    def remove_member(self, team_id: str, member: LiveMember) -> None: ...
+    def delete(self, team_id: str) -> None: ...
+    def key_count(self, team_id: str) -> int: ...
+
+
+class UserTarget(Protocol):
+    """The user writes (``litellm.users_api.UsersApi``)."""
+
+    def create(self, user: User) -> None: ...
+    def update(self, user: User, live: LiveUser, fields: Mapping[str, Any]) -> None: ...
+    def delete(self, user_id: str) -> None: ...
+    def key_count(self, user_id: str) -> int: ...
 
 
 class Target(Protocol):
@@ -49,6 +72,10 @@ class Target(Protocol):
     def update_guardrail(self, guardrail: Guardrail, live: LiveGuardrail) -> None: ...
     def delete_guardrail(self, live: LiveGuardrail) -> None: ...
     def write_public_model_groups(self, changes: Sequence[Change]) -> None: ...
+    @property
+    def teams(self) -> TeamTarget: ...
+    @property
+    def users(self) -> UserTarget: ...
 
 
 @dataclass(frozen=True)

@@ -141,7 +141,8 @@ class Models(ResourceKind):
         key = str(dep.identity)
         if current is None:
             changes, _ = _fields(dep, None, ctx)
-            return Change(self.name, Action.CREATE, key, tuple(changes), desired=dep)
+            return Change(self.name, Action.CREATE, key, tuple(changes), desired=dep,
+                          reason=f"discovered at {dep.discovered_from}" if dep.discovered_from else "")
         changes, removals = _fields(dep, current, ctx)
         if removals and not ctx.capabilities.update_removes_fields:
             names = ", ".join(f.path for f in removals)
@@ -155,8 +156,10 @@ class Models(ResourceKind):
             return Change(self.name, Action.ADOPT, key, tuple(changes), desired=dep, live=current,
                           reason="created outside llmproxy: adopt and stamp the ownership marker")
         if changes or ctx.force:
+            why = ["" if changes else "forced re-push (--repush)",
+                   f"discovered at {dep.discovered_from}" if dep.discovered_from else ""]
             return Change(self.name, Action.UPDATE, key, tuple(changes), desired=dep, live=current,
-                          reason="" if changes else "forced re-push (--repush)")
+                          reason="; ".join(w for w in why if w))
         return None
 
     # -- apply ----------------------------------------------------------------------------------

@@ -18,6 +18,8 @@ from llmproxy.litellm.ledger import ledger_body, ledger_name
 from llmproxy.litellm.metadata import audit_fields, carried_model_info, others_keys
 from llmproxy.litellm.read import parse_credential, parse_deployment, parse_router, read_live
 from llmproxy.litellm.router_payload import public_groups_payload, router_payload
+from llmproxy.litellm.teams_api import TeamsApi
+from llmproxy.litellm.users_api import UsersApi
 from llmproxy.live.marker import MARKER_KEY, Fingerprinter, Marker
 from llmproxy.live.model import Ledger, LiveCredential, LiveDeployment, LiveGuardrail, LiveRouter, LiveState
 from llmproxy.plan.context import Capabilities
@@ -43,17 +45,20 @@ class LiteLLMApi:
     capabilities = CAPABILITIES
 
     def __init__(self, client: LiteLLMClient, owner: str, fingerprinter: Fingerprinter,
-                 extras: frozenset[str] = frozenset()) -> None:
+                 extras: frozenset[str] = frozenset(), *, access: bool = False) -> None:
         self.client = client
         self.owner = owner
         self.fp = fingerprinter
         #: Inventories read besides credentials, models and router settings (``read.EXTRAS``):
         #: those of the kinds the config has (``Manager`` sets them).
         self.extras = extras
+        self.access = access  # read (and write) teams and users
+        self.teams = TeamsApi(client, owner)
+        self.users = UsersApi(client, owner)
 
     # -- reading ----------------------------------------------------------------------------
     def read(self) -> LiveState:
-        return read_live(self.client, self.extras)
+        return read_live(self.client, self.extras, access=self.access)
 
     def read_cost_map(self) -> dict[str, Any] | str:
         """The cost map the proxy loaded (``/public/litellm_model_cost_map``, the catalog without

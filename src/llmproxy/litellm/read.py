@@ -1,4 +1,4 @@
-"""Read LiteLLM's live state: credentials, deployments, router settings, ledgers.
+"""Read LiteLLM's live state: credentials, deployments, router settings, ledgers, teams, users.
 
 Every read is complete or fails loudly (the client pages through all models and never turns an
 error into an empty list).
@@ -17,6 +17,8 @@ from llmproxy.litellm.lease import is_lock
 from llmproxy.litellm.ledger import LEDGER_INFO_KEY, is_ledger, parse_ledger
 from llmproxy.litellm.model_hub_api import public_model_groups
 from llmproxy.litellm.probe import require_database
+from llmproxy.litellm.teams_api import read_teams
+from llmproxy.litellm.users_api import read_users
 from llmproxy.live.marker import Marker
 from llmproxy.live.model import Ledger, LiveCredential, LiveDeployment, LiveRouter, LiveState, strip_marker
 
@@ -77,18 +79,23 @@ def parse_router(raw: Mapping[str, Any]) -> LiveRouter:
 EXTRAS = frozenset({"guardrails", "public_model_hub"})
 
 
-def read_live(client: LiteLLMClient, extras: frozenset[str] = frozenset()) -> LiveState:
-    """One consistent-as-possible snapshot: the inventories are read in parallel. ``extras``
-    (of ``EXTRAS``) adds the guardrails and the public model hub."""
-    with ThreadPoolExecutor(max_workers=4 + len(extras)) as pool:
+def read_live(client: LiteLLMClient, extras: frozenset[str] = frozenset(), *, access: bool = False) -> LiveState:
+    """One consistent-as-possible snapshot: the inventories are read in parallel (teams and users
+    only with ``access``: a config without "teams" and "users" never reads them; ``extras`` (of
+    ``EXTRAS``) adds the guardrails and the public model hub)."""
+    with ThreadPoolExecutor(max_workers=6 + len(extras)) as pool:
         db_f = pool.submit(require_database, client)
         creds_f = pool.submit(client.get_credentials)
         models_f = pool.submit(client.get_all_models)
         router_f = pool.submit(client.get_router_settings)
+        teams_f = pool.submit(read_teams, client) if access else None
+        users_f = pool.submit(read_users, client) if access else None
         guardrails_f = pool.submit(list_guardrails, client) if "guardrails" in extras else None
         hub_f = pool.submit(public_model_groups, client) if "public_model_hub" in extras else None
         db_f.result()
         raw_creds, raw_models, raw_router = creds_f.result(), models_f.result(), router_f.result()
+        teams = teams_f.result() if teams_f else ()
+        users = users_f.result() if users_f else ()
         guardrails = guardrails_f.result() if guardrails_f else None
         hub = hub_f.result() if hub_f else None
 
@@ -108,5 +115,5 @@ def read_live(client: LiteLLMClient, extras: frozenset[str] = frozenset()) -> Li
     deployments = tuple(sorted((parse_deployment(m) for m in raw_models),
                                key=lambda d: (d.model_name, d.model, d.credential or "", d.id)))
     return LiveState(credentials=credentials, deployments=deployments,
-                     router=parse_router(raw_router), ledgers=ledgers, guardrails=guardrails,
-                     public_model_groups=hub)
+                     router=parse_router(raw_router), ledgers=ledgers, teams=teams, users=users,
+                     guardrails=guardrails, public_model_groups=hub)

@@ -1,10 +1,10 @@
 """The ownership marker llmproxy stores inside LiteLLM, and secret fingerprints.
 
-Every object llmproxy writes carries ``{"llmproxy": {...}}`` in its ``model_info`` (deployments)
-or ``credential_info`` (credentials). It names the owner (the config's ``owner``), the fields
-llmproxy set (so a field later removed from the config can be removed from LiteLLM too), a keyed
-fingerprint of the secret fields (LiteLLM only ever returns secrets masked or not at all), and who
-applied it when. It never contains any part of a secret.
+Every object llmproxy writes carries ``{"llmproxy": {...}}`` in its ``model_info`` (deployments),
+``credential_info`` (credentials) or ``metadata`` (teams, users). It names the owner (the config's
+``owner``), the fields llmproxy set (so a field later removed from the config can be removed from
+LiteLLM too), a keyed fingerprint of the secret fields (LiteLLM only ever returns secrets masked or
+not at all), and who applied it when. It never contains any part of a secret.
 """
 
 from __future__ import annotations
@@ -98,14 +98,17 @@ def secret_fields(values: Mapping[str, Any]) -> dict[str, Any]:
 @dataclass(frozen=True)
 class Marker:
     owner: str
-    fields: tuple[str, ...] = ()  # litellm_params keys (deployment) / credential_values keys (credential)
-    info_fields: tuple[str, ...] = ()  # model_info keys (deployment)
+    fields: tuple[str, ...] = ()  # litellm_params keys (deployment) / credential_values keys (credential) /
+    # the fields set on a team or user
+    info_fields: tuple[str, ...] = ()  # model_info keys (deployment) / metadata keys (team, user)
     secrets: Mapping[str, str] | None = None  # secret field -> fingerprint
     applied_by: str | None = None
     applied_at: str | None = None
     #: The id of the deployment this one replaces (a replace creates first, deletes after): if
     #: the run stopped in between, the next sync recognises the old one and finishes the replace.
     replaces: str | None = None
+    #: Team members llmproxy added (emails): only those are removed when the config drops them.
+    members: tuple[str, ...] = ()
 
     @classmethod
     def parse(cls, info: Mapping[str, Any] | None) -> Marker | None:
@@ -122,7 +125,8 @@ class Marker:
         return cls(owner=raw["owner"], fields=names("fields"), info_fields=names("info_fields"),
                    secrets=secrets,
                    applied_by=raw.get("applied_by"), applied_at=raw.get("applied_at"),
-                   replaces=str(raw["replaces"]) if isinstance(raw.get("replaces"), str) else None)
+                   replaces=str(raw["replaces"]) if isinstance(raw.get("replaces"), str) else None,
+                   members=names("members"))
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"owner": self.owner, "fields": list(self.fields)}
@@ -134,4 +138,6 @@ class Marker:
         out["applied_at"] = self.applied_at or datetime.now(UTC).isoformat(timespec="seconds")
         if self.replaces:
             out["replaces"] = self.replaces
+        if self.members:
+            out["members"] = list(self.members)
         return out

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from llmproxy.desired.model import DeploymentFields, canonical_json
+from llmproxy.live.access import LiveTeam, LiveUser
 from llmproxy.live.marker import MARKER_KEY, Marker
 
 
@@ -133,6 +134,8 @@ class LiveState:
     #: Read only when asked for (``litellm.read.read_live(extras=...)``): None = not read.
     guardrails: Mapping[str, LiveGuardrail] | None = None
     public_model_groups: tuple[str, ...] | None = None  # the public model hub, in LiteLLM's order
+    teams: tuple[LiveTeam, ...] = ()  # live.access
+    users: tuple[LiveUser, ...] = ()
 
     def ledger(self, owner: str) -> Ledger:
         return self.ledgers.get(owner, Ledger())

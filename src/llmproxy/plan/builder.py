@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from llmproxy.config.discovery.report import discovery_lines
 from llmproxy.desired.model import DesiredState
 from llmproxy.kinds import KINDS, REGISTRY, kind
 from llmproxy.live.marker import Fingerprinter
@@ -50,6 +51,8 @@ def build_plan(desired: DesiredState, live: LiveState, fingerprinter: Fingerprin
                 (changes if options.prune else pending).append(change)
 
     findings += broken_references(changes, live)
+    if "models" in kinds:
+        findings += [Finding("models", "", "discovered", line) for line in discovery_lines(desired.deployments or ())]
     counts = {name: results[name].counts for name in kinds}
     return Plan(owner=desired.owner, kinds=kinds, prune=options.prune, forced=options.force,
                 unsafe_allowed=options.allow_unsafe,

@@ -89,6 +89,9 @@ class Change(Generic[D, L]):
     desired: D | None = None  # the desired record (None: a deletion)
     live: L | None = None  # the live record (None: a creation)
     reason: str = ""  # why (e.g. why a replace rather than an update)
+    #: State shown for context, never applied and not part of the checksum (a team's spend
+    #: beside its budget: it moves with traffic, so a reviewed plan must not depend on it).
+    context: str = ""
 
     def want(self) -> D:
         """The desired record; an error for a deletion (which has none)."""
@@ -111,6 +114,8 @@ class Change(Generic[D, L]):
         live_id = getattr(self.live, "id", None)
         if live_id:
             out["id"] = live_id
+        if self.context:
+            out["context"] = self.context
         return out
 
 
@@ -229,7 +234,8 @@ class Plan:
         """A short hash of what the plan would do (not of timestamps or display text)."""
         payload = json.dumps(
             {"owner": self.owner, "prune": self.prune,
-             "changes": [c.to_json() for c in self.changes], "ledger_repairs": list(self.ledger_repairs)},
+             "changes": [{k: v for k, v in c.to_json().items() if k != "context"} for c in self.changes],
+             "ledger_repairs": list(self.ledger_repairs)},
             sort_keys=True, separators=(",", ":"), default=str,
         )
         return hashlib.sha256(payload.encode()).hexdigest()[:12]

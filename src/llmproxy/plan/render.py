@@ -31,6 +31,8 @@ def render_text(plan: Plan, console: Console) -> None:
             console.print(Text("  " + _headline(c), style=STYLE[c.action]))
             if c.reason:
                 console.print(Text(f"      # {c.reason}", style="dim"))
+            if c.context:
+                console.print(Text(f"      # {c.context}", style="dim"))
             for f in c.fields:
                 console.print(Text(f"      {f.describe()}"))
         for c in pending:
@@ -93,6 +95,8 @@ def render_markdown(plan: Plan) -> str:
             lines.append(f"{sign} {c.action.value} {c.key}")
             if c.reason:
                 lines.append(f"#   {c.reason}")
+            if c.context:
+                lines.append(f"#   {c.context}")
             lines += [f"    {f.describe()}" for f in c.fields]
         lines += [f"# would be pruned with --prune: {c.key}" for c in pending]
         lines += ["```", ""]

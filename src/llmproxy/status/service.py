@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from llmproxy.config import LoadedConfig, load_config
+from llmproxy.config.layers import ConfigArg
 from llmproxy.desired.model import DesiredState
 from llmproxy.errors import AuthError, LLMProxyError
 from llmproxy.export import read_router_sources
@@ -50,7 +51,7 @@ def _probe_server(report: StatusReport, client: LiteLLMClient) -> LiveState | No
         report.add("store_model_in_db", SKIP, "needs an admin key and a connected database")
         return None
     try:
-        live, sources = read_live(client, EXTRAS), read_router_sources(client)  # every kind: counts cover all
+        live, sources = read_live(client, EXTRAS, access=True), read_router_sources(client)  # every kind
     except LLMProxyError as exc:
         report.add("inventory", FAIL, exc.message, exc.hint or "")
         return None
@@ -58,7 +59,7 @@ def _probe_server(report: StatusReport, client: LiteLLMClient) -> LiveState | No
     return live
 
 
-def _load(report: StatusReport, config: Path | None, local: Path | None, env_file: Path | None) -> LoadedConfig | None:
+def _load(report: StatusReport, config: ConfigArg, local: Path | None, env_file: Path | None) -> LoadedConfig | None:
     try:
         loaded = load_config(config, local, env_file)
     except LLMProxyError as exc:
@@ -111,7 +112,7 @@ def _probe(report: StatusReport, client: LiteLLMClient, desired: DesiredState | 
                    "fix the provider credential, URL or model id named, then `llmproxy probe NAME`")
 
 
-def run_status(*, config: Path | None, local: Path | None, env_file: Path | None, base_url: str | None,
+def run_status(*, config: ConfigArg, local: Path | None, env_file: Path | None, base_url: str | None,
                api_key: str | None, timeout: float, options: PlanOptions,
                probe: ProbeRequest | None = None) -> StatusReport:
     report = StatusReport()

@@ -88,6 +88,9 @@ class FakeAdmin:
             "POST /guardrails": lambda: self.write_guardrail("POST", None, body),
             "GET /public/model_hub": lambda: httpx.Response(200, json=[{"model_group": g} for g in self.public]),
             "POST /model_group/make_public": lambda: self.make_public(body),
+            # no teams, no users (the access kinds have fakes of their own)
+            "GET /v2/team/list": lambda: httpx.Response(200, json={"teams": [], "total": 0, "total_pages": 0}),
+            "GET /user/list": lambda: httpx.Response(200, json={"users": [], "total": 0, "total_pages": 0}),
         }.get(endpoint)
         if handler is None:
             return error(404, f"no route {endpoint}")

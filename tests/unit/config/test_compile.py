@@ -199,10 +199,18 @@ def test_same_model_name_on_two_credentials_is_load_balancing(ws: Workspace) -> 
                                                                    ("anthropic/m", "b-anthropic")]
 
 
-def test_models_api_base_is_accepted_and_has_no_effect(ws: Workspace) -> None:
+def test_models_api_base_without_discovery_is_refused_not_ignored(ws: Workspace) -> None:
+    assert ws.issues({"providers": {"p": provider(models={"m": None}, models_api_base="http://gw:9")}}) == [
+        f"{ws.root / 'config.json'}:providers.p.models_api_base: models_api_base is only read by model "
+        'discovery, which is off: add "discover": true to deploy the models the upstream lists (llmproxy '
+        "discovers only when asked; the successor scripts did by default), or remove models_api_base"]
+
+
+def test_models_api_base_with_discovery_off_on_purpose_is_accepted(ws: Workspace) -> None:
     plain = ws.load({"providers": {"p": provider(models={"m": None})}}).desired.to_json(show_secrets=True)
-    with_it = ws.load({"providers": {"p": provider(models={"m": None}, models_api_base="http://gw:9/models")}})
-    assert with_it.desired.to_json(show_secrets=True) == plain
+    for off in ({"discover": False}, {"models_autofill_disabled": True}):
+        with_it = ws.load({"providers": {"p": provider(models={"m": None}, models_api_base="http://gw:9", **off)}})
+        assert with_it.desired.to_json(show_secrets=True) == plain
 
 
 def test_proxy_side_key_goes_on_every_deployment_and_the_credential_keeps_the_rest(ws: Workspace) -> None:

@@ -53,13 +53,19 @@ def _shaped(keys: list[str], value: st.SearchStrategy[Any]) -> st.SearchStrategy
 CONFIG_SHAPED = _shaped(TOP_KEYS, SMALL_JSON | st.dictionaries(NAMES, _shaped(PROVIDER_KEYS, SMALL_JSON), max_size=3))
 
 MODEL = st.none() | st.fixed_dictionaries({}, optional={
-    "model_name": EXPOSED, "model_names": st.lists(EXPOSED, max_size=2), "ignored": st.booleans(),
+    "model_name": EXPOSED, "ignored": st.booleans(), "model_name_prefix": st.sampled_from(["", "x/"]),
+    "model_names": st.lists(EXPOSED, max_size=2) | st.sampled_from(["a,b", ",a", "", " , ", "a,a"])
+    | st.dictionaries(EXPOSED | st.just("$self"), st.none() | st.fixed_dictionaries({}, optional={
+        "model_name_prefix": st.sampled_from(["", "y/"]), "access_groups": st.lists(st.just("G"), max_size=1),
+        "model_info": st.dictionaries(st.sampled_from(["mode", "$delete"]), TEXT | st.just(["mode"]))}),
+        max_size=2),
     "access_groups": st.lists(st.sampled_from(["G", "P"]), max_size=2),
     "model_info": st.dictionaries(st.sampled_from(["base_model", "mode", "$delete"]), TEXT | st.just(["mode"])),
     "$delete": st.lists(st.sampled_from(["model_name", "ignored", "model_info"]), max_size=2),
 })
 INTERFACE = st.none() | st.fixed_dictionaries({}, optional={
     "model_name_prefix": st.sampled_from(["", "gw/", "openai/"]),
+    "api_base": st.sampled_from(["http://iface:2", "os.environ/I"]),
     "models": st.dictionaries(MODEL_IDS, MODEL, max_size=2),
 })
 PROVIDER = st.fixed_dictionaries({}, optional={

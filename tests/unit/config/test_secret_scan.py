@@ -30,6 +30,8 @@ EMPTY = {
     "/router/settings": {"current_values": {}, "source": {}},
     "/v2/guardrails/list": {"guardrails": []},
     "/public/model_hub": [],
+    "/v2/team/list": {"teams": [], "total": 0, "page": 1, "page_size": 100, "total_pages": 0},
+    "/user/list": {"users": [], "total": 0, "page": 1, "page_size": 100, "total_pages": 0},
 }
 
 

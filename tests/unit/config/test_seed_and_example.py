@@ -85,7 +85,8 @@ def test_example_local_file_resolves_both_key_forms(tmp_path: Path, monkeypatch:
 
 def test_readme_configuration_examples_load(tmp_path: Path) -> None:
     section = (REPO / "README.md").read_text().split("## Configuration", 1)[1].split("\n## ", 1)[0]
-    base, overlay = (json.loads(block.split("```", 1)[0]) for block in section.split("```json\n")[1:3])
+    local_part = section.split("**config.local.json** is deep-merged", 1)[1]
+    base, overlay = (json.loads(part.split("```json\n")[1].split("```", 1)[0]) for part in (section, local_part))
     (tmp_path / "config.json").write_text(json.dumps(base))
     desired = load_config(tmp_path / "config.json").desired
     assert [c.name for c in desired.credentials] == ["antigravity-manager-anthropic", "antigravity-manager-2-anthropic"]
