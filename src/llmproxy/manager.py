@@ -20,6 +20,7 @@ from llmproxy.apply.report import ApplyReport, Outcome
 from llmproxy.desired.model import Deployment, DesiredState
 from llmproxy.errors import PlanRefused
 from llmproxy.keys.delivery import DirectorySink
+from llmproxy.kinds import extra_reads
 from llmproxy.litellm.api import LiteLLMApi
 from llmproxy.litellm.client import LiteLLMClient, open_client
 from llmproxy.litellm.connection import DEFAULT_TIMEOUT
@@ -30,7 +31,7 @@ from llmproxy.live.model import LiveState
 from llmproxy.plan.builder import PlanOptions, build_plan
 from llmproxy.plan.model import Action, Finding, Plan
 from llmproxy.plan.safety import Thresholds, UnsafePlan
-from llmproxy.pricing import has_explicit_price, map_problems
+from llmproxy.pricing import declared_base_model, has_explicit_price, map_problems, unknown_base_models
 
 if TYPE_CHECKING:
     from llmproxy.config.layers import ConfigArg
@@ -98,6 +99,9 @@ class Manager:
     #: (LiteLLM's PROXY_CONFIG_RELOAD_INTERVAL_SECONDS is 30 by default).
     settle: float = SETTLE
 
+    def __post_init__(self) -> None:
+        self.target.extras = extra_reads(self.desired)  # guardrails, the public model hub: when configured
+
     @classmethod
     def open(cls, *, config: ConfigArg, local: Path | None, env_file: Path | None,
              base_url: str | None, api_key: str | None, timeout: float = DEFAULT_TIMEOUT,
@@ -124,8 +128,8 @@ class Manager:
 
     def plan(self, options: PlanOptions) -> tuple[LiveState, Plan]:
         deployments = self.desired.deployments or ()
-        check_prices = "models" in options.only and any(not has_explicit_price(d.litellm_params)
-                                                        for d in deployments)
+        check_prices = "models" in options.only and any(
+            not has_explicit_price(d.litellm_params) or declared_base_model(d) for d in deployments)
         options = replace(options, thresholds=self.thresholds)
         # Behind a balancer, a replica that has not reloaded the last sync would show it as
         # changes still to make: wait (bounded) until the replicas agree, else say so.
@@ -210,5 +214,7 @@ def pricing_notes(cost_map: dict[str, Any] | str, deployments: Sequence[Deployme
     if isinstance(cost_map, str):
         return (Finding("models", "", "pricing_not_checked",
                         f"pricing not checked: LiteLLM's cost map could not be read ({cost_map})"),)
-    return tuple(Finding("models", "", "unpriced", f"unpriced: {problem}")
-                 for problem in map_problems(tuple(deployments), cost_map))
+    return tuple([Finding("models", "", "unpriced", f"unpriced: {problem}")
+                  for problem in map_problems(tuple(deployments), cost_map)]
+                 + [Finding("models", "", "unknown_base_model", f"unknown base_model: {problem}")
+                    for problem in unknown_base_models(deployments, cost_map)])

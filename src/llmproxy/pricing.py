@@ -16,6 +16,11 @@ What LiteLLM 1.106 does (``cost_calculator.select_model_name_for_cost_calc`` and
 
 ``offline_problems`` finds what the first rule alone proves (no map needed: ``validate``);
 ``priced_by_map`` checks a name against the cost map the proxy itself loaded (``plan``).
+
+``unknown_base_models`` is the check of the seed scripts' successor (every declared ``base_model``
+must be a key of LiteLLM's price map), made against the proxy's own map and applied also where
+``litellm_params`` prices the deployment: LiteLLM still takes the context window and capabilities
+it reports from the ``base_model`` entry, so a misspelt one is worth a note there too.
 """
 
 from __future__ import annotations
@@ -118,3 +123,41 @@ def offline_problems(deployments: Iterable[Deployment]) -> list[Unpriced]:
 def map_problems(deployments: Iterable[Deployment], cost_map: Mapping[str, Any]) -> list[Unpriced]:
     """What the proxy's own cost map cannot price."""
     return _problems(deployments, cost_map)
+
+
+def declared_base_model(dep: Deployment) -> str | None:
+    for value in (dep.litellm_params.get("base_model"), dep.model_info.get("base_model")):
+        if isinstance(value, str) and value:
+            return value
+    return None
+
+
+def in_map(provider: str, name: str, cost_map: Mapping[str, Any]) -> bool:
+    """Is ``name`` a key of the map, as it is or under ``provider`` (LiteLLM looks keys up case-insensitively)?"""
+    lowered = {k.lower() for k in cost_map}
+    bare = name.split("/", 1)[1] if provider and name.startswith(f"{provider}/") else name
+    return any(c.lower() in lowered for c in (name, f"{provider}/{bare}", bare))
+
+
+@dataclass(frozen=True)
+class UnknownBaseModel:
+    model_name: str
+    source: str
+    base_model: str
+
+    def __str__(self) -> str:
+        where = f" ({self.source})" if self.source else ""
+        return (f"{self.model_name}{where}: base_model {self.base_model!r} is not in LiteLLM's cost map; "
+                "LiteLLM knows neither its price nor its context window (check the name)")
+
+
+def unknown_base_models(deployments: Iterable[Deployment], cost_map: Mapping[str, Any]) -> list[UnknownBaseModel]:
+    """Deployments priced by ``litellm_params`` whose declared base_model the map does not have
+    (the others are ``map_problems``' if unpriced), one per model group and name."""
+    found: dict[tuple[str, str], UnknownBaseModel] = {}
+    for dep in deployments:
+        name = declared_base_model(dep)
+        if name and has_explicit_price(dep.litellm_params) and not in_map(provider_of(dep.litellm_params), name,
+                                                                            cost_map):
+            found.setdefault((dep.model_name, name), UnknownBaseModel(dep.model_name, dep.source, name))
+    return list(found.values())

@@ -87,7 +87,8 @@ def _gone_or_ok(response: httpx.Response) -> None:
 
 def reset(h: Harness) -> None:
     """Bring LiteLLM back to a known state: no DB models, no credentials, no router settings
-    written by tests, no keys. The config-file model stays (it cannot be deleted via the API)."""
+    written by tests, no DB guardrails, no public model groups, no keys. The config-file model
+    stays (it cannot be deleted via the API)."""
     with h.client() as c:
         models = []
         page = 1
@@ -106,6 +107,10 @@ def reset(h: Harness) -> None:
             "model_group_alias": {}, "fallbacks": [], "num_retries": 2, "timeout": 6000.0,
             "routing_strategy": "simple-shuffle", "cooldown_time": 5, "allowed_fails": 3,
         }}).raise_for_status()
+        for g in c.get("/v2/guardrails/list").raise_for_status().json()["guardrails"]:
+            if g.get("guardrail_definition_location", "db") == "db":
+                _gone_or_ok(c.delete(f"/guardrails/{g['guardrail_id']}"))
+        c.post("/model_group/make_public", json={"model_groups": []}).raise_for_status()
         while True:  # /key/list pages hold at most 100 keys; delete until none are left
             keys = c.get("/key/list", params={"page": 1, "size": 100}).raise_for_status().json()
             tokens = [k for k in keys.get("keys", []) if isinstance(k, str)]

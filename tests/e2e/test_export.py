@@ -51,7 +51,9 @@ def _snapshot(h: Harness) -> dict[str, Any]:
     """Models, credentials (non-secret values; secrets as LiteLLM masks them) and router settings,
     without llmproxy's marker, ledger and replica witness."""
     def strip(info: dict[str, Any]) -> dict[str, Any]:
-        return {k: v for k, v in info.items() if k not in ("llmproxy", "updated_at", "updated_by")}
+        # llmproxy's marker, and the audit fields it sets on every write (LiteLLM's UI shows them).
+        return {k: v for k, v in info.items()
+                if k not in ("llmproxy", "created_at", "created_by", "updated_at", "updated_by")}
 
     with h.client() as c:
         creds = c.get("/credentials").raise_for_status().json()["credentials"]

@@ -93,6 +93,10 @@ def _errors(model: type[BaseModel], data: dict[str, Any]) -> list[tuple[str, str
     return []
 
 
+#: model_info audit fields llmproxy sets itself (``litellm.metadata``).
+AUDIT_FIELDS = frozenset({"created_at", "created_by", "updated_at", "updated_by"})
+
+
 def field_issues(dep: Deployment, source: JsonPath) -> list[tuple[str, JsonPath]]:
     """(message, path) for every value of ``dep`` that LiteLLM would refuse or drop."""
     out: list[tuple[str, JsonPath]] = []
@@ -101,6 +105,9 @@ def field_issues(dep: Deployment, source: JsonPath) -> list[tuple[str, JsonPath]
         message = (f"model_info.{key}: LiteLLM does not price from model_info (nor keep the value there, so "
                    f"sync would never converge); put it in litellm_params.{key}")
         out.append((message, (*source, "model_info", key)))
+    for key in sorted(k for k in info if k in AUDIT_FIELDS):
+        out.append((f"model_info.{key} is written by llmproxy on every create and update (the audit fields "
+                    "LiteLLM's UI shows); remove it from the config", (*source, "model_info", key)))
     for section, model, data in (("model_info", LiteLLMModelInfo, info), ("litellm_params", LiteLLMParams, params)):
         for loc, msg in _errors(model, data):
             key = loc.split(".", 1)[0]

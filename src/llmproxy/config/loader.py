@@ -12,6 +12,7 @@ from llmproxy.config.discovery import ModelLister, discover_models, http_lister
 from llmproxy.config.envvars import Environment, resolve_env
 from llmproxy.config.extend import resolve_extends
 from llmproxy.config.fallback_refs import expand_fallbacks
+from llmproxy.config.guardrails import compile_guardrails
 from llmproxy.config.keys_compile import compile_keys
 from llmproxy.config.layers import ConfigArg, Layers, fail_if, read_layers
 from llmproxy.config.merge import strip_directives
@@ -99,7 +100,9 @@ def load_config(config: ConfigArg = None, local: Path | None = None,
     routing = compile_routing(deployments, aliases, fallbacks, layers.file_for)
     teams, users, access_issues = compile_access(validated, layers.file_for)
     access = compile_keys(validated.keys, validated.key_policy, layers.file_for)
+    guardrails, public_groups, guardrail_issues = compile_guardrails(validated, layers.file_for, aliases)
     fail_if(env_issues + compile_issues + reference_issues + routing.issues + access_issues + access.issues
+            + guardrail_issues
             + duplicate_issues(routing.pattern_deployments, deployments, layers.file_for))
     if deployments is not None:
         deployments = deployments + tuple(routing.pattern_deployments)
@@ -115,6 +118,8 @@ def load_config(config: ConfigArg = None, local: Path | None = None,
         teams=teams,
         users=users,
         keys=access.keys, key_policy=access.policy,
+        guardrails=guardrails,
+        public_model_groups=public_groups,
     )
     files = layers.files
     if env.file_was_read and layers.env_file is not None:

@@ -328,6 +328,31 @@ class RouterSettings(ConfigObject):
     disable_cooldowns: bool | None = None
 
 
+class GuardrailParams(BaseModel):
+    """LiteLLM's guardrail ``litellm_params``: ``guardrail`` (the integration, e.g.
+    ``litellm_content_filter``) and ``mode`` are required (checked on the merged config), every
+    other key is passed to LiteLLM as it is."""
+
+    model_config = ConfigDict(extra="allow", strict=True)
+
+    guardrail: Name | None = Field(None, description="The integration, e.g. litellm_content_filter, presidio.")
+    mode: Name | Annotated[list[Name], Field(min_length=1)] | None = Field(
+        None, description="pre_call, during_call, post_call, ... (or a list of them).")
+
+
+class GuardrailConfig(ConfigObject):
+    """A guardrail in LiteLLM's database; its name is the key."""
+
+    litellm_params: GuardrailParams | None = None
+    guardrail_info: dict[str, Any] | None = Field(None, description="Free-form metadata (e.g. description).")
+
+
+class GuardrailMap(NamedMap):
+    """guardrail_name -> guardrail (managed through LiteLLM's /guardrails API)."""
+
+    __pydantic_extra__: dict[str, GuardrailConfig]
+
+
 Percent = Annotated[float, Field(ge=0, le=100)]
 
 
@@ -369,6 +394,13 @@ class ConfigFile(ConfigObject):
         None, description="Virtual keys by alias (access as code). The old form with key defaults is "
         "deprecated: use key_policy.defaults.")
     key_policy: KeyPolicy | None = None
+    guardrails: GuardrailMap | None = None
+    public_model_hub: list[Name] | None = Field(
+        None, description="Model groups (or aliases) LiteLLM's public model hub lists (/public/model_hub).")
+    public_model_hub_aliases_autofill_enabled: bool | None = Field(
+        None, description="Without a public_model_hub list: make every alias public (the successor scripts' switch).")
+    public_model_hub_autofill_disabled: bool | None = Field(
+        None, description="The successor scripts' switch for is_public_model_hub (accepted; see README).")
     sync: SyncPolicy | None = None
     teams: TeamMap | None = Field(None, description="Team alias -> models, limits, members, metadata.")
     users: UserMap | None = Field(None, description="Email -> role, limits, models, teams.")

@@ -137,6 +137,20 @@ class FallbackRule:
 
 
 @dataclass(frozen=True)
+class Guardrail:
+    """A guardrail stored in LiteLLM's database (``POST /guardrails``). Identity: ``name``."""
+
+    name: str
+    litellm_params: Mapping[str, Any]  # always has "guardrail" and "mode"; may hold secrets
+    info: Mapping[str, Any] = field(default_factory=dict)  # guardrail_info
+    source: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "litellm_params", freeze(self.litellm_params))
+        object.__setattr__(self, "info", freeze(self.info))
+
+
+@dataclass(frozen=True)
 class DesiredState:
     """Everything the config says LiteLLM should hold for this ``owner``."""
 
@@ -148,6 +162,8 @@ class DesiredState:
     router_settings: Mapping[str, Any] | None = None  # other router keys
     keys: tuple[DesiredKey, ...] | None = None  # virtual keys (llmproxy.desired.keys)
     key_policy: KeyPolicy | None = None
+    guardrails: tuple[Guardrail, ...] | None = None
+    public_model_groups: tuple[str, ...] | None = None  # the public model hub
     teams: tuple[Team, ...] | None = None  # desired.access
     users: tuple[User, ...] | None = None
 
@@ -164,6 +180,10 @@ class DesiredState:
             object.__setattr__(self, "router_settings", freeze(self.router_settings))
         if self.keys is not None:
             object.__setattr__(self, "keys", tuple(self.keys))
+        if self.guardrails is not None:
+            object.__setattr__(self, "guardrails", tuple(self.guardrails))
+        if self.public_model_groups is not None:
+            object.__setattr__(self, "public_model_groups", tuple(self.public_model_groups))
         for name in ("teams", "users"):
             if getattr(self, name) is not None:
                 object.__setattr__(self, name, tuple(getattr(self, name)))
@@ -183,6 +203,8 @@ class DesiredState:
             *([n(self.teams, "teams")] if self.teams is not None else []),
             *([n(self.users, "users")] if self.users is not None else []),
             *([n(self.keys, "keys")] if self.keys is not None else []),
+            *([n(self.guardrails, "guardrails")] if self.guardrails else []),
+            *([n(self.public_model_groups, "public model groups")] if self.public_model_groups else []),
         ])
 
     def to_json(self, *, show_secrets: bool = False) -> dict[str, Any]:
@@ -214,6 +236,11 @@ class DesiredState:
         if self.keys is not None:
             out["keys"] = {k.alias: {**({"user": k.user} if k.user else {}), **({"team": k.team} if k.team else {}),
                                      **k.limits()} for k in self.keys}
+        if self.guardrails is not None:
+            out["guardrails"] = [{"guardrail_name": g.name, "litellm_params": maybe(g.litellm_params),
+                                  "guardrail_info": thaw(g.info)} for g in self.guardrails]
+        if self.public_model_groups is not None:
+            out["public_model_groups"] = list(self.public_model_groups)
         if self.teams is not None:
             out["teams"] = [t.to_json() for t in self.teams]
         if self.users is not None:

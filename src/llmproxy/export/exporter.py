@@ -15,6 +15,7 @@ from typing import Any
 from llmproxy.config.compile import INTERFACE_API, join_api_base
 from llmproxy.export.access import export_access
 from llmproxy.export.compact import CompactResult, compact
+from llmproxy.export.guardrails import GuardrailExport, export_guardrails
 from llmproxy.export.keys import export_keys
 from llmproxy.export.providers import ProviderFold, fold_credentials
 from llmproxy.export.router import RouterExport, export_router
@@ -22,7 +23,7 @@ from llmproxy.export.select import select
 from llmproxy.export.verify import render, verify
 from llmproxy.export.views import ModelView, SecretRef
 from llmproxy.litellm.client import LiteLLMClient
-from llmproxy.litellm.read import read_live
+from llmproxy.litellm.read import EXTRAS, read_live
 from llmproxy.live.model import LiveState
 from llmproxy.redaction import env_var_name, hide_url_passwords, url_passwords
 
@@ -46,7 +47,9 @@ class ExportResult:
         return (f"{c['providers']} provider(s) ({c['credentials']} credential(s)), {c['models']} model(s) "
                 f"({c['compact']} in provider form, {c['literal']} in \"models\"), {c['aliases']} alias(es), "
                 f"{c['fallbacks']} fallback rule(s), {c['router_settings']} router setting(s), "
-                f"{c.get('teams', 0)} team(s), {c.get('users', 0)} user(s), {c.get('keys', 0)} key(s)")
+                f"{c.get('teams', 0)} team(s), {c.get('users', 0)} user(s), {c.get('keys', 0)} key(s)"
+                + (f", {c['guardrails']} guardrail(s)" if c.get("guardrails") else "")
+                + (f", {c['public_model_hub']} public model group(s)" if c.get("public_model_hub") else ""))
 
 
 def read_router_sources(client: LiteLLMClient) -> dict[str, str]:
@@ -57,7 +60,7 @@ def read_router_sources(client: LiteLLMClient) -> dict[str, str]:
 
 
 def read_for_export(client: LiteLLMClient) -> tuple[LiveState, dict[str, str]]:
-    return read_live(client, access=True, keys=True), read_router_sources(client)
+    return read_live(client, EXTRAS, access=True, keys=True), read_router_sources(client)
 
 
 @dataclass
@@ -66,6 +69,7 @@ class _Pass:
     models: CompactResult
     router: RouterExport
     notes: list[str]
+    extras: GuardrailExport
 
 
 def _document(p: _Pass, owner: str, *, with_keys: bool) -> dict[str, Any]:
@@ -82,6 +86,10 @@ def _document(p: _Pass, owner: str, *, with_keys: bool) -> dict[str, Any]:
         doc["fallbacks"] = p.router.fallbacks
     if p.router.settings:
         doc["router_settings"] = p.router.settings
+    if p.extras.guardrails:
+        doc["guardrails"] = p.extras.guardrails
+    if p.extras.public_model_hub:
+        doc["public_model_hub"] = p.extras.public_model_hub
     return doc
 
 
@@ -92,12 +100,14 @@ def _env_vars(p: _Pass) -> list[EnvVar]:
         for key, ref in view.secrets.items():
             out.append(EnvVar(ref.var, f"litellm_params.{key} of model {view.model_name} "
                                        "(LiteLLM shows it only masked)"))
+    out += [EnvVar(var, purpose) for var, purpose in p.extras.secrets]
     return out
 
 
 def build_export(live: LiveState, sources: Mapping[str, str], owner: str) -> ExportResult:
     """The export of ``live`` for ``owner`` (pure: no I/O besides the loader's temporary file)."""
     sel = select(live, owner)
+    extras = export_guardrails(live, owner)
     skip_creds: set[str] = set()
     force_literal: set[str] = set()
     dropped: set[str] = set()
@@ -108,7 +118,7 @@ def build_export(live: LiveState, sources: Mapping[str, str], owner: str) -> Exp
         views = [v for v in sel.models if v.id not in dropped]
         models = compact(views, providers, force_literal)
         router = export_router(live, sources, owner, {v.model_name for v in views})
-        current = _Pass(providers, models, router, cred_notes)
+        current = _Pass(providers, models, router, cred_notes, extras)
         expected_creds = {f.credential(i): {"api_base": join_api_base(f.api_base, INTERFACE_API[i][0]),
                                             "custom_llm_provider": INTERFACE_API[i][1]}
                           for f in providers.values() for i in f.interfaces}
@@ -120,7 +130,7 @@ def build_export(live: LiveState, sources: Mapping[str, str], owner: str) -> Exp
         force_literal |= bad.models
     else:  # pragma: no cover - would take a bug in the loader or here
         raise AssertionError("export did not converge")
-    notes = sel.notes + current.notes + current.router.notes
+    notes = sel.notes + current.notes + current.router.notes + extras.notes
     notes += [f"model {v.model_name!r} (id {v.id}) cannot be written so that llmproxy reads it back "
               "unchanged; left out" for v in sel.models if v.id in dropped]
     local = {"providers": {n: {"api_key": f.api_key} for n, f in providers.items()}} if providers else {}
@@ -172,4 +182,6 @@ def _counts(p: _Pass, views: list[ModelView]) -> dict[str, int]:
         "aliases": len(p.router.aliases),
         "fallbacks": sum(len(k.split(",")) for rule in p.router.fallbacks for k in rule),
         "router_settings": len(p.router.settings),
+        "guardrails": len(p.extras.guardrails),
+        "public_model_hub": len(p.extras.public_model_hub or ()),
     }

@@ -10,19 +10,22 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable
 
+from llmproxy.desired.model import DesiredState
 from llmproxy.errors import LLMProxyError
 from llmproxy.kinds.aliases import Aliases
 from llmproxy.kinds.base import Batch, ResourceKind, Target
 from llmproxy.kinds.credentials import Credentials
 from llmproxy.kinds.fallbacks import Fallbacks
+from llmproxy.kinds.guardrails import Guardrails
 from llmproxy.kinds.keys import Keys
 from llmproxy.kinds.models import Models
+from llmproxy.kinds.public_model_hub import PublicModelHub
 from llmproxy.kinds.router_settings import RouterSettings
 from llmproxy.kinds.teams import Teams
 from llmproxy.kinds.users import Users
 
-REGISTRY: tuple[ResourceKind, ...] = (Credentials(), Models(), Aliases(), Fallbacks(), RouterSettings(), Users(),
-                                      Teams(), Keys())
+REGISTRY: tuple[ResourceKind, ...] = (Credentials(), Guardrails(), Models(), Aliases(), Fallbacks(), RouterSettings(),
+                                      PublicModelHub(), Users(), Teams(), Keys())
 KINDS: tuple[str, ...] = tuple(k.name for k in REGISTRY)
 _BY_NAME = {k.name: k for k in REGISTRY}
 
@@ -40,6 +43,11 @@ def ledger_kinds(names: Iterable[str] | None = None) -> tuple[str, ...]:
     """Kinds whose ownership is recorded in the ledger (optionally: only those in ``names``)."""
     wanted = set(KINDS if names is None else names)
     return tuple(k.name for k in REGISTRY if k.store == "ledger" and k.name in wanted)
+
+
+def extra_reads(desired: DesiredState) -> frozenset[str]:
+    """The inventories beyond the basic three the kinds in ``desired`` need read."""
+    return frozenset(k.reads for k in REGISTRY if k.reads and k.section(desired) is not None)
 
 
 def only_help() -> str:
@@ -69,5 +77,5 @@ def parse_only(values: list[str] | None) -> frozenset[str]:
     return frozenset(names)
 
 
-__all__ = ["KINDS", "REGISTRY", "Batch", "ResourceKind", "Target", "kind", "ledger_kinds", "levels",
+__all__ = ["KINDS", "REGISTRY", "Batch", "ResourceKind", "Target", "extra_reads", "kind", "ledger_kinds", "levels",
            "only_help", "parse_only"]

@@ -34,6 +34,9 @@ def _update_fields(cred: Credential, live: LiveCredential, ctx: PlanContext) -> 
     changes += removed_fields("credential_values", cred.values, live.values,
                               previously_set=marker.fields if marker else (), extras_count=True)
     changes += diff_fields("credential_info", cred.info, live.info, fingerprints={}, stored=None)
+    # Only info keys llmproxy set itself are removed; every other one is kept (other tools' metadata).
+    changes += removed_fields("credential_info", cred.info, live.info,
+                              previously_set=marker.info_fields if marker else (), extras_count=False)
     return changes
 
 

@@ -168,7 +168,7 @@ class Models(ResourceKind):
             target.create_model(change.want())
         elif change.action is Action.REPLACE:
             old_id = change.have().id
-            target.create_model(change.want(), avoid_id=old_id)
+            target.create_model(change.want(), avoid_id=old_id, replacing=change.have())
             return lambda: target.delete_model(old_id)
         else:
             target.update_model(change.want(), change.have())

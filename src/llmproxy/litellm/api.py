@@ -10,21 +10,22 @@ from collections.abc import Sequence
 from typing import Any
 
 from llmproxy.desired.keys import DesiredKey
-from llmproxy.desired.model import Credential, Deployment, thaw
+from llmproxy.desired.model import Credential, Deployment, Guardrail, thaw
 from llmproxy.errors import Conflict, LLMProxyError, NotFound
 from llmproxy.keys.delivery import SecretSink
-from llmproxy.litellm import keys_target
+from llmproxy.litellm import guardrails_api, keys_target, model_hub_api
 from llmproxy.litellm.client import LiteLLMClient
 from llmproxy.litellm.lease import Lease
 from llmproxy.litellm.ledger import ledger_body, ledger_name
+from llmproxy.litellm.metadata import audit_fields, carried_model_info, others_keys
 from llmproxy.litellm.read import parse_credential, parse_deployment, parse_router, read_live
 from llmproxy.litellm.replicas import Replicas
-from llmproxy.litellm.router_payload import router_payload
+from llmproxy.litellm.router_payload import public_groups_payload, router_payload
 from llmproxy.litellm.teams_api import TeamsApi
 from llmproxy.litellm.users_api import UsersApi
 from llmproxy.live.keys import LiveKey
 from llmproxy.live.marker import MARKER_KEY, Fingerprinter, Marker
-from llmproxy.live.model import Ledger, LiveCredential, LiveDeployment, LiveRouter, LiveState
+from llmproxy.live.model import Ledger, LiveCredential, LiveDeployment, LiveGuardrail, LiveRouter, LiveState
 from llmproxy.plan.context import Capabilities
 from llmproxy.plan.model import Change
 
@@ -47,11 +48,14 @@ CAPABILITIES = Capabilities(
 class LiteLLMApi:
     capabilities = CAPABILITIES
 
-    def __init__(self, client: LiteLLMClient, owner: str, fingerprinter: Fingerprinter, *,
-                 access: bool = False, with_keys: bool = False) -> None:
+    def __init__(self, client: LiteLLMClient, owner: str, fingerprinter: Fingerprinter,
+                 extras: frozenset[str] = frozenset(), *, access: bool = False, with_keys: bool = False) -> None:
         self.client = client
         self.owner = owner
         self.fp = fingerprinter
+        #: Inventories read besides credentials, models and router settings (``read.EXTRAS``):
+        #: those of the kinds the config has (``Manager`` sets them).
+        self.extras = extras
         self.access = access  # read (and write) teams and users
         self.teams = TeamsApi(client, owner)
         self.users = UsersApi(client, owner)
@@ -60,7 +64,7 @@ class LiteLLMApi:
 
     # -- reading ----------------------------------------------------------------------------
     def read(self) -> LiveState:
-        return read_live(self.client, access=self.access, keys=self.with_keys)
+        return read_live(self.client, self.extras, access=self.access, keys=self.with_keys)
 
     def read_cost_map(self) -> dict[str, Any] | str:
         """The cost map the proxy loaded (``/public/litellm_model_cost_map``, the catalog without
@@ -94,10 +98,16 @@ class LiteLLMApi:
         return self.client.retry.breaker
 
     # -- credentials ------------------------------------------------------------------------
-    def _credential_info(self, cred: Credential) -> dict[str, Any]:
-        marker = Marker(owner=self.owner, fields=tuple(sorted(cred.values)),
+    def _credential_info(self, cred: Credential, live: LiveCredential | None = None) -> dict[str, Any]:
+        """The config's info, the marker, and every key another tool wrote. LiteLLM merges
+        ``credential_info`` on update, so a key llmproxy set and the config dropped is sent as null
+        (read back as absent)."""
+        marker = Marker(owner=self.owner, fields=tuple(sorted(cred.values)), info_fields=tuple(sorted(cred.info)),
                         secrets=self.fp.all(cred.values) or None)
-        return {**thaw(cred.info), MARKER_KEY: marker.to_json()}
+        kept = others_keys(live.info, cred.info, live.marker) if live else {}
+        previously = live.marker.info_fields if live is not None and live.marker is not None else ()
+        dropped = {k: None for k in previously if live is not None and k in live.info and k not in cred.info}
+        return {**kept, **dropped, **thaw(cred.info), MARKER_KEY: marker.to_json()}
 
     def create_credential(self, cred: Credential) -> None:
         body = {"credential_name": cred.name, "credential_values": thaw(cred.values),
@@ -112,7 +122,7 @@ class LiteLLMApi:
             self.update_credential(cred, current)
 
     def update_credential(self, cred: Credential, live: LiveCredential | None) -> None:
-        body: dict[str, Any] = {"credential_info": self._credential_info(cred),
+        body: dict[str, Any] = {"credential_info": self._credential_info(cred, live),
                                 "credential_values": thaw(cred.values)}
         stale = sorted(set(live.values) - set(cred.values)) if live else []
         if stale:
@@ -136,20 +146,28 @@ class LiteLLMApi:
             return None
 
     # -- models -----------------------------------------------------------------------------
-    def _model_info(self, dep: Deployment, model_id: str, replaces: str | None = None) -> dict[str, Any]:
+    def _model_info(self, dep: Deployment, model_id: str, replaces: str | None = None,
+                    previous: LiveDeployment | None = None) -> dict[str, Any]:
+        """The config's model_info, the marker and the audit fields (``litellm.metadata``);
+        ``previous``: the deployment this write updates or replaces."""
         marker = Marker(owner=self.owner, fields=tuple(sorted(dep.litellm_params)),
                         info_fields=tuple(sorted(dep.model_info)),
                         secrets=self.fp.all(dep.litellm_params) or None, replaces=replaces)
-        return {**thaw(dep.model_info), "id": model_id, MARKER_KEY: marker.to_json()}
+        audit = audit_fields(previous.model_info if previous else None)
+        return {**thaw(dep.model_info), **audit, "id": model_id, MARKER_KEY: marker.to_json()}
 
-    def create_model(self, dep: Deployment, avoid_id: str | None = None) -> str:
+    def create_model(self, dep: Deployment, avoid_id: str | None = None,
+                     replacing: LiveDeployment | None = None) -> str:
         """Create the deployment under a deterministic id and return it. Repeating the request
-        cannot make a second copy: LiteLLM refuses a duplicate id, and we then look it up."""
+        cannot make a second copy: LiteLLM refuses a duplicate id, and we then look it up.
+        ``replacing``: the deployment this one replaces (its creation audit fields and the
+        model_info keys other tools wrote are carried over)."""
         model_id = dep.content_id(self.owner)
         if model_id == avoid_id:  # the replacement of an object that already holds this id
             model_id = dep.content_id(self.owner + "/replacement")
+        kept = carried_model_info(replacing, dep, self.capabilities.server_info_fields) if replacing else {}
         body = {"model_name": dep.model_name, "litellm_params": thaw(dep.litellm_params),
-                "model_info": self._model_info(dep, model_id, replaces=avoid_id)}
+                "model_info": {**kept, **self._model_info(dep, model_id, replaces=avoid_id, previous=replacing)}}
         try:
             self.client.request("POST", "/model/new", json=body, retry=True)
         except LLMProxyError as failure:
@@ -163,8 +181,9 @@ class LiteLLMApi:
         return model_id
 
     def update_model(self, dep: Deployment, live: LiveDeployment) -> None:
+        # PATCH merges model_info: the keys other tools wrote stay as they are.
         body = {"model_name": dep.model_name, "litellm_params": thaw(dep.litellm_params),
-                "model_info": self._model_info(dep, live.id)}
+                "model_info": self._model_info(dep, live.id, previous=live)}
         self.client.request("PATCH", f"/model/{live.id}/update", json=body, retry=True)
 
     def delete_model(self, model_id: str) -> None:
@@ -211,3 +230,31 @@ class LiteLLMApi:
                 self.client.request("POST", "/credentials", json=body, retry=True)
             except Conflict:
                 self.write_ledger(ledger, kinds, exists=True)
+
+    # -- guardrails and the public model hub ----------------------------------------------------
+    def _guardrail_info(self, g: Guardrail, live: LiveGuardrail | None) -> dict[str, Any]:
+        marker = Marker(owner=self.owner, fields=tuple(sorted(g.litellm_params)), info_fields=tuple(sorted(g.info)),
+                        secrets=self.fp.all(g.litellm_params) or None)
+        kept = others_keys(live.info, g.info, live.marker) if live else {}
+        return {**kept, **thaw(g.info), MARKER_KEY: marker.to_json()}
+
+    def create_guardrail(self, guardrail: Guardrail) -> None:
+        guardrails_api.create_guardrail(self.client, guardrail.name, thaw(guardrail.litellm_params),
+                                        self._guardrail_info(guardrail, None), self.owner)
+
+    def update_guardrail(self, guardrail: Guardrail, live: LiveGuardrail) -> None:
+        """``PUT`` replaces the whole guardrail: the fields others set are sent back with it."""
+        params = {**guardrails_api.kept_params(guardrail.litellm_params, live), **thaw(guardrail.litellm_params)}
+        guardrails_api.update_guardrail(self.client, live.id, guardrail.name, params,
+                                        self._guardrail_info(guardrail, live))
+
+    def delete_guardrail(self, live: LiveGuardrail) -> None:
+        guardrails_api.delete_guardrail(self.client, live.id)
+
+    def write_public_model_groups(self, changes: Sequence[Change]) -> None:
+        """One ``/model_group/make_public`` with this owner's delta applied onto a fresh read (the
+        groups others made public since the plan stay); nothing is sent when nothing changes."""
+        current = model_hub_api.public_model_groups(self.client)
+        groups = public_groups_payload(current, changes)
+        if groups != list(current):
+            model_hub_api.make_public(self.client, groups)

@@ -1,7 +1,8 @@
 """A second target: LiteLLM's own ``config.yaml`` (config-file mode), from the same desired state.
 
-``model_list``, ``credential_list`` and ``router_settings`` (aliases, fallbacks, other keys), as
-the pinned LiteLLM reads them (``proxy_server.py``: ``load_config``, ``load_credential_list``).
+``model_list``, ``credential_list``, ``router_settings`` (aliases, fallbacks, other keys),
+``guardrails`` and ``litellm_settings.public_model_groups``, as the pinned LiteLLM reads them
+(``proxy_server.py``: ``load_config``, ``load_credential_list``).
 No secret is ever written: a value read from ``${VAR}`` becomes ``os.environ/VAR`` (LiteLLM resolves
 those at start-up), any other secret value becomes ``os.environ/<DERIVED_NAME>`` and is listed in
 ``needs`` so that the operator sets it in the proxy's environment. Ownership markers and ids are
@@ -89,4 +90,13 @@ def render_litellm_config(desired: DesiredState) -> ConfigFileResult:
         router.update(secrets.reference(thaw(desired.router_settings), "", ("router_settings",)))
     if router:
         doc["router_settings"] = router
+    if desired.guardrails is not None:
+        doc["guardrails"] = [
+            {"guardrail_name": g.name,
+             "litellm_params": secrets.reference(thaw(g.litellm_params), "", ("guardrail", g.name)),
+             **({"guardrail_info": thaw(g.info)} if g.info else {})}
+            for g in desired.guardrails
+        ]
+    if desired.public_model_groups is not None:
+        doc["litellm_settings"] = {"public_model_groups": list(desired.public_model_groups)}
     return ConfigFileResult(doc, sorted(secrets.needs.values(), key=lambda n: n.name))

@@ -12,9 +12,11 @@ from typing import Any
 
 from llmproxy.errors import UnexpectedResponse
 from llmproxy.litellm.client import LiteLLMClient
+from llmproxy.litellm.guardrails_api import list_guardrails
 from llmproxy.litellm.keys_target import read_keys
 from llmproxy.litellm.lease import is_lock
 from llmproxy.litellm.ledger import LEDGER_INFO_KEY, is_ledger, parse_ledger
+from llmproxy.litellm.model_hub_api import public_model_groups
 from llmproxy.litellm.probe import require_database
 from llmproxy.litellm.replicas import is_stamp
 from llmproxy.litellm.teams_api import read_teams
@@ -30,7 +32,9 @@ def parse_credential(raw: Mapping[str, Any]) -> LiveCredential:
                                  endpoint="GET /credentials")
     info = raw.get("credential_info") if isinstance(raw.get("credential_info"), Mapping) else {}
     values = raw_values if isinstance(raw_values := raw.get("credential_values"), Mapping) else {}
-    return LiveCredential(name=name, values=dict(values), info=strip_marker(info),
+    # null means absent: how llmproxy removes an info key (LiteLLM merges credential_info).
+    return LiveCredential(name=name, values=dict(values),
+                          info={k: v for k, v in strip_marker(info).items() if v is not None},
                           marker=Marker.parse(info), source=str(raw.get("source") or "db"))
 
 
@@ -73,11 +77,16 @@ def parse_router(raw: Mapping[str, Any]) -> LiveRouter:
     return LiveRouter(values=values, defaults=defaults, sources=sources)
 
 
-def read_live(client: LiteLLMClient, *, access: bool = False, keys: bool = False) -> LiveState:
+#: Inventories read only when asked for (the kinds that need them are in the config).
+EXTRAS = frozenset({"guardrails", "public_model_hub"})
+
+
+def read_live(client: LiteLLMClient, extras: frozenset[str] = frozenset(), *, access: bool = False,
+              keys: bool = False) -> LiveState:
     """One consistent-as-possible snapshot: the inventories are read in parallel (teams and users
     only with ``access``, virtual keys only with ``keys``: a config without those sections never
-    reads them)."""
-    with ThreadPoolExecutor(max_workers=7) as pool:
+    reads them; ``extras`` (of ``EXTRAS``) adds the guardrails and the public model hub)."""
+    with ThreadPoolExecutor(max_workers=7 + len(extras)) as pool:
         db_f = pool.submit(require_database, client)
         creds_f = pool.submit(client.get_credentials)
         models_f = pool.submit(client.get_all_models)
@@ -85,11 +94,15 @@ def read_live(client: LiteLLMClient, *, access: bool = False, keys: bool = False
         teams_f = pool.submit(read_teams, client) if access else None
         users_f = pool.submit(read_users, client) if access else None
         keys_f = pool.submit(read_keys, client) if keys else None
+        guardrails_f = pool.submit(list_guardrails, client) if "guardrails" in extras else None
+        hub_f = pool.submit(public_model_groups, client) if "public_model_hub" in extras else None
         db_f.result()
         raw_creds, raw_models, raw_router = creds_f.result(), models_f.result(), router_f.result()
         teams = teams_f.result() if teams_f else ()
         users = users_f.result() if users_f else ()
         live_keys, team_names = keys_f.result() if keys_f else ((), {})
+        guardrails = guardrails_f.result() if guardrails_f else None
+        hub = hub_f.result() if hub_f else None
 
     credentials: dict[str, LiveCredential] = {}
     ledgers: dict[str, Ledger] = {}
@@ -108,4 +121,4 @@ def read_live(client: LiteLLMClient, *, access: bool = False, keys: bool = False
                                key=lambda d: (d.model_name, d.model, d.credential or "", d.id)))
     return LiveState(credentials=credentials, deployments=deployments,
                      router=parse_router(raw_router), ledgers=ledgers, teams=teams, users=users,
-                     keys=live_keys, team_names=team_names)
+                     keys=live_keys, team_names=team_names, guardrails=guardrails, public_model_groups=hub)

@@ -1,4 +1,5 @@
-"""Compute the router_settings values to send, keeping entries llmproxy does not manage."""
+"""Compute the router_settings values (and the public model hub list) to send, keeping entries
+llmproxy does not manage."""
 
 from __future__ import annotations
 
@@ -45,3 +46,13 @@ def router_payload(live: LiveRouter, changes: Iterable[Change]) -> dict[str, Any
         if c.kind == "router_settings" and c.fields:
             payload[c.key] = thaw(c.desired)
     return payload
+
+
+def public_groups_payload(current: Iterable[str], changes: Iterable[Change]) -> list[str]:
+    """The public model hub after this owner's ``changes``: the current list in its order, the
+    deleted groups removed, new groups appended in the config's order."""
+    changes = list(changes)
+    gone = {c.key for c in changes if c.action is Action.DELETE}
+    groups = [g for g in dict.fromkeys(current) if g not in gone]
+    groups += [c.key for c in changes if c.action is not Action.DELETE and c.key not in groups]
+    return groups

@@ -41,6 +41,22 @@ class LiveDeployment(DeploymentFields):
 
 
 @dataclass(frozen=True)
+class LiveGuardrail:
+    """A guardrail as ``GET /v2/guardrails/list`` shows it."""
+
+    id: str
+    name: str
+    litellm_params: Mapping[str, Any]  # secret fields masked; server defaults filled in; nulls dropped
+    info: Mapping[str, Any]  # guardrail_info without the marker
+    marker: Marker | None
+    source: str = "db"  # "db" or "config" (LiteLLM's config file: read-only through the API)
+
+    @property
+    def read_only(self) -> bool:
+        return self.source != "db"
+
+
+@dataclass(frozen=True)
 class LiveRouter:
     """``router_settings`` as LiteLLM reports them (``GET /router/settings``)."""
 
@@ -118,6 +134,9 @@ class LiveState:
     ledgers: Mapping[str, Ledger]  # owner -> ledger (all owners, to recognise foreign entries)
     keys: tuple[LiveKey, ...] = ()  # virtual keys (llmproxy.live.keys)
     team_names: Mapping[str, str] = field(default_factory=dict)  # team_id -> team alias
+    #: Read only when asked for (``litellm.read.read_live(extras=...)``): None = not read.
+    guardrails: Mapping[str, LiveGuardrail] | None = None
+    public_model_groups: tuple[str, ...] | None = None  # the public model hub, in LiteLLM's order
     teams: tuple[LiveTeam, ...] = ()  # live.access
     users: tuple[LiveUser, ...] = ()
 

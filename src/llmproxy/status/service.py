@@ -18,7 +18,7 @@ from llmproxy.kinds import REGISTRY
 from llmproxy.litellm.api import CAPABILITIES
 from llmproxy.litellm.client import LiteLLMClient, RetryPolicy, open_client
 from llmproxy.litellm.probe import readiness, version
-from llmproxy.litellm.read import read_live
+from llmproxy.litellm.read import EXTRAS, read_live
 from llmproxy.litellm.replicas import SAMPLES, SETTLE, Replicas
 from llmproxy.live.marker import Fingerprinter
 from llmproxy.live.model import LiveState
@@ -58,7 +58,7 @@ def _probe_server(report: StatusReport, client: LiteLLMClient) -> LiveState | No
                "wait for LiteLLM's reload (PROXY_CONFIG_RELOAD_INTERVAL_SECONDS), then run status again"
                if disagreement else "")
     try:
-        live, sources = read_live(client, access=True, keys=True), read_router_sources(client)
+        live, sources = read_live(client, EXTRAS, access=True, keys=True), read_router_sources(client)  # every kind
     except LLMProxyError as exc:
         report.add("inventory", FAIL, exc.message, exc.hint or "")
         return None

@@ -1,12 +1,14 @@
 """An in-memory stand-in for LiteLLM's model, credential and router endpoints, served through respx.
 
-It mirrors what the real proxy does (tests/harness/OBSERVED-API.md): credential secrets come
-back masked, model secrets are removed on read, the server adds default ``litellm_params`` and
-``model_info`` fields, PATCH merges, ``/config/update`` replaces each top-level router key sent,
-duplicate credentials answer 409 and unknown models 400 "not found". ``fail`` injects a response
-(or an exception) for the next call(s) of an endpoint, e.g.
-``fake.fail["POST /model/new"] = [httpx.Response(500, json={"error": "boom"})]``; ``calls`` logs
-every request as ``METHOD /path`` in order.
+It mirrors what the real proxy does (tests/harness/OBSERVED-API.md): credential secrets come back
+masked, model secrets are removed on read, the server adds default ``litellm_params`` and
+``model_info`` fields, PATCH merges (``credential_info`` and ``model_info`` too), ``/config/update``
+replaces each top-level router key sent, duplicate credentials answer 409 and unknown models 400
+"not found". Guardrails: the list fills in a server default and masks ``api_key``; PUT replaces; a
+duplicate name answers 500. The public model hub: ``make_public`` replaces the list. ``fail``
+injects a response (or an exception) for the next call(s) of an endpoint, e.g. ``fake.fail["POST
+/model/new"] = [httpx.Response(500, json={"error": "boom"})]``; ``calls`` logs every request as
+``METHOD /path`` in order.
 """
 
 from __future__ import annotations
@@ -43,6 +45,8 @@ class FakeAdmin:
         self.credentials: dict[str, dict[str, Any]] = {}
         self.models: dict[str, dict[str, Any]] = {}  # id -> {"model_name", "litellm_params", "model_info"}
         self.router: dict[str, Any] = copy.deepcopy(ROUTER_DEFAULTS)
+        self.guardrails: dict[str, dict[str, Any]] = {}  # id -> {"guardrail_name", "litellm_params", ...}
+        self.public: list[str] = []
         self.fail: dict[str, list[httpx.Response | Exception]] = {}
         self.calls: list[str] = []
         # Lets a test break "read back matches": called on every model after a write.
@@ -69,6 +73,8 @@ class FakeAdmin:
             return {"PATCH": self.patch_credential, "DELETE": self.delete_credential}[request.method](m[1], body)
         if m := re.fullmatch(r"/model/(.+)/update", path):
             return self.patch_model(m[1], body)
+        if m := re.fullmatch(r"/guardrails/(.+)", path):
+            return self.write_guardrail(request.method, m[1], body)
         handler = {
             "GET /health/readiness": lambda: httpx.Response(200, json={"status": "healthy", "db": "connected"}),
             "GET /credentials": self.list_credentials,
@@ -78,6 +84,10 @@ class FakeAdmin:
             "POST /model/delete": lambda: self.delete_model(body),
             "GET /router/settings": self.router_settings,
             "POST /config/update": lambda: self.config_update(body),
+            "GET /v2/guardrails/list": self.list_guardrails,
+            "POST /guardrails": lambda: self.write_guardrail("POST", None, body),
+            "GET /public/model_hub": lambda: httpx.Response(200, json=[{"model_group": g} for g in self.public]),
+            "POST /model_group/make_public": lambda: self.make_public(body),
             # no teams, no users (the access kinds have fakes of their own)
             "GET /v2/team/list": lambda: httpx.Response(200, json={"teams": [], "total": 0, "total_pages": 0}),
             "GET /user/list": lambda: httpx.Response(200, json={"users": [], "total": 0, "total_pages": 0}),
@@ -155,7 +165,7 @@ class FakeAdmin:
         if row is None:
             return error(400, f"{{'error': 'Model with id={model_id} not found in db'}}")
         row["litellm_params"].update({k: v for k, v in body.get("litellm_params", {}).items() if v is not None})
-        row["model_info"] = {**body.get("model_info", {}), "id": model_id}
+        row["model_info"] = {**row["model_info"], **body.get("model_info", {}), "id": model_id}
         if "model_name" in body:
             row["model_name"] = body["model_name"]
         self._after_write(model_id)
@@ -182,3 +192,32 @@ class FakeAdmin:
             if value is not None:
                 self.router[key] = copy.deepcopy(value)
         return httpx.Response(200, json={"message": "Config updated successfully"})
+
+    # -- guardrails and the public model hub -------------------------------------------------------
+    def list_guardrails(self) -> httpx.Response:
+        out = [{"guardrail_id": gid, "guardrail_name": g["guardrail_name"], "guardrail_definition_location": "db",
+                "guardrail_info": copy.deepcopy(g["guardrail_info"]),
+                "litellm_params": {"unreachable_fallback": "fail_closed", "timeout": None,
+                                   **_mask(g["litellm_params"])}}
+               for gid, g in self.guardrails.items()]
+        return httpx.Response(200, json={"guardrails": out})
+
+    def write_guardrail(self, method: str, gid: str | None, body: dict[str, Any]) -> httpx.Response:
+        if method == "DELETE":
+            if self.guardrails.pop(gid or "", None) is None:
+                return httpx.Response(404, json={"detail": f"Guardrail with ID {gid} not found"})
+            return httpx.Response(200, json={"message": "deleted"})
+        g = copy.deepcopy(body["guardrail"])
+        g.setdefault("guardrail_info", {})
+        if method == "POST":
+            if any(x["guardrail_name"] == g["guardrail_name"] for x in self.guardrails.values()):
+                return httpx.Response(500, json={"detail": "Unique constraint failed on: (`guardrail_name`)"})
+            gid = f"gr-{len(self.guardrails) + 1}"
+        elif gid not in self.guardrails:
+            return httpx.Response(404, json={"detail": f"Guardrail with ID {gid} not found"})
+        self.guardrails[str(gid)] = g
+        return httpx.Response(200, json={**g, "guardrail_id": gid})
+
+    def make_public(self, body: dict[str, Any]) -> httpx.Response:
+        self.public = list(body["model_groups"])
+        return httpx.Response(200, json={"public_model_groups": self.public})

@@ -28,6 +28,8 @@ EMPTY = {
     "/v2/model/info": {"data": [], "total_count": 0, "current_page": 1, "total_pages": 0, "size": 2000},
     "/credentials": {"credentials": []},
     "/router/settings": {"current_values": {}, "source": {}},
+    "/v2/guardrails/list": {"guardrails": []},
+    "/public/model_hub": [],
     "/v2/team/list": {"teams": [], "total": 0, "page": 1, "page_size": 100, "total_pages": 0},
     "/user/list": {"users": [], "total": 0, "page": 1, "page_size": 100, "total_pages": 0},
     "/key/list": {"keys": [], "total_count": 0},

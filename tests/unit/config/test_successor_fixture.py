@@ -204,6 +204,12 @@ def test_the_successor_fixture_resolves_to_what_the_successor_generates(loaded: 
     assert loaded["aliases"] == aliases
     assert loaded["fallbacks"] == SUCCESSOR_FALLBACKS
     assert loaded["router_settings"] == SUCCESSOR_ROUTER
+    # Guardrails keyed by name, as written; without a public_model_hub list the aliases switch
+    # makes every alias public (after $models: expansion), as the successor does.
+    assert loaded["guardrails"] == [{"guardrail_name": "headroom-compression", "litellm_params": {
+        "guardrail": "headroom", "mode": "pre_call", "default_on": True, "api_base": "http://headroom:8787"},
+        "guardrail_info": {"description": "Global Headroom prompt compression"}}]
+    assert loaded["public_model_groups"] == list(SUCCESSOR_ALIASES)
 
 
 def test_every_fixture_file_is_read_committed_layers_first(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -218,9 +224,7 @@ def test_pending_successor_constructs_are_refused_by_name_until_they_land(monkey
     (other branches add them). Each refusal names the file and the JSON path; once a construct
     loads, move it into the component layers and into the expected result above."""
     pending = FIXTURE / "pending" / "config.json"
-    constructs = {"providers.gateway.is_public_model_hub", "guardrails", "public_model_hub",
-                  "public_model_hub_autofill_disabled", "public_model_hub_aliases_autofill_enabled",
-                  "credentials", "aliases.hidden-one"}
+    constructs = {"providers.gateway.is_public_model_hub", "credentials", "aliases.hidden-one"}
     monkeypatch.setenv("LISTER_API_KEY", "sk-lister-1234")
     try:
         load_config([*LAYERS, pending], lister=_lister)

@@ -45,3 +45,18 @@ def test_secrets_become_environment_references_and_nothing_else_changes() -> Non
 def test_omitted_sections_are_left_out() -> None:
     assert render_litellm_config(DesiredState(aliases={"a": "b"})).document == {
         "router_settings": {"model_group_alias": {"a": "b"}}}
+
+
+def test_guardrails_and_the_public_hub_go_where_litellm_reads_them_without_secrets() -> None:
+    from llmproxy.desired.model import Guardrail
+
+    desired = DesiredState(guardrails=(Guardrail("g", {"guardrail": "lakera_v2", "mode": "pre_call",
+                                                       "api_key": "literal-guardrail-secret-789"}),),
+                           public_model_groups=("m",))
+    result = render_litellm_config(desired)
+    assert "literal-guardrail-secret-789" not in result.yaml()
+    assert result.document == {
+        "guardrails": [{"guardrail_name": "g", "litellm_params": {
+            "guardrail": "lakera_v2", "mode": "pre_call", "api_key": "os.environ/GUARDRAIL_G_API_KEY"}}],
+        "litellm_settings": {"public_model_groups": ["m"]}}
+    assert [n.name for n in result.needs] == ["GUARDRAIL_G_API_KEY"]

@@ -91,3 +91,34 @@ def test_plan_notes_come_from_the_proxys_own_map_or_say_it_was_not_read() -> Non
     assert len(notes) == 1 and notes[0].startswith("unpriced: x/openai/b")
     missing = [str(n) for n in pricing_notes(read_cost_map(_Client(NotFound("no such route"))), deployments)]
     assert missing == ["pricing not checked: LiteLLM's cost map could not be read (no such route)"]
+
+
+def test_every_declared_base_model_is_checked_against_the_map_as_the_successor_does() -> None:
+    """The successor warns about each base_model its price map lacks; llmproxy does too, also for
+    deployments its litellm_params price (those are never unpriced, but LiteLLM still reads the
+    context window and capabilities from the base_model entry)."""
+    from llmproxy.pricing import unknown_base_models
+
+    priced = {"input_cost_per_token": 1e-6, "output_cost_per_token": 2e-6}
+    deployments = [dep("anthropic/a", "claude-sonnet-4-5", **priced),  # in the map
+                   dep("anthropic/b", "Claude-Sonnet-4-5", **priced),  # LiteLLM's lookup ignores case
+                   dep("anthropic/c", "anthropic/claude-sonnet-4-5", **priced),  # the provider prefix
+                   dep("anthropic/d", "claude-sonet-4-5", **priced),  # misspelt
+                   dep("anthropic/e", "claude-sonet-4-5", **priced),
+                   dep("anthropic/f", **priced),  # no base_model declared: nothing to check
+                   dep("anthropic/g", "not-in-the-map")]  # not priced at all: map_problems' note
+    found = unknown_base_models(deployments, MAP)
+    assert [(u.model_name, u.base_model) for u in found] == [("x/anthropic/d", "claude-sonet-4-5"),
+                                                             ("x/anthropic/e", "claude-sonet-4-5")]
+    assert "not in LiteLLM's cost map" in str(found[0]) and "providers.p.models.m" in str(found[0])
+    assert [p.model_name for p in map_problems(deployments, MAP)] == ["x/anthropic/g"]
+
+
+def test_plan_notes_an_unknown_base_model_of_an_explicitly_priced_deployment() -> None:
+    from llmproxy.manager import pricing_notes
+
+    priced = dep("anthropic/d", "claude-sonet-4-5", input_cost_per_token=1e-6)
+    notes = [str(n) for n in pricing_notes(MAP, (priced,))]
+    assert notes == [f"unknown base_model: {priced.model_name} (providers.p.models.m): base_model "
+                     "'claude-sonet-4-5' is not in LiteLLM's cost map; LiteLLM knows neither its price nor "
+                     "its context window (check the name)"]
