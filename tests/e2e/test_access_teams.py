@@ -226,9 +226,11 @@ def test_refused_references_and_enterprise_only_roles_are_explained(dp: DataPlan
 
 def test_a_teams_budget_from_the_config_stops_its_keys_once_spent(dp: DataPlane) -> None:
     cfg = access_config(dp)
-    cfg["teams"]["alpha"]["max_budget"] = 0.0000001
+    # A team of its own: team ids derive from owner and alias, and LiteLLM keeps a deleted team's
+    # spend in its cache, so "alpha" would arrive here with what earlier tests spent on it.
+    cfg["teams"]["frugal"] = {**cfg["teams"]["alpha"], "max_budget": 0.0000001}
     dp.sync(cfg)
-    key = dp.mint_key(team_id=teams_by_alias(dp.gateway)["alpha"]["team_id"])
+    key = dp.mint_key(team_id=teams_by_alias(dp.gateway)["frugal"]["team_id"])
     assert ask_openai(dp, "openai/m1", key=key) == "hello from m1 via the"  # spends more than the budget
     with pytest.raises(openai.APIStatusError) as refused:
         ask_openai(dp, "openai/m1", key=key)

@@ -32,7 +32,11 @@ def load_key_defaults(config: Path | Sequence[Path] | None, local: Path | None, 
         raise LLMProxyError(f"cannot read key defaults from {path}: this build of llmproxy has no config loader",
                             hint="run from a directory without config.json to use no defaults") from None
     try:
-        loaded = load_config(config, local, env_file, discover=False)  # key defaults need no model lists
+        try:
+            loaded = load_config(config, local, env_file, discover=False)  # key defaults need no model lists
+        except ConfigError:
+            # An alias or a clone may name a discovered model: then the lists are needed after all.
+            loaded = load_config(config, local, env_file)
     except ConfigError as exc:
         exc.hint = exc.hint or (f"keys create takes its default limits from key_policy.defaults in {path}, "
                                 "so the config must load; fix it, or pass --no-defaults")

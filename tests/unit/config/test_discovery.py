@@ -190,3 +190,16 @@ def test_a_long_list_is_summed_up_not_spelled_out() -> None:
                               discovered_from="http://gw/v1/models") for i in range(15)]
     assert discovery_lines(deployments) == ["15 models discovered at http://gw/v1/models (credential p-openai): "
                                             + ", ".join(f"openai/m{i}" for i in range(12)) + " and 3 more"]
+
+
+def test_key_defaults_read_the_lists_when_an_alias_names_a_discovered_model(
+        ws: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
+    from llmproxy.config import loader
+    from llmproxy.keys.defaults import load_key_defaults
+
+    lister = FakeLister({("anthropic", "http://gw:8045"): ["a1"]})
+    monkeypatch.setattr(loader, "http_lister", lambda: lister)
+    path = ws.write({"providers": {"p": provider(discover=True)}, "aliases": {"best": "anthropic/a1"},
+                     "key_policy": {"defaults": {"max_budget": 5}}})
+    assert load_key_defaults(path, None, None).max_budget == 5
+    assert lister.calls  # without the list, "best" would name a model that does not exist
