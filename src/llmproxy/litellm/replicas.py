@@ -38,8 +38,10 @@ STAMP_KEY = "llmproxy_sync"
 STAMP_NOTE = "llmproxy: the last sync of this gateway, to check that every replica has it. Holds no secret."
 #: Reads of the witness per check: each replica behind a round-robin balancer of up to 4 replicas.
 SAMPLES = 4
-#: Seconds llmproxy waits for the replicas (LiteLLM reloads every 30 s by default, plus one pass).
-SETTLE = 45.0
+#: Seconds llmproxy waits for the replicas: three of LiteLLM's default 30 s reload intervals. One
+#: interval is not enough: a reload that starts just before the write misses it, and on a busy host
+#: the next one can come late (a second replica was seen to take 51 s on a 2-core machine).
+SETTLE = 90.0
 #: A read that failed with a 5xx (after the client's retries): never counts as agreeing. Any
 #: other error (LiteLLM unreachable, the key refused) is raised: waiting would not help.
 UNREADABLE = "(unreadable)"
