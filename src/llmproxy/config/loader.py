@@ -19,6 +19,7 @@ from llmproxy.config.merge import strip_directives
 from llmproxy.config.model_aliases import apply_model_aliases, directive_issues
 from llmproxy.config.paths import JsonPath
 from llmproxy.config.provider_models import expand_provider_models
+from llmproxy.config.public_hub import derived_public_groups
 from llmproxy.config.references import check_references
 from llmproxy.config.routing import compile_routing, duplicate_issues
 from llmproxy.config.schema_errors import check
@@ -100,7 +101,8 @@ def load_config(config: ConfigArg = None, local: Path | None = None,
     routing = compile_routing(deployments, aliases, fallbacks, layers.file_for)
     teams, users, access_issues = compile_access(validated, layers.file_for)
     access = compile_keys(validated.keys, validated.key_policy, layers.file_for)
-    guardrails, public_groups, guardrail_issues = compile_guardrails(validated, layers.file_for, aliases)
+    guardrails, public_groups, guardrail_issues = compile_guardrails(
+        validated, layers.file_for, aliases, derived=derived_public_groups(validated, deployments))
     fail_if(env_issues + compile_issues + reference_issues + routing.issues + access_issues + access.issues
             + guardrail_issues
             + duplicate_issues(routing.pattern_deployments, deployments, layers.file_for))

@@ -44,6 +44,10 @@ MODELS_REF = "$models:"
 _PROVIDER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 
+_PUBLIC_DOC = ("true lists the exposed model names in LiteLLM's public model hub (the successor scripts' flag): "
+               "a model's (or a model_names entry's) setting wins over its interface's, then its provider's.")
+
+
 class ModelSettings(ConfigObject):
     """What a model, its provider's ``default_model`` and each name of ``model_names`` can set."""
 
@@ -57,6 +61,7 @@ class ModelSettings(ConfigObject):
         "refused here: LiteLLM reads them from litellm_params).")
     model_name_prefix: str | None = Field(
         None, description="Prefix of the exposed name(s), instead of the interface's model_name_prefix.")
+    is_public_model_hub: bool | None = Field(None, description=_PUBLIC_DOC)
 
     @field_validator("litellm_params")
     @classmethod
@@ -153,6 +158,7 @@ class Interface(ConfigObject):
     discover: Discover | None = None
     models_autofill_disabled: bool | None = Field(None, description=_AUTOFILL_DOC)
     models_api_base: str | None = Field(None, description=_MODELS_API_BASE_DOC)
+    is_public_model_hub: bool | None = Field(None, description=_PUBLIC_DOC)
 
 
 class Interfaces(ConfigObject):
@@ -188,6 +194,7 @@ class Provider(ConfigObject):
     discover: Discover | None = None
     models_autofill_disabled: bool | None = Field(None, description=_AUTOFILL_DOC)
     models_api_base: str | None = Field(None, description=_MODELS_API_BASE_DOC)
+    is_public_model_hub: bool | None = Field(None, description=_PUBLIC_DOC)
 
 
 class ProviderMap(NamedMap):
@@ -247,6 +254,9 @@ class AliasOverride(ModelDefaults):
         if self.ignored is not None:
             raise PydanticCustomError("clone_ignored", "'ignored' has no effect on a model_aliases clone "
                                       "(the successor scripts clone it anyway); remove the target instead")
+        if self.is_public_model_hub is not None:
+            raise PydanticCustomError("clone_public", "'is_public_model_hub' has no effect on a model_aliases clone "
+                                      "(the successor scripts ignore it there); list the name in public_model_hub")
         if self.model_name_prefix is not None:
             raise PydanticCustomError("clone_prefix", "a model_aliases clone is named by its group's key, "
                                       "without a prefix: 'model_name_prefix' has no effect here")
@@ -400,7 +410,7 @@ class ConfigFile(ConfigObject):
     public_model_hub_aliases_autofill_enabled: bool | None = Field(
         None, description="Without a public_model_hub list: make every alias public (the successor scripts' switch).")
     public_model_hub_autofill_disabled: bool | None = Field(
-        None, description="The successor scripts' switch for is_public_model_hub (accepted; see README).")
+        None, description="true: is_public_model_hub flags make nothing public (the successor scripts' switch).")
     sync: SyncPolicy | None = None
     teams: TeamMap | None = Field(None, description="Team alias -> models, limits, members, metadata.")
     users: UserMap | None = Field(None, description="Email -> role, limits, models, teams.")

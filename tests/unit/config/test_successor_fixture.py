@@ -139,6 +139,11 @@ SUCCESSOR_FALLBACKS = [  # $interface/ expanded, then $base from the committed l
     {"anthropic/primary": ["anthropic/secondary", "eu/gpt-5.5"]},
     {"openai/primary": ["openai/secondary", "eu/gpt-5.5"]},
 ]
+# is_public_model_hub: true on provider gateway (gateway-eu inherits it through $extend), false on
+# qwen3.6-plus and on the "gpt-*" name; model_aliases clones are never derived. The successor
+# lists a name once per deployment; llmproxy once.
+SUCCESSOR_PUBLIC = [m for m in SUCCESSOR_MODELS[:21]
+                    if "qwen" not in m["litellm_params"]["model"] and m["model_name"] != "gpt-*"]
 SUCCESSOR_ROUTER = {"cooldown_time": 0, "num_retries": 1, "timeout": 600}
 
 
@@ -204,12 +209,16 @@ def test_the_successor_fixture_resolves_to_what_the_successor_generates(loaded: 
     assert loaded["aliases"] == aliases
     assert loaded["fallbacks"] == SUCCESSOR_FALLBACKS
     assert loaded["router_settings"] == SUCCESSOR_ROUTER
-    # Guardrails keyed by name, as written; without a public_model_hub list the aliases switch
-    # makes every alias public (after $models: expansion), as the successor does.
+    # Guardrails keyed by name, as written; without a public_model_hub list the flagged model
+    # names, then (the aliases switch) every alias (after $models: expansion), as the successor does.
     assert loaded["guardrails"] == [{"guardrail_name": "headroom-compression", "litellm_params": {
         "guardrail": "headroom", "mode": "pre_call", "default_on": True, "api_base": "http://headroom:8787"},
         "guardrail_info": {"description": "Global Headroom prompt compression"}}]
-    assert loaded["public_model_groups"] == list(SUCCESSOR_ALIASES)
+    public = loaded["public_model_groups"]
+    assert public[len(public) - len(SUCCESSOR_ALIASES):] == list(SUCCESSOR_ALIASES)
+    in_file_order = sorted(SUCCESSOR_PUBLIC, key=lambda m: m["litellm_params"]["litellm_credential_name"] != EU)
+    assert public[:len(public) - len(SUCCESSOR_ALIASES)] == list(dict.fromkeys(  # gateway-eu's file first
+        m["model_name"] for m in in_file_order))
 
 
 def test_every_fixture_file_is_read_committed_layers_first(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -224,7 +233,7 @@ def test_pending_successor_constructs_are_refused_by_name_until_they_land(monkey
     (other branches add them). Each refusal names the file and the JSON path; once a construct
     loads, move it into the component layers and into the expected result above."""
     pending = FIXTURE / "pending" / "config.json"
-    constructs = {"providers.gateway.is_public_model_hub", "credentials", "aliases.hidden-one"}
+    constructs = {"credentials", "aliases.hidden-one"}
     monkeypatch.setenv("LISTER_API_KEY", "sk-lister-1234")
     try:
         load_config([*LAYERS, pending], lister=_lister)
