@@ -224,6 +224,16 @@ class LiteralDeployment(ConfigObject):
     model_info: dict[str, Any] | None = None
 
 
+class LiteralCredential(ConfigObject):
+    """A LiteLLM credential written out in full (the successor scripts' top-level ``credentials``)."""
+
+    credential_name: Name
+    credential_values: dict[str, Any] = Field(
+        description='e.g. {"api_key": "${VAR}", "api_base": "http://..."}; os.environ/ is refused (LiteLLM '
+        "never resolves it in a stored credential).")
+    credential_info: dict[str, Any] | None = None
+
+
 class AliasMap(NamedMap):
     """Alias (wildcards such as claude-opus-* allowed) -> model name or another alias.
 
@@ -392,6 +402,8 @@ class ConfigFile(ConfigObject):
         None, description='Identifies what this config creates in LiteLLM; default "llmproxy".')
     providers: ProviderMap | None = None
     models: list[LiteralDeployment] | None = None
+    credentials: list[LiteralCredential] | None = Field(
+        None, description="Extra LiteLLM credentials written out in full, managed like the providers' ones.")
     model_name_base_model_map: BaseModelMap | None = None
     model_aliases: ModelAliasMap | None = Field(
         None, description='Extra deployments cloned from provider models: {"name": {"<interface>/<model id>": '

@@ -103,6 +103,7 @@ SUCCESSOR_MODELS = [
     _m("claude-opus-*", "openai/gpt-5.5", GW_OA, GPT_PATTERN, timeout=600, max_tokens=4096),
 ]
 SUCCESSOR_CREDENTIALS = [
+    {"credential_name": "literal", "credential_values": {"api_base": "http://literal:1"}, "credential_info": {}},
     {"credential_name": GW, "credential_values": {"api_key": KEYS["gateway"], "api_base": "http://gateway:8317"},
      "credential_info": {"custom_llm_provider": "Anthropic"}},
     {"credential_name": GW_OA, "credential_values": {"api_key": KEYS["gateway"], "api_base": "http://gateway:8318/v1"},
@@ -151,7 +152,8 @@ def to_llmproxy(models: list[dict[str, Any]], credentials: list[dict[str, Any]],
                 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], dict[str, str]]:
     """The successor's result with llmproxy's deliberate differences applied."""
     models, credentials = copy.deepcopy(models), copy.deepcopy(credentials)
-    keys = {c["credential_name"]: c["credential_values"].pop("api_key") for c in credentials}
+    keys = {c["credential_name"]: c["credential_values"].pop("api_key") for c in credentials
+            if "api_key" in c["credential_values"]}
     for m in models:
         params, info = m["litellm_params"], m["model_info"]
         # 1. An os.environ/ key goes on every deployment: LiteLLM never resolves one stored in a
@@ -233,7 +235,7 @@ def test_pending_successor_constructs_are_refused_by_name_until_they_land(monkey
     (other branches add them). Each refusal names the file and the JSON path; once a construct
     loads, move it into the component layers and into the expected result above."""
     pending = FIXTURE / "pending" / "config.json"
-    constructs = {"credentials", "aliases.hidden-one"}
+    constructs = {"aliases.hidden-one"}
     monkeypatch.setenv("LISTER_API_KEY", "sk-lister-1234")
     try:
         load_config([*LAYERS, pending], lister=_lister)
