@@ -21,7 +21,7 @@ from llmproxy.config.paths import JsonPath
 from llmproxy.config.provider_models import expand_provider_models
 from llmproxy.config.public_hub import derived_public_groups
 from llmproxy.config.references import check_references
-from llmproxy.config.routing import compile_routing, duplicate_issues
+from llmproxy.config.routing import compile_routing, duplicate_issues, hide_aliases
 from llmproxy.config.schema_errors import check
 from llmproxy.desired.model import DEFAULT_OWNER, DesiredState
 from llmproxy.errors import ConfigError, ConfigIssue
@@ -93,6 +93,7 @@ def load_config(config: ConfigArg = None, local: Path | None = None,
     validated, issues = check(document, layers.file_for)
     if validated is None:
         raise ConfigError(env_issues + issues)
+    hidden = validated.aliases.hidden_names() if validated.aliases is not None else frozenset()
     credentials, deployments, compile_issues = compile_resources(validated, sources, layers.file_for,
                                                                  discovered_at)
     validated, deployments, clone_issues = apply_model_aliases(validated, deployments, layers.file_for)
@@ -114,7 +115,7 @@ def load_config(config: ConfigArg = None, local: Path | None = None,
         owner=validated.owner or DEFAULT_OWNER,
         credentials=credentials,
         deployments=deployments,
-        aliases=routing.aliases,
+        aliases=hide_aliases(routing.aliases, hidden),
         fallbacks=tuple(routing.fallbacks) if routing.fallbacks is not None else None,
         router_settings=router.model_dump(exclude_none=True) if router is not None else None,
         teams=teams,

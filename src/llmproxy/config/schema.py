@@ -27,6 +27,7 @@ from llmproxy.config.base import (
     PositiveFloat,
 )
 from llmproxy.config.schema_unions import one_of
+from llmproxy.desired.patterns import is_pattern
 
 INTERFACES: tuple[str, ...] = ("openai", "anthropic", "gemini")
 
@@ -234,21 +235,56 @@ class LiteralCredential(ConfigObject):
     credential_info: dict[str, Any] | None = None
 
 
+class AliasObject(ConfigObject):
+    """LiteLLM's alias item: ``hidden`` true serves the alias but leaves it out of the model lists."""
+
+    model: Name = Field(description="The model name or alias this alias points to.")
+    hidden: bool = Field(description="true: served when asked for by name, not listed (/v1/models, model info).")
+
+
+if typing.TYPE_CHECKING:
+    AliasTarget = str | AliasObject
+else:
+    AliasTarget = one_of('A model name or alias, or {"model": ..., "hidden": true} (served, not listed).',
+                         "a string or an object", string=str, object=AliasObject)
+
+
 class AliasMap(NamedMap):
-    """Alias (wildcards such as claude-opus-* allowed) -> model name or another alias.
+    """Alias (wildcards such as claude-opus-* allowed) -> model name or another alias, or
+    ``{"model": ..., "hidden": bool}`` (LiteLLM's form).
 
     A ``$models:<provider>/<interface>`` key stands for one alias per model of that credential
-    (see ``model_aliases.expand_model_refs``); only such a key may have an empty target.
+    (see ``model_aliases.expand_model_refs``); only such a key may have an empty target. After
+    validation every target is a string; the hidden ones are named by ``hidden_names``.
     """
 
-    __pydantic_extra__: dict[str, str]
+    __pydantic_extra__: dict[str, AliasTarget]
+    _hidden: frozenset[str] = PrivateAttr(default=frozenset())
 
     @model_validator(mode="after")
     def _targets(self) -> AliasMap:
-        for name, target in self.entries():
-            if not target and not name.startswith(MODELS_REF):
+        hidden: set[str] = set()
+        for name, target in list(self.entries()):
+            if isinstance(target, AliasObject):
+                if name.startswith(MODELS_REF):
+                    raise PydanticCustomError("alias_object", "'{name}' takes a string target (the same for every "
+                                              "model it expands to), not an object", {"name": name})
+                if target.hidden and is_pattern(name):
+                    raise PydanticCustomError(
+                        "alias_hidden", "wildcard alias '{name}' cannot be hidden: it becomes pattern deployments "
+                        "(LiteLLM never matches a wildcard alias), which LiteLLM lists", {"name": name})
+                if target.hidden:
+                    hidden.add(name)
+                assert self.__pydantic_extra__ is not None
+                self.__pydantic_extra__[name] = target.model
+            elif not target and not name.startswith(MODELS_REF):
                 raise PydanticCustomError("alias_target", "alias '{name}' has an empty target", {"name": name})
+        self._hidden = frozenset(hidden)
         return self
+
+    def hidden_names(self) -> frozenset[str]:
+        """The aliases written as ``{"model": ..., "hidden": true}``."""
+        return self._hidden
 
 
 class AliasOverride(ModelDefaults):

@@ -20,7 +20,6 @@ import pytest
 
 from llmproxy.config import load_config
 from llmproxy.config.discovery import Listing
-from llmproxy.errors import ConfigError
 from tests.unit.config.conftest import REPO
 
 FIXTURE = REPO / "tests" / "fixtures" / "successor"
@@ -129,6 +128,7 @@ SUCCESSOR_CREDENTIALS = [
 SUCCESSOR_ALIASES = {
     "best": "anthropic/secondary",
     "gpt-6-*": {"model": "openai/primary", "hidden": True},
+    "hidden-one": {"model": "best", "hidden": True},  # served by name, not listed
     "claude-opus-4-6-thinking": "extra/claude-opus-4-6",  # $models:extra/anthropic ""
     "claude-sonnet-4-5": "extra/claude-sonnet-4-5",
     "gpt-5.5": "best",  # $models:gateway-eu/anthropic "best"
@@ -149,7 +149,7 @@ SUCCESSOR_ROUTER = {"cooldown_time": 0, "num_retries": 1, "timeout": 600}
 
 
 def to_llmproxy(models: list[dict[str, Any]], credentials: list[dict[str, Any]], aliases: dict[str, Any]
-                ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], dict[str, str]]:
+                ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], dict[str, Any]]:
     """The successor's result with llmproxy's deliberate differences applied."""
     models, credentials = copy.deepcopy(models), copy.deepcopy(credentials)
     keys = {c["credential_name"]: c["credential_values"].pop("api_key") for c in credentials
@@ -180,8 +180,11 @@ def to_llmproxy(models: list[dict[str, Any]], credentials: list[dict[str, Any]],
     # 4. A wildcard alias becomes pattern deployments mirroring its target group (access groups
     #    left out): LiteLLM never matches a wildcard model_group_alias, hidden or not.
     plain: dict[str, str] = {}
+    hidden = {a for a, t in aliases.items() if isinstance(t, dict) and t["hidden"] and "*" not in a}
     for alias, target in aliases.items():
-        if isinstance(target, dict):
+        if alias in hidden:
+            plain[alias] = target["model"]
+        elif isinstance(target, dict):
             models += [{**copy.deepcopy(m), "model_name": alias,
                         "model_info": {k: v for k, v in m["model_info"].items() if k != "access_groups"}}
                        for m in models if m["model_name"] == target["model"]]
@@ -190,7 +193,7 @@ def to_llmproxy(models: list[dict[str, Any]], credentials: list[dict[str, Any]],
     # 5. Alias chains point at the final model group (LiteLLM resolves one level only).
     while any(t in plain for t in plain.values()):
         plain = {a: plain.get(t, t) for a, t in plain.items()}
-    return models, credentials, plain
+    return models, credentials, {a: {"model": t, "hidden": True} if a in hidden else t for a, t in plain.items()}
 
 
 def _as_set(models: list[dict[str, Any]]) -> Counter[str]:
@@ -228,23 +231,6 @@ def test_every_fixture_file_is_read_committed_layers_first(monkeypatch: pytest.M
     loaded = load_config(LAYERS, lister=_lister, env_file=None)
     assert loaded.files == [*LAYERS, COMPONENTS / "gateway/integrations/llmproxy/litellm/config.local.json",
                             COMPONENTS / "extra/integrations/llmproxy/litellm/config.local.json"]
-
-
-def test_pending_successor_constructs_are_refused_by_name_until_they_land(monkeypatch: pytest.MonkeyPatch) -> None:
-    """TODO for the lead: what this fixture's pending layer holds and llmproxy does not load yet
-    (other branches add them). Each refusal names the file and the JSON path; once a construct
-    loads, move it into the component layers and into the expected result above."""
-    pending = FIXTURE / "pending" / "config.json"
-    constructs = {"aliases.hidden-one"}
-    monkeypatch.setenv("LISTER_API_KEY", "sk-lister-1234")
-    try:
-        load_config([*LAYERS, pending], lister=_lister)
-    except ConfigError as exc:
-        assert all(i.file == str(pending) for i in exc.issues), exc.issues
-        assert all(any(i.path == c or i.path.startswith((f"{c}.", f"{c}[")) for c in constructs)
-                   for i in exc.issues), exc.issues
-    else:
-        pytest.fail("every pending construct loads now: move them into the component layers (see README)")
 
 
 SEEDS = REPO / "tests" / "fixtures" / "seeds"
