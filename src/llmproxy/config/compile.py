@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from llmproxy.config.litellm_fields import field_issues
+from llmproxy.config.literal_credentials import compile_literal_credentials
 from llmproxy.config.model_names import exposed_names
 from llmproxy.config.paths import FileFor, JsonPath, format_path
 from llmproxy.config.schema import ConfigFile, Interface, LiteralDeployment, ModelConfig, Provider
@@ -153,7 +154,10 @@ def compile_resources(config: ConfigFile, sources: dict[JsonPath, JsonPath], fil
         compiler.literal(index, entry)
     compiler.check_duplicates()
     compiler.check_litellm_fields()
-    credentials = tuple(compiler.credentials) if config.providers is not None else None
+    literal, literal_issues = compile_literal_credentials(config, compiler.credentials, file_for)
+    compiler.issues += literal_issues
+    credentials = tuple(literal + compiler.credentials) \
+        if config.providers is not None or config.credentials is not None else None
     deployments = tuple(d for d, _ in compiler.deployments) \
         if config.providers is not None or config.models is not None else None
     return credentials, deployments, compiler.issues

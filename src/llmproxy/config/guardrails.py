@@ -17,8 +17,8 @@ def compile_guardrails(config: ConfigFile, file_for: FileFor, aliases: Mapping[s
 
     The public groups, as the seed scripts' successor resolves them: an explicit
     ``public_model_hub`` list is the list; without one, the model names ``derived`` from the
-    successor's ``is_public_model_hub`` flags (unless ``public_model_hub_autofill_disabled``; the
-    flags are not read yet, so nothing is derived) and, with
+    successor's ``is_public_model_hub`` flags (unless ``public_model_hub_autofill_disabled``; see
+    ``public_hub``) and, with
     ``public_model_hub_aliases_autofill_enabled``, every alias (``aliases``: the config's, after
     expansion); none of these: the section is omitted (LiteLLM's public model hub is left alone)."""
     issues: list[ConfigIssue] = []

@@ -19,8 +19,9 @@ from llmproxy.config.merge import strip_directives
 from llmproxy.config.model_aliases import apply_model_aliases, directive_issues
 from llmproxy.config.paths import JsonPath
 from llmproxy.config.provider_models import expand_provider_models
+from llmproxy.config.public_hub import derived_public_groups
 from llmproxy.config.references import check_references
-from llmproxy.config.routing import compile_routing, duplicate_issues
+from llmproxy.config.routing import compile_routing, duplicate_issues, hide_aliases
 from llmproxy.config.schema_errors import check
 from llmproxy.desired.model import DEFAULT_OWNER, DesiredState
 from llmproxy.errors import ConfigError, ConfigIssue
@@ -92,6 +93,7 @@ def load_config(config: ConfigArg = None, local: Path | None = None,
     validated, issues = check(document, layers.file_for)
     if validated is None:
         raise ConfigError(env_issues + issues)
+    hidden = validated.aliases.hidden_names() if validated.aliases is not None else frozenset()
     credentials, deployments, compile_issues = compile_resources(validated, sources, layers.file_for,
                                                                  discovered_at)
     validated, deployments, clone_issues = apply_model_aliases(validated, deployments, layers.file_for)
@@ -100,7 +102,8 @@ def load_config(config: ConfigArg = None, local: Path | None = None,
     routing = compile_routing(deployments, aliases, fallbacks, layers.file_for)
     teams, users, access_issues = compile_access(validated, layers.file_for)
     access = compile_keys(validated.keys, validated.key_policy, layers.file_for)
-    guardrails, public_groups, guardrail_issues = compile_guardrails(validated, layers.file_for, aliases)
+    guardrails, public_groups, guardrail_issues = compile_guardrails(
+        validated, layers.file_for, aliases, derived=derived_public_groups(validated, deployments))
     fail_if(env_issues + compile_issues + reference_issues + routing.issues + access_issues + access.issues
             + guardrail_issues
             + duplicate_issues(routing.pattern_deployments, deployments, layers.file_for))
@@ -112,7 +115,7 @@ def load_config(config: ConfigArg = None, local: Path | None = None,
         owner=validated.owner or DEFAULT_OWNER,
         credentials=credentials,
         deployments=deployments,
-        aliases=routing.aliases,
+        aliases=hide_aliases(routing.aliases, hidden),
         fallbacks=tuple(routing.fallbacks) if routing.fallbacks is not None else None,
         router_settings=router.model_dump(exclude_none=True) if router is not None else None,
         teams=teams,

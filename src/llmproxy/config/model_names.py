@@ -59,6 +59,8 @@ def _with_overrides(model: ModelConfig, overrides: NameOverrides | None) -> Mode
     update: dict[str, Any] = {key: getattr(overrides, key) for key in MERGED if getattr(overrides, key) is not None}
     if overrides.access_groups is not None:
         update["access_groups"] = list(overrides.access_groups)
+    if overrides.is_public_model_hub is not None:
+        update["is_public_model_hub"] = overrides.is_public_model_hub
     return model.model_copy(update=update)
 
 

@@ -19,8 +19,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from llmproxy.config.paths import FileFor, format_path
 from llmproxy.desired.model import Deployment, FallbackRule
@@ -131,3 +132,12 @@ def duplicate_issues(patterns: list[Deployment], deployments: tuple[Deployment, 
                                       f"which {existing[d.identity].source} defines too", format_path(path),
                                       file_for(path)))
     return issues
+
+
+def hide_aliases(aliases: dict[str, str] | None, hidden: Collection[str]) -> dict[str, str | dict[str, Any]] | None:
+    """The aliases to push, those in ``hidden`` in LiteLLM's hidden form ``{"model": ..., "hidden": true}``
+    (served by name, left out of ``/v1/models`` and the model group info: router.py
+    ``_get_all_deployments`` / ``get_model_group_info``)."""
+    if aliases is None:
+        return None
+    return {a: {"model": t, "hidden": True} if a in hidden else t for a, t in aliases.items()}

@@ -27,6 +27,7 @@ from llmproxy.config.base import (
     PositiveFloat,
 )
 from llmproxy.config.schema_unions import one_of
+from llmproxy.desired.patterns import is_pattern
 
 INTERFACES: tuple[str, ...] = ("openai", "anthropic", "gemini")
 
@@ -44,6 +45,10 @@ MODELS_REF = "$models:"
 _PROVIDER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 
+_PUBLIC_DOC = ("true lists the exposed model names in LiteLLM's public model hub (the successor scripts' flag): "
+               "a model's (or a model_names entry's) setting wins over its interface's, then its provider's.")
+
+
 class ModelSettings(ConfigObject):
     """What a model, its provider's ``default_model`` and each name of ``model_names`` can set."""
 
@@ -57,6 +62,7 @@ class ModelSettings(ConfigObject):
         "refused here: LiteLLM reads them from litellm_params).")
     model_name_prefix: str | None = Field(
         None, description="Prefix of the exposed name(s), instead of the interface's model_name_prefix.")
+    is_public_model_hub: bool | None = Field(None, description=_PUBLIC_DOC)
 
     @field_validator("litellm_params")
     @classmethod
@@ -153,6 +159,7 @@ class Interface(ConfigObject):
     discover: Discover | None = None
     models_autofill_disabled: bool | None = Field(None, description=_AUTOFILL_DOC)
     models_api_base: str | None = Field(None, description=_MODELS_API_BASE_DOC)
+    is_public_model_hub: bool | None = Field(None, description=_PUBLIC_DOC)
 
 
 class Interfaces(ConfigObject):
@@ -188,6 +195,7 @@ class Provider(ConfigObject):
     discover: Discover | None = None
     models_autofill_disabled: bool | None = Field(None, description=_AUTOFILL_DOC)
     models_api_base: str | None = Field(None, description=_MODELS_API_BASE_DOC)
+    is_public_model_hub: bool | None = Field(None, description=_PUBLIC_DOC)
 
 
 class ProviderMap(NamedMap):
@@ -217,21 +225,66 @@ class LiteralDeployment(ConfigObject):
     model_info: dict[str, Any] | None = None
 
 
+class LiteralCredential(ConfigObject):
+    """A LiteLLM credential written out in full (the successor scripts' top-level ``credentials``)."""
+
+    credential_name: Name
+    credential_values: dict[str, Any] = Field(
+        description='e.g. {"api_key": "${VAR}", "api_base": "http://..."}; os.environ/ is refused (LiteLLM '
+        "never resolves it in a stored credential).")
+    credential_info: dict[str, Any] | None = None
+
+
+class AliasObject(ConfigObject):
+    """LiteLLM's alias item: ``hidden`` true serves the alias but leaves it out of the model lists."""
+
+    model: Name = Field(description="The model name or alias this alias points to.")
+    hidden: bool = Field(description="true: served when asked for by name, not listed (/v1/models, model info).")
+
+
+if typing.TYPE_CHECKING:
+    AliasTarget = str | AliasObject
+else:
+    AliasTarget = one_of('A model name or alias, or {"model": ..., "hidden": true} (served, not listed).',
+                         "a string or an object", string=str, object=AliasObject)
+
+
 class AliasMap(NamedMap):
-    """Alias (wildcards such as claude-opus-* allowed) -> model name or another alias.
+    """Alias (wildcards such as claude-opus-* allowed) -> model name or another alias, or
+    ``{"model": ..., "hidden": bool}`` (LiteLLM's form).
 
     A ``$models:<provider>/<interface>`` key stands for one alias per model of that credential
-    (see ``model_aliases.expand_model_refs``); only such a key may have an empty target.
+    (see ``model_aliases.expand_model_refs``); only such a key may have an empty target. After
+    validation every target is a string; the hidden ones are named by ``hidden_names``.
     """
 
-    __pydantic_extra__: dict[str, str]
+    __pydantic_extra__: dict[str, AliasTarget]
+    _hidden: frozenset[str] = PrivateAttr(default=frozenset())
 
     @model_validator(mode="after")
     def _targets(self) -> AliasMap:
-        for name, target in self.entries():
-            if not target and not name.startswith(MODELS_REF):
+        hidden: set[str] = set()
+        for name, target in list(self.entries()):
+            if isinstance(target, AliasObject):
+                if name.startswith(MODELS_REF):
+                    raise PydanticCustomError("alias_object", "'{name}' takes a string target (the same for every "
+                                              "model it expands to), not an object", {"name": name})
+                if target.hidden and is_pattern(name):
+                    raise PydanticCustomError(
+                        "alias_hidden", "wildcard alias '{name}' cannot be hidden: it becomes pattern deployments "
+                        "(LiteLLM never matches a wildcard alias), which LiteLLM lists", {"name": name})
+                if target.hidden:
+                    hidden.add(name)
+                assert self.__pydantic_extra__ is not None
+                self.__pydantic_extra__[name] = target.model
+            elif not target and not name.startswith(MODELS_REF):
                 raise PydanticCustomError("alias_target", "alias '{name}' has an empty target", {"name": name})
+        self._hidden = frozenset(hidden)
         return self
+
+    def hidden_names(self) -> frozenset[str]:
+        """The aliases written as ``{"model": ..., "hidden": true}``."""
+        return self._hidden
 
 
 class AliasOverride(ModelDefaults):
@@ -247,6 +300,9 @@ class AliasOverride(ModelDefaults):
         if self.ignored is not None:
             raise PydanticCustomError("clone_ignored", "'ignored' has no effect on a model_aliases clone "
                                       "(the successor scripts clone it anyway); remove the target instead")
+        if self.is_public_model_hub is not None:
+            raise PydanticCustomError("clone_public", "'is_public_model_hub' has no effect on a model_aliases clone "
+                                      "(the successor scripts ignore it there); list the name in public_model_hub")
         if self.model_name_prefix is not None:
             raise PydanticCustomError("clone_prefix", "a model_aliases clone is named by its group's key, "
                                       "without a prefix: 'model_name_prefix' has no effect here")
@@ -382,6 +438,8 @@ class ConfigFile(ConfigObject):
         None, description='Identifies what this config creates in LiteLLM; default "llmproxy".')
     providers: ProviderMap | None = None
     models: list[LiteralDeployment] | None = None
+    credentials: list[LiteralCredential] | None = Field(
+        None, description="Extra LiteLLM credentials written out in full, managed like the providers' ones.")
     model_name_base_model_map: BaseModelMap | None = None
     model_aliases: ModelAliasMap | None = Field(
         None, description='Extra deployments cloned from provider models: {"name": {"<interface>/<model id>": '
@@ -400,7 +458,7 @@ class ConfigFile(ConfigObject):
     public_model_hub_aliases_autofill_enabled: bool | None = Field(
         None, description="Without a public_model_hub list: make every alias public (the successor scripts' switch).")
     public_model_hub_autofill_disabled: bool | None = Field(
-        None, description="The successor scripts' switch for is_public_model_hub (accepted; see README).")
+        None, description="true: is_public_model_hub flags make nothing public (the successor scripts' switch).")
     sync: SyncPolicy | None = None
     teams: TeamMap | None = Field(None, description="Team alias -> models, limits, members, metadata.")
     users: UserMap | None = Field(None, description="Email -> role, limits, models, teams.")

@@ -157,7 +157,7 @@ class DesiredState:
     owner: str = DEFAULT_OWNER
     credentials: tuple[Credential, ...] | None = None
     deployments: tuple[Deployment, ...] | None = None
-    aliases: Mapping[str, str] | None = None  # router_settings.model_group_alias
+    aliases: Mapping[str, Any] | None = None  # model_group_alias: a target, or {"model": ..., "hidden": true}
     fallbacks: tuple[FallbackRule, ...] | None = None  # router_settings.fallbacks
     router_settings: Mapping[str, Any] | None = None  # other router keys
     keys: tuple[DesiredKey, ...] | None = None  # virtual keys (llmproxy.desired.keys)

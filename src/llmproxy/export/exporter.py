@@ -81,7 +81,8 @@ def _document(p: _Pass, owner: str, *, with_keys: bool) -> dict[str, Any]:
     if p.models.literal:
         doc["models"] = [v.literal() for v in p.models.literal]
     if p.router.aliases:
-        doc["aliases"] = p.router.aliases
+        doc["aliases"] = {a: {"model": t, "hidden": True} if a in p.router.hidden else t
+                          for a, t in p.router.aliases.items()}
     if p.router.fallbacks:
         doc["fallbacks"] = p.router.fallbacks
     if p.router.settings:

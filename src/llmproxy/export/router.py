@@ -5,8 +5,7 @@ Aliases of aliases are kept, with a note: LiteLLM resolves one level, so they ne
 the plan of the exported config shows them pointed at the final model group.
 
 Left out, each with a note: entries another owner's ledger lists; wildcard aliases (LiteLLM looks
-``model_group_alias`` up by exact name, so they never matched); aliases LiteLLM hides
-(``{"model": ..., "hidden": true}`` has no config form); aliases and fallbacks that refer to a name
+``model_group_alias`` up by exact name, so they never matched); aliases and fallbacks that refer to a name
 the exported config does not define (e.g. a model from LiteLLM's own config.yaml: the config
 language checks every reference); router keys that are LiteLLM's defaults (``source`` is
 ``default`` / ``unset``, or the value equals ``field_default``), that the config's
@@ -38,6 +37,8 @@ _FALLBACK_KEYS = ("context_window_fallbacks", "content_policy_fallbacks")
 @dataclass
 class RouterExport:
     aliases: dict[str, str] = field(default_factory=dict)
+    #: Aliases LiteLLM hides (``{"model": ..., "hidden": true}``), written in that form.
+    hidden: set[str] = field(default_factory=set)
     fallbacks: list[dict[str, list[str]]] = field(default_factory=list)
     settings: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
@@ -74,10 +75,13 @@ class _Exporter:
         aliases: dict[str, str] = {}
         for alias, value in self.live.router.aliases.items():
             target = alias_target(value)
+            if isinstance(target, Mapping) and isinstance(target.get("model"), str) and not is_pattern(alias):
+                self.out.hidden.add(alias)
+                target = target["model"]
             if owner := self.foreign("aliases", alias):
                 self.note(f"alias {alias!r} belongs to owner {owner!r}; left out")
             elif not isinstance(target, str) or not target:
-                self.note(f"alias {alias!r} is a hidden alias ({value!r}); the config has no form for it, left out")
+                self.note(f"alias {alias!r} has no target ({value!r}); left out")
             elif alias in self.model_names:
                 self.note(f"alias {alias!r} has the name of a model; left out")
             elif is_pattern(alias):

@@ -49,7 +49,7 @@ def test_wrong_types_say_what_was_expected(ws: Workspace) -> None:
         f"{file}:owner: expected a string, got an integer",
         f"{file}:providers.p.access_groups: expected an array, got a string",
         f"{file}:providers.p.interfaces: expected an object, got an array",
-        f"{file}:aliases.a: expected a string, got an integer",
+        f"{file}:aliases.a: expected a string or an object",
         f"{file}:fallbacks: expected an array, got an object",
         f"{file}:router_settings.num_retries: expected an integer, got a string",
         f"{file}:router_settings.timeout: expected a number, got a boolean",

@@ -20,7 +20,6 @@ import pytest
 
 from llmproxy.config import load_config
 from llmproxy.config.discovery import Listing
-from llmproxy.errors import ConfigError
 from tests.unit.config.conftest import REPO
 
 FIXTURE = REPO / "tests" / "fixtures" / "successor"
@@ -103,6 +102,7 @@ SUCCESSOR_MODELS = [
     _m("claude-opus-*", "openai/gpt-5.5", GW_OA, GPT_PATTERN, timeout=600, max_tokens=4096),
 ]
 SUCCESSOR_CREDENTIALS = [
+    {"credential_name": "literal", "credential_values": {"api_base": "http://literal:1"}, "credential_info": {}},
     {"credential_name": GW, "credential_values": {"api_key": KEYS["gateway"], "api_base": "http://gateway:8317"},
      "credential_info": {"custom_llm_provider": "Anthropic"}},
     {"credential_name": GW_OA, "credential_values": {"api_key": KEYS["gateway"], "api_base": "http://gateway:8318/v1"},
@@ -128,6 +128,7 @@ SUCCESSOR_CREDENTIALS = [
 SUCCESSOR_ALIASES = {
     "best": "anthropic/secondary",
     "gpt-6-*": {"model": "openai/primary", "hidden": True},
+    "hidden-one": {"model": "best", "hidden": True},  # served by name, not listed
     "claude-opus-4-6-thinking": "extra/claude-opus-4-6",  # $models:extra/anthropic ""
     "claude-sonnet-4-5": "extra/claude-sonnet-4-5",
     "gpt-5.5": "best",  # $models:gateway-eu/anthropic "best"
@@ -139,14 +140,20 @@ SUCCESSOR_FALLBACKS = [  # $interface/ expanded, then $base from the committed l
     {"anthropic/primary": ["anthropic/secondary", "eu/gpt-5.5"]},
     {"openai/primary": ["openai/secondary", "eu/gpt-5.5"]},
 ]
+# is_public_model_hub: true on provider gateway (gateway-eu inherits it through $extend), false on
+# qwen3.6-plus and on the "gpt-*" name; model_aliases clones are never derived. The successor
+# lists a name once per deployment; llmproxy once.
+SUCCESSOR_PUBLIC = [m for m in SUCCESSOR_MODELS[:21]
+                    if "qwen" not in m["litellm_params"]["model"] and m["model_name"] != "gpt-*"]
 SUCCESSOR_ROUTER = {"cooldown_time": 0, "num_retries": 1, "timeout": 600}
 
 
 def to_llmproxy(models: list[dict[str, Any]], credentials: list[dict[str, Any]], aliases: dict[str, Any]
-                ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], dict[str, str]]:
+                ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], dict[str, Any]]:
     """The successor's result with llmproxy's deliberate differences applied."""
     models, credentials = copy.deepcopy(models), copy.deepcopy(credentials)
-    keys = {c["credential_name"]: c["credential_values"].pop("api_key") for c in credentials}
+    keys = {c["credential_name"]: c["credential_values"].pop("api_key") for c in credentials
+            if "api_key" in c["credential_values"]}
     for m in models:
         params, info = m["litellm_params"], m["model_info"]
         # 1. An os.environ/ key goes on every deployment: LiteLLM never resolves one stored in a
@@ -173,8 +180,11 @@ def to_llmproxy(models: list[dict[str, Any]], credentials: list[dict[str, Any]],
     # 4. A wildcard alias becomes pattern deployments mirroring its target group (access groups
     #    left out): LiteLLM never matches a wildcard model_group_alias, hidden or not.
     plain: dict[str, str] = {}
+    hidden = {a for a, t in aliases.items() if isinstance(t, dict) and t["hidden"] and "*" not in a}
     for alias, target in aliases.items():
-        if isinstance(target, dict):
+        if alias in hidden:
+            plain[alias] = target["model"]
+        elif isinstance(target, dict):
             models += [{**copy.deepcopy(m), "model_name": alias,
                         "model_info": {k: v for k, v in m["model_info"].items() if k != "access_groups"}}
                        for m in models if m["model_name"] == target["model"]]
@@ -183,7 +193,7 @@ def to_llmproxy(models: list[dict[str, Any]], credentials: list[dict[str, Any]],
     # 5. Alias chains point at the final model group (LiteLLM resolves one level only).
     while any(t in plain for t in plain.values()):
         plain = {a: plain.get(t, t) for a, t in plain.items()}
-    return models, credentials, plain
+    return models, credentials, {a: {"model": t, "hidden": True} if a in hidden else t for a, t in plain.items()}
 
 
 def _as_set(models: list[dict[str, Any]]) -> Counter[str]:
@@ -204,12 +214,16 @@ def test_the_successor_fixture_resolves_to_what_the_successor_generates(loaded: 
     assert loaded["aliases"] == aliases
     assert loaded["fallbacks"] == SUCCESSOR_FALLBACKS
     assert loaded["router_settings"] == SUCCESSOR_ROUTER
-    # Guardrails keyed by name, as written; without a public_model_hub list the aliases switch
-    # makes every alias public (after $models: expansion), as the successor does.
+    # Guardrails keyed by name, as written; without a public_model_hub list the flagged model
+    # names, then (the aliases switch) every alias (after $models: expansion), as the successor does.
     assert loaded["guardrails"] == [{"guardrail_name": "headroom-compression", "litellm_params": {
         "guardrail": "headroom", "mode": "pre_call", "default_on": True, "api_base": "http://headroom:8787"},
         "guardrail_info": {"description": "Global Headroom prompt compression"}}]
-    assert loaded["public_model_groups"] == list(SUCCESSOR_ALIASES)
+    public = loaded["public_model_groups"]
+    assert public[len(public) - len(SUCCESSOR_ALIASES):] == list(SUCCESSOR_ALIASES)
+    in_file_order = sorted(SUCCESSOR_PUBLIC, key=lambda m: m["litellm_params"]["litellm_credential_name"] != EU)
+    assert public[:len(public) - len(SUCCESSOR_ALIASES)] == list(dict.fromkeys(  # gateway-eu's file first
+        m["model_name"] for m in in_file_order))
 
 
 def test_every_fixture_file_is_read_committed_layers_first(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -217,23 +231,6 @@ def test_every_fixture_file_is_read_committed_layers_first(monkeypatch: pytest.M
     loaded = load_config(LAYERS, lister=_lister, env_file=None)
     assert loaded.files == [*LAYERS, COMPONENTS / "gateway/integrations/llmproxy/litellm/config.local.json",
                             COMPONENTS / "extra/integrations/llmproxy/litellm/config.local.json"]
-
-
-def test_pending_successor_constructs_are_refused_by_name_until_they_land(monkeypatch: pytest.MonkeyPatch) -> None:
-    """TODO for the lead: what this fixture's pending layer holds and llmproxy does not load yet
-    (other branches add them). Each refusal names the file and the JSON path; once a construct
-    loads, move it into the component layers and into the expected result above."""
-    pending = FIXTURE / "pending" / "config.json"
-    constructs = {"providers.gateway.is_public_model_hub", "credentials", "aliases.hidden-one"}
-    monkeypatch.setenv("LISTER_API_KEY", "sk-lister-1234")
-    try:
-        load_config([*LAYERS, pending], lister=_lister)
-    except ConfigError as exc:
-        assert all(i.file == str(pending) for i in exc.issues), exc.issues
-        assert all(any(i.path == c or i.path.startswith((f"{c}.", f"{c}[")) for c in constructs)
-                   for i in exc.issues), exc.issues
-    else:
-        pytest.fail("every pending construct loads now: move them into the component layers (see README)")
 
 
 SEEDS = REPO / "tests" / "fixtures" / "seeds"

@@ -144,12 +144,13 @@ def test_aliases_fallbacks_and_router_settings(round_trip) -> None:
     result, _, _ = round_trip(live, srcs)
     cfg = result.config
     # A wildcard in model_group_alias never matched in LiteLLM; a chain is kept (and repaired).
-    assert cfg["aliases"] == {"fast": "openai/a", "smart": "openai/b", "chain": "fast"}
+    assert cfg["aliases"] == {"fast": "openai/a", "smart": "openai/b",
+                              "secret-alias": {"model": "openai/b", "hidden": True}, "chain": "fast"}
     assert cfg["fallbacks"] == [{"fast,smart,openai/a": ["openai/b"]}]
     # routing_strategy equals the default; routing_strategy_args is LiteLLM's own ("default").
     assert cfg["router_settings"] == {"num_retries": 3, "timeout": 30.0}
     notes = "\n".join(result.notes)
-    assert "secret-alias" in notes and "'gone'" in notes and "second rule" in notes
+    assert "secret-alias" not in notes and "'gone'" in notes and "second rule" in notes
     assert "'team-*' is a wildcard" in notes and "'chain' points to the alias 'fast'" in notes
 
 
