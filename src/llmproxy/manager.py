@@ -134,6 +134,8 @@ class Manager:
         # Behind a balancer, a replica that has not reloaded the last sync would show it as
         # changes still to make: wait (bounded) until the replicas agree, else say so.
         disagreement = self.target.replicas.await_agreement(self.settle)
+        if disagreement is None:  # and on this owner's ledger: what the plan's ownership rests on
+            disagreement = self.target.await_ledger(self.settle)
         with ThreadPoolExecutor(max_workers=1) as pool:  # the cost map is read beside the live state
             cost_map = pool.submit(self.target.read_cost_map) if check_prices else None
             live = self.read()

@@ -314,6 +314,7 @@ class Applier:
         self.report.verify_errors += mismatches
 
     def _await_replicas(self) -> None:
+        started = time.monotonic()
         replicas = self.target.replicas
         try:
             token = replicas.stamp(self.desired.owner)
@@ -328,6 +329,14 @@ class Applier:
                 f"{self.settle:.0f} s (a replica has not reloaded from the database yet; LiteLLM reloads "
                 "every PROXY_CONFIG_RELOAD_INTERVAL_SECONDS). Run `llmproxy plan` again shortly: it waits "
                 "for the replicas to agree")
+        elif ledger_kinds(self.plan.kinds):
+            # Every replica has loaded the sync; the ledger written through one of them must also be
+            # the same everywhere, or the next plan would read an older copy as repairs to make.
+            remaining = max(0.0, self.settle - (time.monotonic() - started))
+            disagreement = self.target.await_ledger(remaining)
+            if disagreement:
+                self.report.verify_errors.append(f"still propagating: applied, but {disagreement}. Run "
+                                                 "`llmproxy plan` again shortly: it waits for the replicas")
 
     def _mismatches(self) -> list[str]:
         try:

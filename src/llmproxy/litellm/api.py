@@ -88,6 +88,16 @@ class LiteLLMApi:
         """Has every replica behind a balancer seen the last sync? (``litellm.replicas``)"""
         return Replicas(self.client, notify=self.client.notify)
 
+    def await_ledger(self, timeout: float) -> str | None:
+        """Wait (bounded) until every replica shows the same ledger of this owner. None when they
+        agree, else a sentence saying so (``Replicas.await_same``)."""
+        agree, reads = self.replicas.await_same(ledger_name(self.owner), timeout)
+        if agree == reads:
+            return None
+        return (f"the gateway's replicas disagree on the ledger of owner {self.owner!r}: {agree}/{reads} reads "
+                f"agree after waiting {timeout:.0f} s (a replica still holds an older copy; ledger repairs "
+                "shown now may be that propagation, not lost writes)")
+
     @property
     def circuit_open(self) -> bool:
         """LiteLLM could not be reached several times in a row: attempt nothing more."""

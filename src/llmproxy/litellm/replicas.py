@@ -18,10 +18,16 @@ times, each on a new connection (a balancer that balances connections, like Swar
 to the next replica; one that balances requests does so anyway). ``await_token`` waits (bounded,
 with a progress line "waiting for replicas: 3/4 agree") until every read shows a token;
 ``await_agreement`` until every read shows the same one (before ``plan`` reads the state).
+``await_same`` until every read shows the same copy of one credential: the owner's ledger, which
+the plan's ownership rests on, is compared across replicas after the witness agrees (a plan right
+after a sync whose witness every read showed was seen reading the owner's ledger as it was before
+that sync; LiteLLM updates only the receiving process's memory on a write and every other one from
+a database read per reload pass, so one process's copy can lag).
 """
 
 from __future__ import annotations
 
+import json
 import secrets
 import time
 from collections import Counter
@@ -69,9 +75,24 @@ class Replicas:
     # -- the witness ---------------------------------------------------------------------------
     def read_one(self) -> str | None:
         """The token one replica shows (None: it shows no witness), read on a new connection."""
+        raw = self._read(STAMP_NAME)
+        if raw is None or raw == UNREADABLE:
+            return None if raw is None else UNREADABLE
+        return stamp_token(raw)
+
+    def read_info(self, credential_name: str) -> str | None:
+        """What one replica holds in ``credential_name``'s ``credential_info`` (canonical JSON;
+        None: it shows no such credential), read on a new connection."""
+        raw = self._read(credential_name)
+        if raw is None or raw == UNREADABLE:
+            return None if raw is None else UNREADABLE
+        info = raw.get("credential_info") if isinstance(raw, dict) else None
+        return json.dumps(info, sort_keys=True, separators=(",", ":"))
+
+    def _read(self, credential_name: str) -> Any:
         try:
-            return stamp_token(self.client.request("GET", f"/credentials/by_name/{STAMP_NAME}",
-                                                   headers={"Connection": "close"}))
+            return self.client.request("GET", f"/credentials/by_name/{credential_name}",
+                                       headers={"Connection": "close"})
         except NotFound:
             return None
         except ServerError as exc:
@@ -79,8 +100,8 @@ class Replicas:
                 return UNREADABLE  # a passing fault (after the client's retries): read again
             raise
 
-    def sample(self) -> tuple[str | None, ...]:
-        return tuple(self.read_one() for _ in range(self.samples))
+    def sample(self, read: Callable[[], str | None] | None = None) -> tuple[str | None, ...]:
+        return tuple((read or self.read_one)() for _ in range(self.samples))
 
     def stamp(self, owner: str) -> str:
         """Record a new sync; the token every replica will show once it has reloaded."""
@@ -114,12 +135,18 @@ class Replicas:
                 "(a replica has not reloaded the last sync from the database yet); changes below may be "
                 "that propagation, not drift")
 
-    def _await(self, agreeing: Callable[[tuple[str | None, ...]], int], timeout: float) -> tuple[int, int]:
+    def await_same(self, credential_name: str, timeout: float) -> tuple[int, int]:
+        """Wait until every sampled read shows the same ``credential_name`` (at most ``timeout`` s):
+        (agreeing, reads); a replica that shows no such credential agrees with one that shows none."""
+        return self._await(_most_common, timeout, lambda: self.read_info(credential_name))
+
+    def _await(self, agreeing: Callable[[tuple[str | None, ...]], int], timeout: float,
+               read: Callable[[], str | None] | None = None) -> tuple[int, int]:
         started = self.clock()
         announced: float | None = None
         last = -1
         while True:
-            agree = agreeing(self.sample())
+            agree = agreeing(self.sample(read))
             now = self.clock()
             if agree == self.samples or now - started >= timeout:
                 return agree, self.samples

@@ -13,6 +13,7 @@ from llmproxy.apply.report import Outcome
 from llmproxy.desired.model import DesiredState
 from llmproxy.litellm.api import LiteLLMApi
 from llmproxy.litellm.client import LiteLLMClient
+from llmproxy.litellm.ledger import LEDGER_INFO_KEY, ledger_name
 from llmproxy.litellm.read import read_live
 from llmproxy.litellm.replicas import STAMP_NAME
 from llmproxy.manager import Manager, SyncHooks
@@ -74,4 +75,49 @@ def test_plan_says_when_the_replicas_disagree(client: LiteLLMClient, fake: FakeA
     assert not plan.has_changes
 
     _, plan = manager(client).plan(PlanOptions())  # they agree now
+    assert not [f for f in plan.findings if f.code == "replicas_disagree"]
+
+
+LEDGER = f"GET /credentials/by_name/{ledger_name(DESIRED.owner)}"
+
+
+def older_ledger(n: int) -> list[httpx.Response | Exception]:
+    """A replica that shows the sync's witness but still an older copy of the owner's ledger."""
+    info = {LEDGER_INFO_KEY: {"owner": DESIRED.owner, "aliases": []}}
+    body = {"credential_name": ledger_name(DESIRED.owner), "credential_values": {}, "credential_info": info}
+    return [httpx.Response(200, json=body)] * n
+
+
+def test_a_replica_with_an_older_ledger_keeps_the_sync_propagating(client: LiteLLMClient,
+                                                                    fake: FakeAdmin) -> None:
+    @contextmanager
+    def applying(_plan: Plan) -> Iterator[Callable[[Outcome], None]]:
+        fake.fail[LEDGER] = older_ledger(1)  # 1 of the 4 reads after the witness agreed
+        yield lambda _outcome: None
+
+    result = manager(client).sync(PlanOptions(), hooks=SyncHooks(applying=applying))
+    assert result.report is not None and not result.report.ok
+    [error_line] = result.report.verify_errors
+    assert error_line.startswith("still propagating: applied, but the gateway's replicas disagree on the "
+                                 f"ledger of owner {DESIRED.owner!r}: 3/4 reads agree")
+    assert all(o.status == "ok" for o in result.report.outcomes)
+
+
+def test_a_sync_reads_the_ledger_on_every_replica_before_and_after_it_writes(client: LiteLLMClient,
+                                                                             fake: FakeAdmin) -> None:
+    result = manager(client).sync(PlanOptions())
+    assert result.report is not None and result.report.ok
+    assert fake.calls.count(LEDGER) == 4 + 4 + 4  # plan, plan under the lease, verify
+
+
+def test_plan_waits_for_the_replicas_to_agree_on_the_ledger_else_says_so(client: LiteLLMClient,
+                                                                         fake: FakeAdmin) -> None:
+    manager(client).sync(PlanOptions())
+    fake.fail[LEDGER] = older_ledger(2)
+    _, plan = manager(client).plan(PlanOptions())
+    [note] = [f for f in plan.findings if f.code == "replicas_disagree"]
+    assert "ledger of owner" in note.message and "2/4 reads agree" in note.message
+    assert not plan.has_changes  # the plan itself was read after the wait, from the same state
+
+    _, plan = manager(client).plan(PlanOptions())  # every replica has the ledger now
     assert not [f for f in plan.findings if f.code == "replicas_disagree"]
