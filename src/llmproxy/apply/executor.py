@@ -329,14 +329,23 @@ class Applier:
                 f"{self.settle:.0f} s (a replica has not reloaded from the database yet; LiteLLM reloads "
                 "every PROXY_CONFIG_RELOAD_INTERVAL_SECONDS). Run `llmproxy plan` again shortly: it waits "
                 "for the replicas to agree")
-        elif ledger_kinds(self.plan.kinds):
-            # Every replica has loaded the sync; the ledger written through one of them must also be
-            # the same everywhere, or the next plan would read an older copy as repairs to make.
+        elif surfaces := self._surfaces():
+            # Every replica has loaded the sync's credentials; what else it wrote must read the same
+            # everywhere too before the sync is done (a reload pass applies models and router
+            # settings after credentials, and the ledger written through one replica can lag).
             remaining = max(0.0, self.settle - (time.monotonic() - started))
-            disagreement = self.target.await_ledger(remaining)
+            disagreement = self.target.await_settled(surfaces, remaining)
             if disagreement:
                 self.report.verify_errors.append(f"still propagating: applied, but {disagreement}. Run "
                                                  "`llmproxy plan` again shortly: it waits for the replicas")
+
+    def _surfaces(self) -> tuple[str, ...]:
+        """What this sync changed that replicas must then show alike (``LiteLLMApi.await_settled``)."""
+        written = {o.change.kind for o in self.report.outcomes if o.status == OK}
+        wanted = {"ledger": bool(ledger_kinds(self.plan.kinds)),
+                  "router": bool(written & {"aliases", "fallbacks", "router_settings"}),
+                  "models": bool(written & {"models", "aliases"})}
+        return tuple(name for name, want in wanted.items() if want)
 
     def _mismatches(self) -> list[str]:
         try:

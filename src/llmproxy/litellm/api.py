@@ -6,7 +6,8 @@ server's capabilities and quirks for the planner."""
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from llmproxy.desired.keys import DesiredKey
@@ -91,12 +92,37 @@ class LiteLLMApi:
     def await_ledger(self, timeout: float) -> str | None:
         """Wait (bounded) until every replica shows the same ledger of this owner. None when they
         agree, else a sentence saying so (``Replicas.await_same``)."""
-        agree, reads = self.replicas.await_same(ledger_name(self.owner), timeout)
-        if agree == reads:
-            return None
-        return (f"the gateway's replicas disagree on the ledger of owner {self.owner!r}: {agree}/{reads} reads "
-                f"agree after waiting {timeout:.0f} s (a replica still holds an older copy; ledger repairs "
-                "shown now may be that propagation, not lost writes)")
+        return self.await_settled(("ledger",), timeout)
+
+    #: What a replica that has loaded a sync must also show the same as every other, by surface:
+    #: (label, path, the part compared). A reload pass loads credentials (the witness) before it
+    #: applies models and router settings, so a replica can show the witness a moment early.
+    def _surfaces(self) -> dict[str, tuple[str, str, Callable[[Any], Any]]]:
+        return {
+            "ledger": (f"the ledger of owner {self.owner!r}", f"/credentials/by_name/{ledger_name(self.owner)}",
+                       lambda raw: raw.get("credential_info") if isinstance(raw, dict) else raw),
+            "router": ("the router settings (aliases, fallbacks)", "/router/settings",
+                       lambda raw: raw.get("current_values") if isinstance(raw, dict) else raw),
+            "models": ("the model names served", "/v1/models",
+                       lambda raw: sorted(str(m.get("id")) for m in raw.get("data", []) if isinstance(m, dict))
+                       if isinstance(raw, dict) else raw),
+        }
+
+    def await_settled(self, surfaces: Sequence[str], timeout: float) -> str | None:
+        """Wait (bounded, ``timeout`` s in all) until every replica shows the same ``surfaces``
+        (keys of ``_surfaces``). None when they agree, else a sentence naming the first that does
+        not."""
+        deadline = time.monotonic() + timeout
+        known = self._surfaces()
+        for name in surfaces:
+            label, path, pick = known[name]
+            wait = max(0.0, deadline - time.monotonic())
+            agree, reads = self.replicas.await_same(path, wait, pick)
+            if agree < reads:
+                return (f"the gateway's replicas disagree on {label}: {agree}/{reads} reads agree after waiting "
+                        f"{timeout:.0f} s (a replica still holds an older copy; changes or ledger repairs shown "
+                        "now may be that propagation)")
+        return None
 
     @property
     def circuit_open(self) -> bool:

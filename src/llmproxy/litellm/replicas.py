@@ -75,24 +75,22 @@ class Replicas:
     # -- the witness ---------------------------------------------------------------------------
     def read_one(self) -> str | None:
         """The token one replica shows (None: it shows no witness), read on a new connection."""
-        raw = self._read(STAMP_NAME)
+        raw = self._read()
         if raw is None or raw == UNREADABLE:
             return None if raw is None else UNREADABLE
         return stamp_token(raw)
 
-    def read_info(self, credential_name: str) -> str | None:
-        """What one replica holds in ``credential_name``'s ``credential_info`` (canonical JSON;
-        None: it shows no such credential), read on a new connection."""
-        raw = self._read(credential_name)
+    def read_same(self, path: str, pick: Callable[[Any], Any]) -> str | None:
+        """What one replica answers at ``path``, the part ``pick`` takes, as canonical JSON (None:
+        not found there), read on a new connection."""
+        raw = self._read(path)
         if raw is None or raw == UNREADABLE:
             return None if raw is None else UNREADABLE
-        info = raw.get("credential_info") if isinstance(raw, dict) else None
-        return json.dumps(info, sort_keys=True, separators=(",", ":"))
+        return json.dumps(pick(raw), sort_keys=True, separators=(",", ":"), default=str)
 
-    def _read(self, credential_name: str) -> Any:
+    def _read(self, path: str = f"/credentials/by_name/{STAMP_NAME}") -> Any:
         try:
-            return self.client.request("GET", f"/credentials/by_name/{credential_name}",
-                                       headers={"Connection": "close"})
+            return self.client.request("GET", path, headers={"Connection": "close"})
         except NotFound:
             return None
         except ServerError as exc:
@@ -135,10 +133,11 @@ class Replicas:
                 "(a replica has not reloaded the last sync from the database yet); changes below may be "
                 "that propagation, not drift")
 
-    def await_same(self, credential_name: str, timeout: float) -> tuple[int, int]:
-        """Wait until every sampled read shows the same ``credential_name`` (at most ``timeout`` s):
-        (agreeing, reads); a replica that shows no such credential agrees with one that shows none."""
-        return self._await(_most_common, timeout, lambda: self.read_info(credential_name))
+    def await_same(self, path: str, timeout: float, pick: Callable[[Any], Any] = lambda raw: raw) -> tuple[int, int]:
+        """Wait until every sampled read of ``path`` shows the same (the part ``pick`` takes; at
+        most ``timeout`` s): (agreeing, reads). A replica that has no such object agrees with
+        another that has none."""
+        return self._await(_most_common, timeout, lambda: self.read_same(path, pick))
 
     def _await(self, agreeing: Callable[[tuple[str | None, ...]], int], timeout: float,
                read: Callable[[], str | None] | None = None) -> tuple[int, int]:
