@@ -65,11 +65,17 @@ def new_secret(row: object, endpoint: str) -> str:
     return key
 
 
-def generate(client: LiteLLMClient, body: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-    """``POST /key/generate`` (never retried: a repeat would mint a second key)."""
+def generate(client: LiteLLMClient, body: dict[str, Any], *,
+             if_lost: str | None = None) -> tuple[str, dict[str, Any]]:
+    """``POST /key/generate`` (never retried: a repeat would mint a second key). ``if_lost``: the
+    hint when the answer was lost (the key may exist, its secret is unknown): how to recover."""
     alias = body.get("key_alias")
     try:
         row = api.generate_key(client, body)
+    except ConnectionFailed as exc:
+        if if_lost:
+            exc.hint = if_lost
+        raise
     except Conflict:
         if alias:
             raise duplicate_alias(alias) from None
@@ -100,12 +106,10 @@ def create_key(client: LiteLLMClient, *, email: str | None, user_id: str | None,
     body = {**settings.generate_body(), "user_id": user.user_id, "key_alias": alias}
     if custom_key:
         body["key"] = custom_key
+    lost = (f"if LiteLLM created the key anyway (see `llmproxy keys info {alias}`), "
+            f"`llmproxy keys rotate {alias}` issues a new secret for it")
     try:
-        key, row = generate(client, body)
-    except ConnectionFailed as exc:  # the answer was lost: the key may exist, its secret is unknown
-        exc.hint = (f"if LiteLLM created the key anyway (see `llmproxy keys info {alias}`), "
-                    f"`llmproxy keys rotate {alias}` issues a new secret for it")
-        raise
+        key, row = generate(client, body, if_lost=lost)
     except LLMProxyError as exc:
         if user.created and not exc.hint:
             exc.hint = f"the LiteLLM user {user.label} was created; running the command again reuses it"
