@@ -5,6 +5,7 @@ key; flags win and are never multiplied."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -112,3 +113,19 @@ def test_an_override_value_keys_create_cannot_use_is_refused_before_any_request(
     r = cli("create", "ada@example.com")
     assert r.code == 1 and "key_policy.overrides[0].set.duration" in r.err and "100 years" in r.err
     assert fake.calls == []
+
+
+def test_the_readme_keys_example_gives_what_the_readme_says(cli: Cli, fake: FakeLiteLLM, tmp_path: Path) -> None:
+    from tests.harness.run import REPO
+
+    text = (REPO / "README.md").read_text()
+    section = text[text.index("\n### Keys\n"):]
+    example = json.loads(re.findall(r"```json\n(.*?)```", section, re.S)[0])
+    (tmp_path / "config.json").write_text(json.dumps({"key_policy": example["key_policy"]}))
+    assert cli("create", "ana@example.com", "--alias", "ana-ci").code == 0
+    row = row_of(fake, "ana-ci")
+    assert (row["max_budget"], row["budget_duration"], row["rpm_limit"]) == (30.0, "7d", 60)
+    fake.teams.add("t-support")
+    fake.team_aliases["t-support"] = "support"
+    assert cli("create", "bo@example.com", "--team-id", "t-support").code == 0
+    assert row_of(fake, "bo")["tpm_limit"] == 50000
