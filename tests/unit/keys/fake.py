@@ -34,6 +34,7 @@ class FakeLiteLLM(FakeLiteLLMBase):
         self.keys: dict[str, dict[str, Any]] = {}  # hash -> row
         self.users: dict[str, dict[str, Any]] = {}
         self.teams: set[str] = set()
+        self.team_aliases: dict[str, str] = {}  # team_id -> team_alias (the team's name)
         #: Model groups (name -> access groups) and aliases, for ``--models`` checks.
         self.model_groups: dict[str, list[str]] = {"gpt-4o": ["General"], "claude-sonnet-4-5": []}
         self.aliases: dict[str, str] = {"fast": "gpt-4o"}
@@ -177,4 +178,6 @@ class FakeLiteLLM(FakeLiteLLMBase):
     def get_team_info(self, q: dict[str, str]) -> httpx.Response:
         if q["team_id"] not in self.teams:
             return error(404, f"{{'message': 'Team not found, passed team id: {q['team_id']}.'}}")
-        return httpx.Response(200, json={"team_id": q["team_id"], "team_info": {}})
+        alias = self.team_aliases.get(q["team_id"])
+        return httpx.Response(200, json={"team_id": q["team_id"],
+                                         "team_info": {"team_id": q["team_id"], "team_alias": alias}})
