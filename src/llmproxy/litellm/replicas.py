@@ -13,16 +13,18 @@ falls back to it only for an id missing from memory) and no endpoint identifies 
 So llmproxy writes a witness: the last write of every sync that changed something is the
 credential ``llmproxy-sync`` (it holds no secret; never planned or shown) with a fresh token.
 A reload pass reads router settings, then models, then credentials, so a process that shows the
-token has loaded everything the sync wrote before it. ``sample`` reads the witness ``SAMPLES``
+token has read everything the sync wrote before it from the database (and applies it
+moments later, see ``await_same``). ``sample`` reads the witness ``SAMPLES``
 times, each on a new connection (a balancer that balances connections, like Swarm's, sends each
 to the next replica; one that balances requests does so anyway). ``await_token`` waits (bounded,
 with a progress line "waiting for replicas: 3/4 agree") until every read shows a token;
 ``await_agreement`` until every read shows the same one (before ``plan`` reads the state).
-``await_same`` until every read shows the same copy of one credential: the owner's ledger, which
-the plan's ownership rests on, is compared across replicas after the witness agrees (a plan right
-after a sync whose witness every read showed was seen reading the owner's ledger as it was before
-that sync; LiteLLM updates only the receiving process's memory on a write and every other one from
-a database read per reload pass, so one process's copy can lag).
+``await_same`` until every read of one path shows the same: after the witness agrees, what the
+sync changed (``LiteLLMApi.await_settled``: the owner's ledger, router settings, model names). A
+reload pass (``add_deployment_locked``) loads credentials before it applies models and router
+settings (``_update_llm_router``), with awaits between, so a process can show the witness while
+still answering 400 for a new alias; and a plan right after a sync whose witness every read
+showed was seen reading the owner's ledger as it was before that sync.
 """
 
 from __future__ import annotations

@@ -64,6 +64,7 @@ class FakeAdmin(FakeLiteLLMBase):
             "POST /model/new": lambda: self.create_model(body),
             "POST /model/delete": lambda: self.delete_model(body),
             "GET /router/settings": self.router_settings,
+            "GET /v1/models": self.model_names,
             "POST /config/update": lambda: self.config_update(body),
             "GET /v2/guardrails/list": self.list_guardrails,
             "POST /guardrails": lambda: self.write_guardrail("POST", None, body),
@@ -162,6 +163,12 @@ class FakeAdmin(FakeLiteLLMBase):
         return httpx.Response(200, json={"message": f"Model: {body['id']} deleted successfully"})
 
     # -- router --------------------------------------------------------------------------------
+    def model_names(self) -> httpx.Response:
+        """What clients see at /v1/models: the model groups and the aliases."""
+        names = {r["model_name"] for r in self.models.values()} | set(self.router.get("model_group_alias") or {})
+        data = [{"id": n, "object": "model"} for n in sorted(names)]
+        return httpx.Response(200, json={"object": "list", "data": data})
+
     def router_settings(self) -> httpx.Response:
         fields = [{"field_name": k, "field_default": v} for k, v in ROUTER_DEFAULTS.items()]
         source = {k: ("db" if self.router.get(k) != v else "default") for k, v in ROUTER_DEFAULTS.items()}

@@ -121,3 +121,29 @@ def test_plan_waits_for_the_replicas_to_agree_on_the_ledger_else_says_so(client:
 
     _, plan = manager(client).plan(PlanOptions())  # every replica has the ledger now
     assert not [f for f in plan.findings if f.code == "replicas_disagree"]
+
+
+def test_a_replica_still_applying_the_models_keeps_the_sync_propagating(client: LiteLLMClient,
+                                                                        fake: FakeAdmin) -> None:
+    """LiteLLM loads credentials (the witness) before it applies models and router settings in one
+    reload pass: a replica can show the witness and still answer 400 for a new alias."""
+    @contextmanager
+    def applying(_plan: Plan) -> Iterator[Callable[[Outcome], None]]:
+        fake.fail["GET /v1/models"] = [httpx.Response(200, json={"object": "list", "data": []})]
+        yield lambda _outcome: None
+
+    result = manager(client).sync(PlanOptions(), hooks=SyncHooks(applying=applying))
+    assert result.report is not None and not result.report.ok
+    [error_line] = result.report.verify_errors
+    assert error_line.startswith("still propagating: applied, but the gateway's replicas disagree on the "
+                                 "model names served: 3/4 reads agree")
+
+
+def test_a_done_sync_read_what_it_changed_on_every_replica(client: LiteLLMClient, fake: FakeAdmin) -> None:
+    result = manager(client).sync(PlanOptions())
+    assert result.report is not None and result.report.ok
+    assert fake.calls.count("GET /v1/models") == 4  # models and an alias were created
+    assert fake.calls.count("GET /router/settings") >= 4
+    fake.calls.clear()
+    assert manager(client).sync(PlanOptions()).report is None  # nothing to do: nothing sampled but the plan's
+    assert "GET /v1/models" not in fake.calls
