@@ -98,6 +98,9 @@ class Manager:
     #: Seconds verify waits for changes to show on every replica before a mismatch counts
     #: (LiteLLM's PROXY_CONFIG_RELOAD_INTERVAL_SECONDS is 30 by default).
     settle: float = SETTLE
+    #: Set when this run found the replicas cannot be checked: the plan under the lease says so
+    #: again without waiting a second time.
+    _unchecked: Finding | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.target.extras = extra_reads(self.desired)  # guardrails, the public model hub: when configured
@@ -147,11 +150,14 @@ class Manager:
 
     def _replicas_finding(self) -> Finding | None:
         """Wait (bounded) until the replicas agree; a note when they do not, or cannot be checked."""
+        if self._unchecked is not None:
+            return self._unchecked
         try:
             disagreement = self.target.replicas.await_agreement(self.settle)
         except ReplicasUnreadable as exc:  # the witness answers 5xx: say so, and plan anyway
-            return Finding("", "", "replicas_unchecked",
-                           f"{exc.message}; changes below may be a replica's propagation, not drift")
+            self._unchecked = Finding("", "", "replicas_unchecked",
+                                      f"{exc.message}; changes below may be a replica's propagation, not drift")
+            return self._unchecked
         return Finding("", "", "replicas_disagree", disagreement) if disagreement else None
 
     def sync(self, options: PlanOptions, *, checksum: str | None = None, dry_run: bool = False,

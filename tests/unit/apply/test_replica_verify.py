@@ -123,3 +123,10 @@ def test_plan_says_when_the_replicas_cannot_be_checked(client: LiteLLMClient, fa
     [note] = [f for f in plan.findings if f.code.startswith("replicas_")]
     assert note.code == "replicas_unchecked" and note.message.startswith("cannot check the replicas:")
     assert "not drift" in note.message and not plan.has_changes
+
+    fake.calls.clear()  # a sync: the plan under the lease does not wait for the witness a second time
+    fake.fail[WITNESS] = server_errors(8)
+    result = manager(client, DesiredState(credentials=(cred("prov-a"), cred("prov-b")))).sync(PlanOptions())
+    assert fake.calls.count(WITNESS) == 4 + 4  # the first plan, then verify (the witness written anew)
+    assert result.report is not None and result.report.ok and len(result.report.warnings) == 1
+    assert [f.code for f in result.plan.findings if f.code.startswith("replicas_")] == ["replicas_unchecked"]
