@@ -27,6 +27,8 @@ from llmproxy.plan.ownership import Owner, classify
 
 
 class MarkerOwnedKind(ResourceKind):
+    """A kind whose objects carry llmproxy's marker and are named by the config."""
+
     noun: ClassVar[str]  # "team": how messages and refs name one object
     #: What to do about an object of another owner, after "team 'x' belongs to owner 'y'; ".
     foreign_hint: ClassVar[str] = "give it another alias in this config"
@@ -89,6 +91,8 @@ LiveT = TypeVar("LiveT", bound=LiveAccess)
 
 
 class AccessKind(MarkerOwnedKind, Generic[WantT, LiveT]):
+    """Teams and users: what their kind modules share (see the module docstring)."""
+
     #: Names match whatever their case (emails, as LiteLLM's own duplicate check).
     case_insensitive: ClassVar[bool] = False
     #: The conflict when ``{count}`` live objects have the config's ``{name}`` and none is this owner's.
