@@ -25,7 +25,7 @@ from llmproxy.litellm.api import LiteLLMApi
 from llmproxy.litellm.client import LiteLLMClient, open_client
 from llmproxy.litellm.connection import DEFAULT_TIMEOUT
 from llmproxy.litellm.lease import DEFAULT_WAIT
-from llmproxy.litellm.replicas import SETTLE
+from llmproxy.litellm.replicas import SETTLE, ReplicasUnreadable
 from llmproxy.live.marker import Fingerprinter
 from llmproxy.live.model import LiveState
 from llmproxy.plan.builder import PlanOptions, build_plan
@@ -98,6 +98,9 @@ class Manager:
     #: Seconds verify waits for changes to show on every replica before a mismatch counts
     #: (LiteLLM's PROXY_CONFIG_RELOAD_INTERVAL_SECONDS is 30 by default).
     settle: float = SETTLE
+    #: Set when this run found the replicas cannot be checked: the plan under the lease says so
+    #: again without waiting a second time.
+    _unchecked: Finding | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.target.extras = extra_reads(self.desired)  # guardrails, the public model hub: when configured
@@ -133,7 +136,7 @@ class Manager:
         options = replace(options, thresholds=self.thresholds)
         # Behind a balancer, a replica that has not reloaded the last sync would show it as
         # changes still to make: wait (bounded) until the replicas agree, else say so.
-        disagreement = self.target.replicas.await_agreement(self.settle)
+        replicas = self._replicas_finding()
         with ThreadPoolExecutor(max_workers=1) as pool:  # the cost map is read beside the live state
             cost_map = pool.submit(self.target.read_cost_map) if check_prices else None
             live = self.read()
@@ -141,9 +144,21 @@ class Manager:
                               capabilities=self.target.capabilities)
             if cost_map is not None:
                 plan = replace(plan, findings=plan.findings + pricing_notes(cost_map.result(), deployments))
-        if disagreement:
-            plan = replace(plan, findings=(*plan.findings, Finding("", "", "replicas_disagree", disagreement)))
+        if replicas is not None:
+            plan = replace(plan, findings=(*plan.findings, replicas))
         return live, plan
+
+    def _replicas_finding(self) -> Finding | None:
+        """Wait (bounded) until the replicas agree; a note when they do not, or cannot be checked."""
+        if self._unchecked is not None:
+            return self._unchecked
+        try:
+            disagreement = self.target.replicas.await_agreement(self.settle)
+        except ReplicasUnreadable as exc:  # the witness answers 5xx: say so, and plan anyway
+            self._unchecked = Finding("", "", "replicas_unchecked",
+                                      f"{exc.message}; changes below may be a replica's propagation, not drift")
+            return self._unchecked
+        return Finding("", "", "replicas_disagree", disagreement) if disagreement else None
 
     def sync(self, options: PlanOptions, *, checksum: str | None = None, dry_run: bool = False,
              concurrency: int = 4, hooks: SyncHooks | None = None,

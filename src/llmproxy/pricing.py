@@ -46,14 +46,22 @@ HINT = ("set litellm_params.input_cost_per_token and output_cost_per_token (on t
 
 
 @dataclass(frozen=True)
-class Unpriced:
+class _Finding:
+    """What a check found on a deployment: its model group and where the config wrote it."""
+
     model_name: str
     source: str
+
+    def _label(self) -> str:
+        return f"{self.model_name} ({self.source})" if self.source else self.model_name
+
+
+@dataclass(frozen=True)
+class Unpriced(_Finding):
     reason: str
 
     def __str__(self) -> str:
-        where = f" ({self.source})" if self.source else ""
-        return f"{self.model_name}{where} would cost $0 in LiteLLM: {self.reason}; {HINT}"
+        return f"{self._label()} would cost $0 in LiteLLM: {self.reason}; {HINT}"
 
 
 def provider_of(params: Mapping[str, Any]) -> str:
@@ -69,11 +77,16 @@ def has_explicit_price(params: Mapping[str, Any]) -> bool:
                and params[k] > 0 for k in PRICE_PARAMS)
 
 
-def pricing_name(dep: Deployment) -> str:
+def declared_base_model(dep: Deployment) -> str | None:
+    """``litellm_params.base_model``, else ``model_info.base_model`` (None when neither is set)."""
     for value in (dep.litellm_params.get("base_model"), dep.model_info.get("base_model")):
         if isinstance(value, str) and value:
             return value
-    return dep.model
+    return None
+
+
+def pricing_name(dep: Deployment) -> str:
+    return declared_base_model(dep) or dep.model
 
 
 def _mismatch(provider: str, name: str) -> str | None:
@@ -125,13 +138,6 @@ def map_problems(deployments: Iterable[Deployment], cost_map: Mapping[str, Any])
     return _problems(deployments, cost_map)
 
 
-def declared_base_model(dep: Deployment) -> str | None:
-    for value in (dep.litellm_params.get("base_model"), dep.model_info.get("base_model")):
-        if isinstance(value, str) and value:
-            return value
-    return None
-
-
 def in_map(provider: str, name: str, cost_map: Mapping[str, Any]) -> bool:
     """Is ``name`` a key of the map, as it is or under ``provider`` (LiteLLM looks keys up case-insensitively)?"""
     lowered = {k.lower() for k in cost_map}
@@ -140,14 +146,11 @@ def in_map(provider: str, name: str, cost_map: Mapping[str, Any]) -> bool:
 
 
 @dataclass(frozen=True)
-class UnknownBaseModel:
-    model_name: str
-    source: str
+class UnknownBaseModel(_Finding):
     base_model: str
 
     def __str__(self) -> str:
-        where = f" ({self.source})" if self.source else ""
-        return (f"{self.model_name}{where}: base_model {self.base_model!r} is not in LiteLLM's cost map; "
+        return (f"{self._label()}: base_model {self.base_model!r} is not in LiteLLM's cost map; "
                 "LiteLLM knows neither its price nor its context window (check the name)")
 
 

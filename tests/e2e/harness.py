@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import os
 import subprocess
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 
+from tests.harness.polling import poll_until
 from tests.harness.processes import free_port, stop_group
 from tests.harness.run import REPO, HarnessRun, harness_run
 
@@ -145,15 +145,13 @@ def start_without_database(h: Harness, port: int) -> subprocess.Popen[bytes]:
 
 def wait_until_live(url: str, proc: subprocess.Popen[bytes], timeout: float = 180) -> None:
     """Poll /health/liveliness until it answers (bounded); fail if the process exits."""
-    deadline = time.monotonic() + timeout
     with httpx.Client(timeout=2) as c:
-        while time.monotonic() < deadline:
+        def live() -> bool:
             if proc.poll() is not None:
                 raise RuntimeError(f"LiteLLM exited with {proc.returncode} before it was ready")
             try:
-                if c.get(f"{url}/health/liveliness").status_code == 200:
-                    return
+                return c.get(f"{url}/health/liveliness").status_code == 200
             except httpx.TransportError:
-                pass
-            time.sleep(0.25)  # polling interval of a readiness probe, not a synchronisation guess
-    raise RuntimeError(f"LiteLLM at {url} not ready after {timeout}s")
+                return False
+
+        poll_until(live, timeout=timeout, interval=0.25, message=f"LiteLLM at {url} not ready after {timeout}s")

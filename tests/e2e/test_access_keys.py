@@ -1,7 +1,8 @@
 """Access as code, keys half (issue 16), against the real LiteLLM with the stand-in upstream and the
 official ``openai`` SDK: declared keys are minted once with their secrets delivered to --keys-out
 and nowhere else, converge to zero writes, are refused over budget, drift shows, one budget change
-is one write, and --prune deletes only keys llmproxy created or adopted."""
+is one write, and --prune deletes only keys llmproxy created or adopted; ``keys create`` applies the
+key_policy override of a key's team as sync would."""
 
 from __future__ import annotations
 
@@ -288,3 +289,39 @@ def test_the_policy_on_every_key_limits_hand_made_keys_without_owning_them(datap
     bot = live_keys(dp)["bot-1"]
     assert (bot["rpm_limit"], bot["tpm_limit"]) == (60, 1000) and "llmproxy" not in (bot["metadata"] or {})
     assert plan_json(dp, "--only", "keys", "--detailed-exitcode")[0] == 0
+
+
+def test_keys_create_by_hand_gets_the_key_policy_override_of_its_team(clean: DataPlane) -> None:
+    dp = clean
+    team = f"lab-{uuid.uuid4().hex[:6]}"  # a team of its own: LiteLLM keeps a deleted team's spend under its id
+    policy = {"defaults": {"max_budget": 10, "rpm_limit": 60},
+              "overrides": [{"match": {"team": team}, "set": {"max_budget": 0.001}, "multiply": {"rpm_limit": 2}}]}
+    models = {"m1": {**PRICED, "access_groups": ["General"]}, "m2": PRICED}
+    dp.sync(config({"up": provider(dp.upstream, models)}, teams={team: {"models": ["General"]}}, key_policy=policy))
+    with dp.gateway.client() as c:
+        teams = c.get("/v2/team/list", params={"page_size": 100}).raise_for_status().json()["teams"]
+    [team_id] = [t["team_id"] for t in teams if t.get("team_alias") == team]
+
+    made = dp.llmproxy(["keys", "create", email("lab"), "--alias", "lab-nb", "--team-id", team_id])
+    assert made.returncode == 0, made.stderr
+    secret = made.stdout.strip()
+    assert "(key_policy.overrides[0])" in made.stderr and "(key_policy.defaults * 2)" in made.stderr
+    solo = dp.llmproxy(["keys", "create", email("solo"), "--alias", "solo"])  # no team: the defaults only
+    assert solo.returncode == 0, solo.stderr
+    with dp.gateway.client() as c:  # read back from LiteLLM itself
+        lab = c.get("/key/info", params={"key": secret}).raise_for_status().json()["info"]
+        alone = c.get("/key/info", params={"key": solo.stdout.strip()}).raise_for_status().json()["info"]
+    assert (lab["team_id"], lab["max_budget"], lab["rpm_limit"]) == (team_id, 0.001, 120)
+    assert (alone["team_id"], alone["max_budget"], alone["rpm_limit"]) == (None, 10.0, 60)
+
+    # the override's budget is the one LiteLLM enforces (the defaults' $10 would not refuse)
+    assert ask_openai(dp, "openai/m1", key=secret, max_tokens=5).startswith("hello from m1")
+    deadline = time.monotonic() + 60
+    while True:  # spend is counted after the response: poll (bounded) until the budget refuses
+        try:
+            ask_openai(dp, "openai/m1", key=secret)
+        except openai.APIStatusError as exc:
+            assert exc.status_code == 422 and "Budget has been exceeded" in str(exc), exc
+            break
+        assert time.monotonic() < deadline, "a key over its override's budget was still accepted after 60 s"
+        time.sleep(1)

@@ -139,3 +139,36 @@ def test_replace_creates_before_it_deletes_and_writes_are_counted(litellm: Harne
     with FaultProxy(litellm.url) as fp:  # and a second sync writes nothing at all
         rc, _body, err = sync_json(litellm, ["--yes"], tmp_path, env=ENV, url=fp.url)
         assert rc == 0 and [e for e in fp.exchanges if e.method != "GET"] == []
+
+
+def test_a_witness_that_always_answers_500_is_reported_not_waited_for(litellm: Harness, tmp_path: Path) -> None:
+    """The real LiteLLM behind a proxy that answers every read of the sync witness with a 500:
+    plan, sync and status say they cannot check the replicas (after a few reads, not 90 s of
+    them); the sync's writes all landed, so it exits 0 with a warning (litellm.replicas)."""
+    write_config(tmp_path, base_config())
+    witness = r"^GET /credentials/by_name/llmproxy-sync$"
+    # One wait gives up after at most 3 samples of 4 reads, each tried 5 times by the client.
+    most = 3 * 4 * 5
+    with FaultProxy(litellm.url, always_fail={witness: Fault.ERROR_500}) as fp:
+        def reads() -> int:
+            return sum(1 for e in fp.exchanges if e.endpoint == "GET /credentials/by_name/llmproxy-sync")
+
+        rc, body, err = sync_json(litellm, ["--yes"], tmp_path, env=ENV, url=fp.url)
+        assert rc == 0, err
+        [warning] = body["applied"]["warnings"]
+        assert warning.startswith("cannot check the replicas: LiteLLM answered all ") and "HTTP 500" in warning
+        assert "Traceback" not in err and litellm.master_key not in err + json.dumps(body)
+        assert 0 < reads() <= 2 * most  # the plan, then verify; the plan under the lease does not wait again
+        synced = reads()
+
+        plan = llmproxy(litellm, ["plan", "--detailed-exitcode"], cwd=tmp_path, env=ENV, url=fp.url)
+        assert plan.returncode == 0, plan.stdout + plan.stderr  # in sync: only the check is missing
+        assert "cannot check the replicas" in plan.stdout + plan.stderr
+        assert reads() - synced <= most
+
+        status = llmproxy(litellm, ["status", "-o", "json"], cwd=tmp_path, env=ENV, url=fp.url)
+        checks = {c["name"]: c for c in json.loads(status.stdout)["checks"]}
+        assert checks["replicas"]["status"] == "warn"
+        assert checks["replicas"]["detail"].startswith("cannot check the replicas:")
+        assert status.returncode == 0, status.stdout + status.stderr
+    _rerun_converges(litellm, tmp_path)

@@ -28,6 +28,7 @@ import httpx
 
 from tests.harness.install import Installed, install
 from tests.harness.migrations import apply_migrations, build_request_log_indexes
+from tests.harness.polling import poll_until
 from tests.harness.postgres import Cluster, find_binaries, start_cluster, stop_cluster
 from tests.harness.processes import die_with_parent, free_port, port_in_use, stop_group
 
@@ -152,18 +153,17 @@ class HarnessRun:
 
     def wait_ready(self, url: str, proc: subprocess.Popen[bytes], port: int, timeout: float = 240) -> None:
         """Until ``/health/readiness`` reports the database connected (bounded polling)."""
-        deadline = time.monotonic() + timeout
         with httpx.Client(timeout=5) as c:
-            while time.monotonic() < deadline:
+            def ready() -> bool:
                 if proc.poll() is not None:
                     raise RuntimeError(f"LiteLLM exited with {proc.returncode}:\n{self.log_tail(port)}")
                 try:
-                    if c.get(f"{url}/health/readiness").json().get("db") == "connected":
-                        return
+                    return bool(c.get(f"{url}/health/readiness").json().get("db") == "connected")
                 except (httpx.TransportError, ValueError):
-                    pass
-                time.sleep(0.25)  # polling interval of a readiness probe
-        raise RuntimeError(f"LiteLLM at {url} not ready after {timeout}s:\n{self.log_tail(port)}")
+                    return False
+
+            poll_until(ready, timeout=timeout, interval=0.25,
+                       message=lambda: f"LiteLLM at {url} not ready after {timeout}s:\n{self.log_tail(port)}")
 
     # -- the end ---------------------------------------------------------------------------
     def close(self) -> None:

@@ -30,6 +30,7 @@ from llmproxy.kinds.base import Batch, Cleanup, Ref
 from llmproxy.kinds.router_entries import RouterEntryKind
 from llmproxy.litellm.api import LiteLLMApi
 from llmproxy.litellm.client import CircuitOpen
+from llmproxy.litellm.replicas import ReplicasUnreadable
 from llmproxy.live.marker import Fingerprinter
 from llmproxy.live.model import Ledger, LiveState
 from llmproxy.plan.builder import PlanOptions, build_plan
@@ -314,13 +315,25 @@ class Applier:
         self.report.verify_errors += mismatches
 
     def _await_replicas(self) -> None:
+        """Every replica must show this sync. A replica known to be stale fails the sync (exit 1),
+        and so does a witness that cannot be written (a write of this sync that failed); a witness
+        written but unreadable (every read a 5xx, ``litellm.replicas``) is a warning: the writes
+        landed and were verified, only the replicas could not be checked."""
         replicas = self.target.replicas
         try:
             token = replicas.stamp(self.desired.owner)
-            agree, reads = replicas.await_token(token, self.settle)
         except LLMProxyError as exc:
             self.report.verify_errors.append(
-                f"could not check that every replica has this sync: {exc.message}")
+                f"cannot check the replicas: writing llmproxy's sync witness failed: {exc.message}")
+            return
+        try:
+            agree, reads = replicas.await_token(token, self.settle)
+        except ReplicasUnreadable as exc:
+            self.report.warnings.append(f"{exc.message} (the writes landed; run `llmproxy plan` shortly: a "
+                                        "replica that has not reloaded this sync yet would show its changes)")
+            return
+        except LLMProxyError as exc:
+            self.report.verify_errors.append(f"cannot check the replicas: {exc.message}")
             return
         if agree < reads:
             self.report.verify_errors.append(

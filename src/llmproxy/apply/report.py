@@ -33,6 +33,8 @@ class ApplyReport:
     seconds: float = 0.0
     writes: int = 0
     stopped: str = ""  # why the apply stopped early (LiteLLM unreachable), with what was applied
+    #: Worth a line, not a failure: the replicas could not be checked (``litellm.replicas``).
+    warnings: list[str] = field(default_factory=list)
 
 
     def with_status(self, status: str) -> list[Outcome]:
@@ -55,9 +57,10 @@ class ApplyReport:
         if failed or skipped:
             parts.append(f"{failed} failed, {skipped} skipped")
         head = "Applied" if self.ok else "Apply incomplete"
-        return f"{head}: {', '.join(parts)} in {self.seconds:.1f}s ({self.writes} write requests)."
+        warned = f" {len(self.warnings)} warning(s) above." if self.warnings else ""
+        return f"{head}: {', '.join(parts)} in {self.seconds:.1f}s ({self.writes} write requests).{warned}"
 
     def to_json(self) -> dict[str, Any]:
         return {"ok": self.ok, "summary": self.summary_line(), "seconds": round(self.seconds, 3),
                 "writes": self.writes, "outcomes": [o.to_json() for o in self.outcomes],
-                "verify_errors": self.verify_errors, "stopped": self.stopped}
+                "verify_errors": self.verify_errors, "warnings": self.warnings, "stopped": self.stopped}

@@ -28,11 +28,11 @@ from llmproxy.cli.common import (
 )
 from llmproxy.errors import Aborted, LLMProxyError, NotFound
 from llmproxy.keys import render, users
-from llmproxy.keys.defaults import load_key_defaults
+from llmproxy.keys.defaults import CreatePolicy, load_key_policy
 from llmproxy.keys.lookup import find_key, key_scope, list_keys, scope_hint, short
 from llmproxy.keys.model_names import unknown_models
 from llmproxy.keys.rotate import RotationIncomplete, rotate_key
-from llmproxy.keys.service import Minted, create_key, delete_key, key_info, update_key
+from llmproxy.keys.service import Minted, create_key, delete_key, key_info, new_key, update_key
 from llmproxy.keys.values import KeySettings
 from llmproxy.litellm.client import LiteLLMClient, open_client
 from llmproxy.litellm.connection import DEFAULT_TIMEOUT
@@ -138,25 +138,30 @@ def create(
     key: Annotated[str | None, typer.Option(
         "--key", metavar="VALUE", help="Use this secret (sk-..., 16+ chars).", show_default=False)] = None,
     strict: StrictOpt = True,
-    no_defaults: Annotated[bool, typer.Option("--no-defaults", help="Ignore the config's 'keys' defaults.")] = False,
+    no_defaults: Annotated[bool, typer.Option(
+        "--no-defaults", help="Ignore the config's key_policy (defaults and overrides).")] = False,
     output: OutputOpt = Output.text, config: ConfigOpt = None, local: LocalOpt = None,
     env_file: EnvFileOpt = None, base_url: BaseUrlOpt = None, api_key: ApiKeyOpt = None,
     api_key_file: ApiKeyFileOpt = None,
     timeout: TimeoutOpt = DEFAULT_TIMEOUT,
 ) -> None:
-    """Mint a key for a user (found by exact email or id, created if missing). Prints the key once."""
+    """Mint a key for a user (found by exact email or id, created if missing). Prints the key once.
+
+    Limits not given come from the config's key_policy, resolved as sync resolves them for a declared
+    key with this alias, user and team: the defaults, then every override whose match selects it."""
     flags = _settings(models, max_budget, budget_duration, rpm_limit, tpm_limit, duration, metadata, team_id)
-    defaults = KeySettings() if no_defaults else load_key_defaults(config, local, env_file)
-    settings, sources = flags.over(defaults)
+    policy = CreatePolicy() if no_defaults else load_key_policy(config, local, env_file)
     with _client(base_url, api_key, env_file, timeout) as client:
+        new = new_key(client, email=email, user_id=user_id, alias=alias, team_id=flags.team_id or policy.team_id,
+                      custom_key=key)
+        settings, sources = policy.settings(flags, alias=new.alias, user=new.user_email, team=new.team)
         _check_models(client, settings.models, strict)
-        minted = create_key(client, email=email, user_id=user_id, alias=alias, settings=settings,
-                            sources=sources, custom_key=key)
+        minted = create_key(client, new, settings, sources)
     user = minted.user
     assert user is not None
     minted.row = {**minted.row, "user_email": user.email}
     _emit_minted(minted, output, {"user_created": user.created,
-                                  "from_config": sorted(k for k, v in sources.items() if v.startswith("config"))})
+                                  "from_config": sorted(k for k, v in sources.items() if v != "flag")})
     if output is Output.text:
         _say(f"Created key {minted.row.get('key_alias')!r} for {user.label}{', new user' if user.created else ''}:")
         pairs = [p for p in render.details(minted.row) if p[0] not in ("alias", "status", "user", "created", "updated")]

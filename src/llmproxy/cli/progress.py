@@ -75,4 +75,6 @@ def render_report(report: ApplyReport, console: Console) -> None:
         console.print(Text(report.stopped, style="bold red"))
     for msg in report.verify_errors:
         console.print(Text(f"verify: {msg}", style="bold red"))
+    for msg in report.warnings:
+        console.print(Text(f"warning: {msg}", style="bold yellow"))
     console.print(Text(report.summary_line(), style="bold green" if report.ok else "bold red"))

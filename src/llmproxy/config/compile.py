@@ -9,7 +9,8 @@ from llmproxy.config.litellm_fields import field_issues
 from llmproxy.config.literal_credentials import compile_literal_credentials
 from llmproxy.config.model_names import exposed_names
 from llmproxy.config.paths import FileFor, JsonPath, format_path
-from llmproxy.config.schema import ConfigFile, Interface, LiteralDeployment, ModelConfig, Provider
+from llmproxy.config.schema import ConfigFile, LiteralDeployment
+from llmproxy.config.schema_providers import Interface, ModelConfig, Provider
 from llmproxy.desired.model import Credential, Deployment
 from llmproxy.errors import ConfigIssue
 from llmproxy.redaction import is_env_reference

@@ -18,7 +18,7 @@ from typing import Any
 
 from llmproxy.config.layers import Layers
 from llmproxy.config.paths import FileFor, JsonPath, format_path
-from llmproxy.config.schema import INTERFACES
+from llmproxy.config.schema_providers import INTERFACES
 from llmproxy.errors import ConfigIssue
 
 IFACE = "$interface/"

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 from deepmerge import Merger
@@ -66,16 +65,3 @@ def lookup(doc: Any, path: Sequence[str | int]) -> tuple[bool, Any]:
             return False, None
     return True, node
 
-
-class Origins:
-    """Which file a value of the merged document was written in (for messages)."""
-
-    def __init__(self, base: Path, local: Path | None = None, local_doc: Any = None) -> None:
-        self.base = str(base)
-        self.local = str(local) if local is not None else None
-        self.local_doc = local_doc
-
-    def file_for(self, path: Sequence[str | int]) -> str:
-        if self.local is not None and path and lookup(self.local_doc, path)[0]:
-            return self.local
-        return self.base

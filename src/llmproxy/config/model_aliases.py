@@ -26,8 +26,9 @@ from llmproxy.config.compile import INTERFACE_API
 from llmproxy.config.litellm_fields import field_issues
 from llmproxy.config.merge import DELETE, merge
 from llmproxy.config.paths import FileFor, JsonPath, format_path
-from llmproxy.config.schema import MODELS_REF, AliasGroup, AliasMap, AliasOverride, ConfigFile, ModelConfig, Provider
+from llmproxy.config.schema import MODELS_REF, AliasGroup, AliasMap, AliasOverride, ConfigFile
 from llmproxy.config.schema_errors import did_you_mean
+from llmproxy.config.schema_providers import ModelConfig, Provider
 from llmproxy.desired.model import Deployment
 from llmproxy.desired.patterns import is_pattern
 from llmproxy.errors import ConfigIssue

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from llmproxy.config.merge import merge
-from llmproxy.config.schema import ModelConfig, NameOverrides
+from llmproxy.config.schema_providers import ModelConfig, NameOverrides
 
 SELF = "$self"
 

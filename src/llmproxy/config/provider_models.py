@@ -13,7 +13,7 @@ from typing import Any
 from llmproxy.config.merge import DELETE, merge
 from llmproxy.config.model_names import names_over_model
 from llmproxy.config.paths import JsonPath
-from llmproxy.config.schema import INTERFACES
+from llmproxy.config.schema_providers import INTERFACES
 
 
 def _as_dict(value: Any) -> dict[str, Any]:

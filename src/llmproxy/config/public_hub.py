@@ -13,7 +13,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from llmproxy.config.model_names import exposed_names
-from llmproxy.config.schema import ConfigFile, ModelConfig
+from llmproxy.config.schema import ConfigFile
+from llmproxy.config.schema_providers import ModelConfig
 from llmproxy.desired.model import Deployment
 
 

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from llmproxy.config.compile import INTERFACE_API, join_api_base
-from llmproxy.config.schema import INTERFACES
+from llmproxy.config.schema_providers import INTERFACES
 from llmproxy.export.views import CredentialView, SecretRef
 from llmproxy.redaction import env_var_name, is_env_reference
 

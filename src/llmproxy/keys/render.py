@@ -145,12 +145,17 @@ def detail_text(pairs: Sequence[tuple[str, str]], indent: str = "") -> str:
 
 
 def annotate(pairs: Sequence[tuple[str, str]], sources: Mapping[str, str]) -> list[tuple[str, str]]:
-    """Mark values that came from the config's ``keys`` defaults."""
+    """Mark values that came from the config: its ``key_policy`` defaults, or the override that set
+    them (``(key_policy.overrides[0] * 2)``)."""
     by_label = {"models": "models", "spend / budget": "max_budget", "budget reset": "budget_duration",
                 "rpm limit": "rpm_limit", "tpm limit": "tpm_limit", "expires": "duration",
                 "metadata": "metadata", "team": "team_id"}
     notes = {"config": "  (config default)", "config + flags": "  (config defaults + flags)"}
-    return [(label, value + notes.get(sources.get(by_label.get(label, ""), ""), "")) for label, value in pairs]
+
+    def note(source: str) -> str:
+        return notes.get(source) or (f"  ({source})" if source.startswith("key_policy.") else "")
+
+    return [(label, value + note(sources.get(by_label.get(label, ""), ""))) for label, value in pairs]
 
 
 def to_json(obj: Any) -> str:

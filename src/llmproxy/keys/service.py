@@ -48,12 +48,15 @@ def check_custom_key(key: str) -> str:
     return key
 
 
-def check_team(client: LiteLLMClient, team_id: str) -> None:
-    """LiteLLM accepts any team_id on /key/generate; a typo would make a key of a team that isn't there."""
+def check_team(client: LiteLLMClient, team_id: str) -> str | None:
+    """The team's name (its ``team_alias``, None without one). LiteLLM accepts any team_id on
+    /key/generate; a typo would make a key of a team that isn't there."""
     try:
-        api.team_info(client, team_id)
+        info = api.team_info(client, team_id)
     except NotFound:
         raise NotFound(f"no LiteLLM team with id {team_id!r}", hint="check --team-id") from None
+    name = info.get("team_alias")
+    return name if isinstance(name, str) and name else None
 
 
 def new_secret(row: object, endpoint: str) -> str:
@@ -65,11 +68,17 @@ def new_secret(row: object, endpoint: str) -> str:
     return key
 
 
-def generate(client: LiteLLMClient, body: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-    """``POST /key/generate`` (never retried: a repeat would mint a second key)."""
+def generate(client: LiteLLMClient, body: dict[str, Any], *,
+             if_lost: str | None = None) -> tuple[str, dict[str, Any]]:
+    """``POST /key/generate`` (never retried: a repeat would mint a second key). ``if_lost``: the
+    hint when the answer was lost (the key may exist, its secret is unknown): how to recover."""
     alias = body.get("key_alias")
     try:
         row = api.generate_key(client, body)
+    except ConnectionFailed as exc:
+        if if_lost:
+            exc.hint = if_lost
+        raise
     except Conflict:
         if alias:
             raise duplicate_alias(alias) from None
@@ -81,10 +90,27 @@ def generate(client: LiteLLMClient, body: dict[str, Any]) -> tuple[str, dict[str
     return key, row
 
 
-def create_key(client: LiteLLMClient, *, email: str | None, user_id: str | None, alias: str | None,
-               settings: KeySettings, sources: dict[str, str] | None = None,
-               custom_key: str | None = None) -> Minted:
-    """Find or create the user, then mint a key under an alias no other key has."""
+@dataclass(frozen=True)
+class NewKey:
+    """A key about to be minted, checked before anything is written: a free alias, its user (found,
+    or None: created with the key) and the name of its team, which is what ``key_policy`` matches."""
+
+    alias: str
+    email: str | None
+    user_id: str | None
+    user: users.User | None = None
+    team: str | None = None  # the team's name (team_alias)
+    custom_key: str | None = field(default=None, repr=False)  # a secret
+
+    @property
+    def user_email(self) -> str | None:
+        """The email ``key_policy``'s ``user`` selector matches: given, or the found user's."""
+        return self.email or (self.user.email if self.user else None)
+
+
+def new_key(client: LiteLLMClient, *, email: str | None, user_id: str | None, alias: str | None,
+            team_id: str | None = None, custom_key: str | None = None) -> NewKey:
+    """Check a key to be minted (reads only): the user given exactly once, the alias free, the team there."""
     if email:
         email = users.parse_email(email)
     if bool(email) == bool(user_id):
@@ -94,18 +120,22 @@ def create_key(client: LiteLLMClient, *, email: str | None, user_id: str | None,
         custom_key = check_custom_key(custom_key)
     if alias_taken(client, alias):
         raise duplicate_alias(alias)
-    if settings.team_id:
-        check_team(client, settings.team_id)
-    user = users.resolve(client, email=email, user_id=user_id)
-    body = {**settings.generate_body(), "user_id": user.user_id, "key_alias": alias}
-    if custom_key:
-        body["key"] = custom_key
+    team = check_team(client, team_id) if team_id else None
+    user = users.find(client, email=email, user_id=user_id)
+    return NewKey(alias=alias, email=email, user_id=user_id, user=user, team=team, custom_key=custom_key)
+
+
+def create_key(client: LiteLLMClient, new: NewKey, settings: KeySettings,
+               sources: dict[str, str] | None = None) -> Minted:
+    """Mint ``new`` with ``settings`` (its team is ``settings.team_id``), creating its user if missing."""
+    user = new.user or users.create_or_reuse(client, email=new.email, user_id=new.user_id)
+    body = {**settings.generate_body(), "user_id": user.user_id, "key_alias": new.alias}
+    if new.custom_key:
+        body["key"] = new.custom_key
+    lost = (f"if LiteLLM created the key anyway (see `llmproxy keys info {new.alias}`), "
+            f"`llmproxy keys rotate {new.alias}` issues a new secret for it")
     try:
-        key, row = generate(client, body)
-    except ConnectionFailed as exc:  # the answer was lost: the key may exist, its secret is unknown
-        exc.hint = (f"if LiteLLM created the key anyway (see `llmproxy keys info {alias}`), "
-                    f"`llmproxy keys rotate {alias}` issues a new secret for it")
-        raise
+        key, row = generate(client, body, if_lost=lost)
     except LLMProxyError as exc:
         if user.created and not exc.hint:
             exc.hint = f"the LiteLLM user {user.label} was created; running the command again reuses it"

@@ -92,17 +92,15 @@ def create(client: LiteLLMClient, *, email: str | None = None, user_id: str | No
     return _user(row, created=True)
 
 
-def resolve(client: LiteLLMClient, *, email: str | None = None, user_id: str | None = None,
-            create_missing: bool = True) -> User:
-    """The user for ``email`` or ``user_id`` (exactly one of them), created when missing."""
+def find(client: LiteLLMClient, *, email: str | None = None, user_id: str | None = None) -> User | None:
+    """The user with ``email`` or ``user_id`` (exactly one of them), or None."""
     if bool(email) == bool(user_id):
         raise LLMProxyError("give the user's EMAIL or --user-id (exactly one)")
-    user = get_by_id(client, user_id) if user_id else find_one_by_email(client, email or "")
-    if user is not None:
-        return user
-    if not create_missing:
-        what = f"id {user_id}" if user_id else f"email {email}"
-        raise NotFound(f"no LiteLLM user with {what}")
+    return get_by_id(client, user_id) if user_id else find_one_by_email(client, email or "")
+
+
+def create_or_reuse(client: LiteLLMClient, *, email: str | None = None, user_id: str | None = None) -> User:
+    """Create the user found missing; one created meanwhile by someone else is used instead."""
     try:
         return create(client, email=email, user_id=user_id)
     except Conflict:
@@ -111,3 +109,15 @@ def resolve(client: LiteLLMClient, *, email: str | None = None, user_id: str | N
         if again is None:
             raise
         return again
+
+
+def resolve(client: LiteLLMClient, *, email: str | None = None, user_id: str | None = None,
+            create_missing: bool = True) -> User:
+    """The user for ``email`` or ``user_id`` (exactly one of them), created when missing."""
+    user = find(client, email=email, user_id=user_id)
+    if user is not None:
+        return user
+    if not create_missing:
+        what = f"id {user_id}" if user_id else f"email {email}"
+        raise NotFound(f"no LiteLLM user with {what}")
+    return create_or_reuse(client, email=email, user_id=user_id)

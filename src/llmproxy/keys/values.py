@@ -158,20 +158,24 @@ class KeySettings:
         )
 
     @classmethod
-    def from_defaults(cls, defaults: Mapping[str, Any]) -> KeySettings:
-        """The config's ``keys`` section; unknown fields are an error (a typo would be silently ignored)."""
+    def from_defaults(cls, defaults: Mapping[str, Any], prefix: str = "config keys.") -> KeySettings:
+        """Limits from the config (``prefix`` names their place in messages); unknown fields are an
+        error (a typo would be silently ignored)."""
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(defaults) - known)
         if unknown:
-            raise LLMProxyError(f"config keys: unknown field(s) {', '.join(unknown)}",
+            raise LLMProxyError(f"{prefix.rstrip('.')}: unknown field(s) {', '.join(unknown)}",
                                 hint=f"known fields: {', '.join(sorted(known))}")
         metadata = defaults.get("metadata")
         if metadata is not None and not isinstance(metadata, Mapping):
-            raise LLMProxyError("invalid config keys.metadata: expected an object")
-        return cls.parse(**dict(defaults), prefix="config keys.")
+            raise LLMProxyError(f"invalid {prefix}metadata: expected an object")
+        return cls.parse(**dict(defaults), prefix=prefix)
 
-    def over(self, defaults: KeySettings) -> tuple[KeySettings, dict[str, str]]:
-        """These settings with unset fields taken from ``defaults``; and where each came from."""
+    def over(self, defaults: KeySettings,
+             origins: Mapping[str, str] | None = None) -> tuple[KeySettings, dict[str, str]]:
+        """These settings with unset fields taken from ``defaults``; and where each came from
+        ("flag", "config + flags", else ``origins``' entry for a default, "config" without one)."""
+        origins = origins or {}
         merged: dict[str, Any] = {}
         source: dict[str, str] = {}
         for f in fields(self):
@@ -184,7 +188,7 @@ class KeySettings:
                 source[f.name] = "flag"
             elif theirs is not None:
                 merged[f.name] = theirs
-                source[f.name] = "config"
+                source[f.name] = origins.get(f.name, "config")
         return replace(self, **merged), source
 
     def generate_body(self) -> dict[str, Any]:

@@ -69,5 +69,6 @@ def new_user(client: LiteLLMClient, body: dict[str, Any]) -> dict[str, Any]:
     return _object(client.request("POST", "/user/new", json=body), "POST /user/new")
 
 
-def team_info(client: LiteLLMClient, team_id: str) -> None:
-    client.get("/team/info", team_id=team_id)
+def team_info(client: LiteLLMClient, team_id: str) -> dict[str, Any]:
+    """The team's row (``team_alias``, ...)."""
+    return _object(client.get("/team/info", team_id=team_id), "GET /team/info", "team_info")

@@ -13,7 +13,7 @@ from typing import Any
 
 from llmproxy.desired.keys import DesiredKey
 from llmproxy.desired.model import thaw
-from llmproxy.errors import ConnectionFailed, LLMProxyError, NotFound
+from llmproxy.errors import LLMProxyError, NotFound
 from llmproxy.keys import users
 from llmproxy.keys.delivery import SecretSink
 from llmproxy.keys.lookup import ROTATING_MARK, short
@@ -118,12 +118,10 @@ def create_key(client: LiteLLMClient, owner: str, key: DesiredKey, sink: SecretS
         body["user_id"] = users.resolve(client, email=key.user).user_id
     if key.team:
         body["team_id"] = _team_id(client, key.team)
+    lost = (f"if LiteLLM created key {key.alias!r} anyway, the next plan shows it unchanged; "
+            f"issue a new secret with `llmproxy keys rotate {key.alias}`")
     try:
-        secret, _row = generate(client, body)
-    except ConnectionFailed as exc:  # the answer was lost: the key may exist, its secret is unknown
-        exc.hint = (f"if LiteLLM created key {key.alias!r} anyway, the next plan shows it unchanged; "
-                    f"issue a new secret with `llmproxy keys rotate {key.alias}`")
-        raise
+        secret, _row = generate(client, body, if_lost=lost)
     except LLMProxyError as exc:
         raise _explain(exc, key) from None
     sink.deliver(key.alias, secret)

@@ -18,6 +18,19 @@ times, each on a new connection (a balancer that balances connections, like Swar
 to the next replica; one that balances requests does so anyway). ``await_token`` waits (bounded,
 with a progress line "waiting for replicas: 3/4 agree") until every read shows a token;
 ``await_agreement`` until every read shows the same one (before ``plan`` reads the state).
+
+A read answered with a 5xx (after the client's own retries) is read again: a passing fault. But
+when no read at all could be read, ``UNREADABLE_ROUNDS`` (3) samples in a row, or 2 in a row that
+already took ``UNREADABLE_FOR`` (10 s), waiting gives up with ``ReplicasUnreadable`` ("cannot check
+the replicas: <what LiteLLM answered>") instead of spending all of ``SETTLE`` on a gateway that
+answers that endpoint with errors. Why that bound: each of the ``SAMPLES`` reads of a sample is on
+its own connection and has already had the client's retries (5 attempts with backoff), so one such
+sample is 20 errors in a row; the next one, a poll later, shows it is not one bad moment, and a
+third (or ~10 s of them) is margin for a balancer's short 502/503 while a replica restarts. With
+the default retries that is ~17 s, with ``status``'s short ones ~8 s. A sample where only some
+reads fail keeps waiting, up to ``SETTLE``, like any disagreement; so does a deadline that ends on
+a sample where some read was readable. A deadline that ends on an all-unreadable sample also says
+it cannot check (not "0/4 agree").
 """
 
 from __future__ import annotations
@@ -29,7 +42,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from llmproxy.errors import Conflict, NotFound, ServerError
+from llmproxy.errors import Conflict, LLMProxyError, NotFound, ServerError
 from llmproxy.litellm.client import DB_HINT, STORE_HINT, LiteLLMClient
 from llmproxy.live.marker import actor
 
@@ -45,6 +58,17 @@ SETTLE = 90.0
 #: A read that failed with a 5xx (after the client's retries): never counts as agreeing. Any
 #: other error (LiteLLM unreachable, the key refused) is raised: waiting would not help.
 UNREADABLE = "(unreadable)"
+#: Samples in a row in which no read was readable before waiting gives up (see the docstring)...
+UNREADABLE_ROUNDS = 3
+#: ...or 2 in a row once they have lasted this many seconds (reads retried by the client are slow).
+UNREADABLE_FOR = 10.0
+
+UNREADABLE_HINT = (f"check LiteLLM's logs for why GET /credentials/by_name/{STAMP_NAME} fails; "
+                   "`llmproxy status` checks the replicas again")
+
+
+class ReplicasUnreadable(LLMProxyError):
+    """No read of the witness could be read: whether every replica has the last sync is unknown."""
 
 
 def is_stamp(credential_name: str) -> bool:
@@ -65,6 +89,7 @@ class Replicas:
                  poll: float = 2.0, announce_every: float = 10.0) -> None:
         self.client, self.samples, self.notify = client, max(1, samples), notify
         self.clock, self.sleep, self.poll, self.announce_every = clock, sleep, poll, announce_every
+        self.answered = ""  # the last error a witness read got (already scrubbed by the client)
 
     # -- the witness ---------------------------------------------------------------------------
     def read_one(self) -> str | None:
@@ -76,6 +101,7 @@ class Replicas:
             return None
         except ServerError as exc:
             if exc.status is not None and exc.status >= 500 and exc.hint not in (DB_HINT, STORE_HINT):
+                self.answered = exc.message
                 return UNREADABLE  # a passing fault (after the client's retries): read again
             raise
 
@@ -101,12 +127,14 @@ class Replicas:
 
     # -- waiting -------------------------------------------------------------------------------
     def await_token(self, token: str, timeout: float) -> tuple[int, int]:
-        """Wait until every sampled read shows ``token`` (at most ``timeout`` s): (agreeing, reads)."""
+        """Wait until every sampled read shows ``token`` (at most ``timeout`` s): (agreeing, reads).
+        Raises ``ReplicasUnreadable`` when no read can be read (see the module docstring)."""
         return self._await(lambda seen: sum(1 for s in seen if s == token), timeout)
 
     def await_agreement(self, timeout: float) -> str | None:
         """Wait until every sampled read shows the same witness (at most ``timeout`` s). None when
-        they agree, else a sentence saying how far apart they still are."""
+        they agree, else a sentence saying how far apart they still are. Raises
+        ``ReplicasUnreadable`` when no read can be read (see the module docstring)."""
         agree, total = self._await(_most_common, timeout)
         if agree == total:
             return None
@@ -118,17 +146,39 @@ class Replicas:
         started = self.clock()
         announced: float | None = None
         last = -1
+        unreadable, unreadable_since = 0, started  # samples in a row with no readable read
         while True:
-            agree = agreeing(self.sample())
+            before = self.clock()
+            seen = self.sample()
+            agree = agreeing(seen)
             now = self.clock()
+            if all(s == UNREADABLE for s in seen):
+                if unreadable == 0:
+                    unreadable_since = before
+                unreadable += 1
+                lasted = now - unreadable_since
+                if (unreadable >= UNREADABLE_ROUNDS or (unreadable >= 2 and lasted >= UNREADABLE_FOR)
+                        or now - started >= timeout):
+                    raise self._unreadable(unreadable, lasted)
+            else:
+                unreadable = 0
             if agree == self.samples or now - started >= timeout:
                 return agree, self.samples
-            if announced is None or agree != last or now - announced >= self.announce_every:
+            state = -1 if unreadable else agree
+            if announced is None or state != last or now - announced >= self.announce_every:
+                why = ("no read could be read: LiteLLM answered each with a server error" if unreadable else
+                       "LiteLLM reloads from its database every PROXY_CONFIG_RELOAD_INTERVAL_SECONDS")
                 self.notify(f"waiting for replicas: {agree}/{self.samples} agree "
-                            f"({now - started:.0f}/{timeout:.0f} s; LiteLLM reloads from its database "
-                            "every PROXY_CONFIG_RELOAD_INTERVAL_SECONDS)…")
-                announced, last = now, agree
+                            f"({now - started:.0f}/{timeout:.0f} s; {why})…")
+                announced, last = now, state
             self.sleep(min(self.poll, max(0.0, started + timeout - now)))
+
+    def _unreadable(self, rounds: int, seconds: float) -> ReplicasUnreadable:
+        reads = rounds * self.samples
+        return ReplicasUnreadable(
+            f"cannot check the replicas: LiteLLM answered all {reads} reads of llmproxy's sync witness "
+            f"(the credential {STAMP_NAME}) in {seconds:.0f} s with a server error; the last: {self.answered}",
+            hint=UNREADABLE_HINT)
 
 
 def _most_common(seen: tuple[str | None, ...]) -> int:

@@ -142,7 +142,8 @@ class Finding:
 
     kind: str
     key: str
-    code: str  # foreign, read_only, broken_reference, kept_in_use, omitted, ledger_stale, ledger_record
+    code: str  # foreign, read_only, broken_reference, kept_in_use, omitted, ledger_stale, ledger_record,
+    #            replicas_disagree, replicas_unchecked (the replica check before a plan), ...
     message: str
     severity: str = "note"  # "conflict", "broken_reference", "ledger_repair" or "note"
 

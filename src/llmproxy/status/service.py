@@ -19,7 +19,7 @@ from llmproxy.litellm.api import CAPABILITIES
 from llmproxy.litellm.client import LiteLLMClient, RetryPolicy, open_client
 from llmproxy.litellm.probe import readiness, version
 from llmproxy.litellm.read import EXTRAS, read_live
-from llmproxy.litellm.replicas import SAMPLES, SETTLE, Replicas
+from llmproxy.litellm.replicas import SAMPLES, SETTLE, Replicas, ReplicasUnreadable
 from llmproxy.live.marker import Fingerprinter
 from llmproxy.live.model import LiveState
 from llmproxy.plan.builder import PlanOptions, build_plan
@@ -51,12 +51,7 @@ def _probe_server(report: StatusReport, client: LiteLLMClient) -> LiveState | No
     if not (key_ok and db_ok):
         report.add("store_model_in_db", SKIP, "needs an admin key and a connected database")
         return None
-    disagreement = Replicas(client, notify=client.notify).await_agreement(SETTLE)
-    report.add("replicas", WARN if disagreement else OK,
-               disagreement or f"{SAMPLES} reads of LiteLLM agree on the last sync (one process, or every "
-                               "replica has reloaded it)",
-               "wait for LiteLLM's reload (PROXY_CONFIG_RELOAD_INTERVAL_SECONDS), then run status again"
-               if disagreement else "")
+    check_replicas(report, Replicas(client, notify=client.notify))
     try:
         live, sources = read_live(client, EXTRAS, access=True, keys=True), read_router_sources(client)  # every kind
     except LLMProxyError as exc:
@@ -64,6 +59,20 @@ def _probe_server(report: StatusReport, client: LiteLLMClient) -> LiveState | No
         return None
     check_store_model_in_db(report, live, sources)
     return live
+
+
+def check_replicas(report: StatusReport, replicas: Replicas) -> None:
+    """The `replicas` check: OK when the reads agree, WARN when they do not or cannot be read."""
+    try:
+        disagreement = replicas.await_agreement(SETTLE)
+    except ReplicasUnreadable as exc:  # the witness answers 5xx: unknown, not a failure of LiteLLM itself
+        report.add("replicas", WARN, exc.message, exc.hint or "")
+        return
+    report.add("replicas", WARN if disagreement else OK,
+               disagreement or f"{SAMPLES} reads of LiteLLM agree on the last sync (one process, or every "
+                               "replica has reloaded it)",
+               "wait for LiteLLM's reload (PROXY_CONFIG_RELOAD_INTERVAL_SECONDS), then run status again"
+               if disagreement else "")
 
 
 def _load(report: StatusReport, config: ConfigArg, local: Path | None, env_file: Path | None) -> LoadedConfig | None:

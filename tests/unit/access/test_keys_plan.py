@@ -12,7 +12,7 @@ import pytest
 
 from llmproxy.desired.keys import DesiredKey, KeyPolicy, Override, Selector
 from llmproxy.desired.model import DesiredState
-from llmproxy.errors import LLMProxyError, PlanRefused, ServerError
+from llmproxy.errors import ConnectionFailed, LLMProxyError, PlanRefused, ServerError
 from llmproxy.keys.delivery import DirectorySink
 from llmproxy.litellm.keys_target import create_key, update_body
 from llmproxy.live.keys import LiveKey
@@ -178,6 +178,26 @@ def test_an_enterprise_only_refusal_is_explained_with_the_keys_path_and_nothing_
     assert sink.delivered == []
     with pytest.raises(LLMProxyError, match="nowhere to deliver its secret"):
         create_key(_Refusing(), "llmproxy", key(user=None), None)  # type: ignore[arg-type]
+
+
+class _LostAnswer:
+    """A client whose /key/generate answer never arrives (the key may exist; its secret is unknown)."""
+
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+
+    def request(self, method: str, path: str, **_: Any) -> Any:
+        self.calls.append(f"{method} {path}")
+        raise ConnectionFailed(f"{method} {path}: the connection was lost; the request may have been applied")
+
+
+def test_a_lost_answer_to_generate_is_not_retried_and_says_how_to_recover_without_delivering() -> None:
+    sink, client = _Sink(), _LostAnswer()
+    with pytest.raises(ConnectionFailed) as caught:
+        create_key(client, "llmproxy", key(user=None), sink)  # type: ignore[arg-type]
+    assert client.calls == ["POST /key/generate"] and sink.delivered == []
+    assert caught.value.hint == ("if LiteLLM created key 'ada' anyway, the next plan shows it unchanged; "
+                                 "issue a new secret with `llmproxy keys rotate ada`")
 
 
 def test_pruning_many_owned_keys_is_over_the_safety_threshold() -> None:

@@ -6,23 +6,22 @@ masked, model secrets are removed on read, the server adds default ``litellm_par
 replaces each top-level router key sent, duplicate credentials answer 409 and unknown models 400
 "not found". Guardrails: the list fills in a server default and masks ``api_key``; PUT replaces; a
 duplicate name answers 500. The public model hub: ``make_public`` replaces the list. ``fail``
-injects a response (or an exception) for the next call(s) of an endpoint, e.g. ``fake.fail["POST
-/model/new"] = [httpx.Response(500, json={"error": "boom"})]``; ``calls`` logs every request as
-``METHOD /path`` in order.
+and ``calls``: see ``tests.unit.fake_litellm``.
 """
 
 from __future__ import annotations
 
 import copy
-import json
 import re
 from typing import Any
 
 import httpx
 import respx
 
-BASE = "http://litellm.test"
-MASTER = "sk-master-0123456789abcdef"
+from tests.unit.fake_litellm import BASE, MASTER, FakeLiteLLMBase, error
+
+__all__ = ["BASE", "MASTER", "FakeAdmin", "error"]
+
 SERVER_PARAMS = {"use_xai_oauth": False, "use_litellm_proxy": False, "use_in_pass_through": False,
                  "allow_client_keepalive_override": False, "merge_reasoning_content_in_choices": False}
 ROUTER_DEFAULTS = {"routing_strategy": "simple-shuffle", "num_retries": 2, "timeout": 6000.0,
@@ -30,43 +29,25 @@ ROUTER_DEFAULTS = {"routing_strategy": "simple-shuffle", "num_retries": 2, "time
 _SECRET = re.compile(r"key|secret|token|credential|password|passwd", re.I)
 
 
-def error(status: int, message: str) -> httpx.Response:
-    return httpx.Response(status, json={"error": {"message": message, "type": "x", "param": None,
-                                                  "code": str(status)}})
-
-
 def _mask(values: dict[str, Any]) -> dict[str, Any]:
     return {k: (v[:2] + "****" + v[-2:] if isinstance(v, str) and _SECRET.search(k) else v)
             for k, v in values.items()}
 
 
-class FakeAdmin:
+class FakeAdmin(FakeLiteLLMBase):
     def __init__(self, router: respx.MockRouter) -> None:
+        super().__init__(router)
         self.credentials: dict[str, dict[str, Any]] = {}
         self.models: dict[str, dict[str, Any]] = {}  # id -> {"model_name", "litellm_params", "model_info"}
         self.router: dict[str, Any] = copy.deepcopy(ROUTER_DEFAULTS)
         self.guardrails: dict[str, dict[str, Any]] = {}  # id -> {"guardrail_name", "litellm_params", ...}
         self.public: list[str] = []
-        self.fail: dict[str, list[httpx.Response | Exception]] = {}
-        self.calls: list[str] = []
         # Lets a test break "read back matches": called on every model after a write.
         self.after_model_write: Any = None
-        router.route().mock(side_effect=self.handle)
 
     # -- dispatch --------------------------------------------------------------------------
-    def handle(self, request: httpx.Request) -> httpx.Response:
+    def route(self, request: httpx.Request, endpoint: str, body: Any, q: dict[str, str]) -> httpx.Response:
         path = request.url.path
-        endpoint = f"{request.method} {path}"
-        self.calls.append(endpoint)
-        if request.headers.get("authorization") != f"Bearer {MASTER}":
-            return error(401, "Authentication Error, Invalid proxy server token passed.")
-        if self.fail.get(endpoint):
-            injected = self.fail[endpoint].pop(0)
-            if isinstance(injected, Exception):
-                raise injected
-            return injected
-        body = json.loads(request.content) if request.content else {}
-        q = dict(request.url.params)
         if m := re.fullmatch(r"/credentials/by_name/(.+)", path):
             return self.get_credential(m[1])
         if m := re.fullmatch(r"/credentials/(.+)", path):

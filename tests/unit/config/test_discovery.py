@@ -175,11 +175,11 @@ def test_the_readme_example_loads_as_described(ws: Workspace, monkeypatch: pytes
 
 
 def test_key_defaults_load_without_reading_any_model_list(ws: Workspace) -> None:
-    from llmproxy.keys.defaults import load_key_defaults
+    from llmproxy.keys.defaults import load_key_policy
 
     path = ws.write({"providers": {"p": provider(discover=True, api_base="http://127.0.0.1:19799")},
                      "keys": {"max_budget": 5}})
-    assert load_key_defaults(path, None, None).max_budget == 5
+    assert load_key_policy(path, None, None).policy.defaults["max_budget"] == 5
     assert len(ws.issues()) == 1  # the same config, loaded for its deployments, reads the (dead) list
 
 
@@ -195,11 +195,11 @@ def test_a_long_list_is_summed_up_not_spelled_out() -> None:
 def test_key_defaults_read_the_lists_when_an_alias_names_a_discovered_model(
         ws: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
     from llmproxy.config import loader
-    from llmproxy.keys.defaults import load_key_defaults
+    from llmproxy.keys.defaults import load_key_policy
 
     lister = FakeLister({("anthropic", "http://gw:8045"): ["a1"]})
     monkeypatch.setattr(loader, "http_lister", lambda: lister)
     path = ws.write({"providers": {"p": provider(discover=True)}, "aliases": {"best": "anthropic/a1"},
                      "key_policy": {"defaults": {"max_budget": 5}}})
-    assert load_key_defaults(path, None, None).max_budget == 5
+    assert load_key_policy(path, None, None).policy.defaults["max_budget"] == 5
     assert lister.calls  # without the list, "best" would name a model that does not exist

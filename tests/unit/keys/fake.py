@@ -2,50 +2,44 @@
 
 It mirrors the behaviour observed on the real proxy (see tests/harness/OBSERVED-API.md and
 the e2e tests): unique aliases (400 "already exists"), 100-item pages, substring email filter,
-Enterprise-only regenerate (500), 404 shapes. ``fail`` injects an error response for the next
-call(s) of an endpoint, e.g. ``fake.fail["POST /key/delete"] = [httpx.Response(500, ...)]``.
+Enterprise-only regenerate (500), 404 shapes. ``fail``, ``calls`` and ``urls``: see
+``tests.unit.fake_litellm``.
 """
 
 from __future__ import annotations
 
 import hashlib
 import itertools
-import json
 import secrets
 from typing import Any
 
 import httpx
 import respx
 
-BASE = "http://litellm.test"
-MASTER = "sk-master-0123456789abcdef"
+from tests.unit.fake_litellm import BASE, MASTER, FakeLiteLLMBase, error
+
+__all__ = ["BASE", "ENTERPRISE", "MASTER", "FakeLiteLLM", "error", "sha"]
+
 ENTERPRISE = ("Regenerating Virtual Keys is an Enterprise feature, You must be a LiteLLM Enterprise user "
               "to use this feature.")
-
-
-def error(status: int, message: str) -> httpx.Response:
-    return httpx.Response(status, json={"error": {"message": message, "type": "x", "param": None,
-                                                  "code": str(status)}})
 
 
 def sha(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-class FakeLiteLLM:
+class FakeLiteLLM(FakeLiteLLMBase):
     def __init__(self, router: respx.MockRouter) -> None:
+        super().__init__(router)
         self.keys: dict[str, dict[str, Any]] = {}  # hash -> row
         self.users: dict[str, dict[str, Any]] = {}
         self.teams: set[str] = set()
+        self.team_aliases: dict[str, str] = {}  # team_id -> team_alias (the team's name)
         #: Model groups (name -> access groups) and aliases, for ``--models`` checks.
         self.model_groups: dict[str, list[str]] = {"gpt-4o": ["General"], "claude-sonnet-4-5": []}
         self.aliases: dict[str, str] = {"fast": "gpt-4o"}
         self.enterprise = False
-        self.fail: dict[str, list[httpx.Response | Exception]] = {}
-        self.calls: list[str] = []  # "METHOD /path" of every request
-        self.urls: list[str] = []  # every full URL, query included
         self._ids = itertools.count(1)
-        router.route().mock(side_effect=self.handle)
 
     # -- setup helpers ---------------------------------------------------------------------
     def add_user(self, email: str | None, user_id: str | None = None) -> str:
@@ -62,24 +56,13 @@ class FakeLiteLLM:
         return [r for r in self.keys.values() if r.get("key_alias") == alias]
 
     # -- dispatch --------------------------------------------------------------------------
-    def handle(self, request: httpx.Request) -> httpx.Response:
+    def route(self, request: httpx.Request, endpoint: str, body: Any, q: dict[str, str]) -> httpx.Response:
         path = request.url.path
-        endpoint = f"{request.method} {path}"
-        self.calls.append(endpoint)
-        self.urls.append(str(request.url))
-        if request.headers.get("authorization") != f"Bearer {MASTER}":
-            return error(401, "Authentication Error, Invalid proxy server token passed.")
-        if self.fail.get(endpoint):
-            injected = self.fail[endpoint].pop(0)
-            if isinstance(injected, Exception):
-                raise injected
-            return injected
-        q = dict(request.url.params)
-        body = json.loads(request.content) if request.content else {}
         if path.endswith("/regenerate"):
             return self.regenerate(path.split("/")[2])
         handler = getattr(self, endpoint.replace("POST /", "post_").replace("GET /", "get_").replace("/", "_"))
-        return handler(body or q)
+        response: httpx.Response = handler(body or q)
+        return response
 
     def _page(self, items: list[dict[str, Any]], q: dict[str, str], field: str, size_param: str) -> httpx.Response:
         page, size = int(q.get("page", 1)), int(q.get(size_param, 10))
@@ -195,4 +178,6 @@ class FakeLiteLLM:
     def get_team_info(self, q: dict[str, str]) -> httpx.Response:
         if q["team_id"] not in self.teams:
             return error(404, f"{{'message': 'Team not found, passed team id: {q['team_id']}.'}}")
-        return httpx.Response(200, json={"team_id": q["team_id"], "team_info": {}})
+        alias = self.team_aliases.get(q["team_id"])
+        return httpx.Response(200, json={"team_id": q["team_id"],
+                                         "team_info": {"team_id": q["team_id"], "team_alias": alias}})

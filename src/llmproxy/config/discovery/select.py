@@ -20,7 +20,7 @@ from llmproxy.config.discovery.upstream import Listing, ListingError, ModelListe
 from llmproxy.config.envvars import Environment
 from llmproxy.config.merge import DELETE
 from llmproxy.config.paths import FileFor, JsonPath, format_path
-from llmproxy.config.schema import INTERFACES
+from llmproxy.config.schema_providers import INTERFACES
 from llmproxy.errors import ConfigIssue
 from llmproxy.redaction import hide_url_passwords, redactor
 
