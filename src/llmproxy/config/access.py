@@ -15,7 +15,8 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import Field, field_validator
 from pydantic_core import PydanticCustomError
 
-from llmproxy.config.base import ConfigObject, Duration, Name, NamedMap, NonNegInt
+from llmproxy.config.base import ConfigObject, Name, NamedMap
+from llmproxy.config.limits import ModelsAndBudget, ModelsBudgetAndRates
 
 #: A team member's role inside the team (LiteLLM ``Member.role``).
 TeamRole = Literal["admin", "user"]
@@ -24,7 +25,6 @@ UserRole = Literal["proxy_admin", "proxy_admin_viewer", "internal_user", "intern
 
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+$"
 Email = Annotated[str, Field(pattern=EMAIL_PATTERN, description="An email address.")]
-Budget = Annotated[float, Field(ge=0, description="USD.")]
 
 #: Where LiteLLM keeps llmproxy's ownership marker: never written by hand.
 _MARKER_HINT = "metadata.llmproxy is llmproxy's ownership marker and cannot be set in the config"
@@ -37,8 +37,8 @@ class TeamMemberConfig(ConfigObject):
     role: TeamRole | None = Field(None, description='"admin" or "user" [default: "user"].')
 
 
-class TeamConfig(ConfigObject):
-    """One team, keyed by its alias."""
+class TeamConfig(ModelsBudgetAndRates):
+    """One team, keyed by its alias. Its limits hold for the whole team."""
 
     key_hints: ClassVar[dict[str, str]] = {
         "team_alias": "the team's alias is its key in \"teams\"",
@@ -49,12 +49,6 @@ class TeamConfig(ConfigObject):
                                  "take no such field, its limiter has no team gauge); set it on the team's keys",
     }
 
-    models: list[Name] | None = Field(
-        None, description="Model names, aliases or access groups the team may use; [] or absent: every model.")
-    max_budget: Budget | None = Field(None, description="Spend limit in USD (per budget_duration if set).")
-    budget_duration: Duration | None = Field(None, description="How often spend resets, e.g. 30d or monthly.")
-    rpm_limit: NonNegInt | None = Field(None, description="Requests per minute for the whole team.")
-    tpm_limit: NonNegInt | None = Field(None, description="Tokens per minute for the whole team.")
     members: list[Email | TeamMemberConfig] | None = Field(
         None, description='Emails or {"email", "role"}; absent: membership left alone.')
     metadata: dict[str, Any] | None = Field(None, description="Free-form team metadata.")
@@ -73,7 +67,7 @@ class TeamMap(NamedMap):
     __pydantic_extra__: dict[str, TeamConfig]
 
 
-class UserConfig(ConfigObject):
+class UserConfig(ModelsAndBudget):
     """One internal user, keyed by email (checked when compiled: ``config.access_compile``)."""
 
     key_hints: ClassVar[dict[str, str]] = {
@@ -84,8 +78,6 @@ class UserConfig(ConfigObject):
     }
 
     role: UserRole | None = Field(None, description="The user's role on the proxy [LiteLLM default: internal_user].")
-    max_budget: Budget | None = Field(None, description="Spend limit in USD (per budget_duration if set).")
-    budget_duration: Duration | None = Field(None, description="How often spend resets.")
     models: list[Name] | None = Field(
         None, description="Model names, aliases or access groups for the user's personal keys.")
     teams: list[Name] | None = Field(

@@ -15,24 +15,25 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import Field, PrivateAttr, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-from llmproxy.config.base import PATTERN_HELP, ConfigObject, Duration, Name, NamedMap, NonNegInt
+from llmproxy.config.base import PATTERN_HELP, ConfigObject, Duration, Name, NamedMap
+from llmproxy.config.limits import ModelsBudgetAndRates
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
 PATTERN_HELP.setdefault(_EMAIL.pattern, "an email address such as ada@example.com")
-Budget = Annotated[float, Field(ge=0)]
 Email = Annotated[str, Field(pattern=_EMAIL.pattern, description="An email address (the LiteLLM user's).")]
 Multiplier = Annotated[float, Field(ge=0, description="Factor applied to the value the policy gives the key.")]
 
-class KeyDefaults(ConfigObject):
+class KeyLimits(ModelsBudgetAndRates):
+    """What a key may do: models, budget, rate limits, expiry, metadata."""
+
+    duration: Duration | None = Field(
+        None, description="Valid for this long from creation (changing it restarts the clock).")
+    metadata: dict[str, Any] | None = Field(None, description="Key metadata (never a secret).")
+
+
+class KeyDefaults(KeyLimits):
     """The old ``keys`` section: defaults of ``llmproxy keys create`` (deprecated: key_policy.defaults)."""
 
-    models: list[Name] | None = None
-    max_budget: Annotated[float, Field(ge=0)] | None = None
-    budget_duration: Duration | None = None
-    rpm_limit: NonNegInt | None = None
-    tpm_limit: NonNegInt | None = None
-    duration: Duration | None = None
-    metadata: dict[str, Any] | None = None
     team_id: Name | None = None
 
 
@@ -40,20 +41,6 @@ class KeyDefaults(ConfigObject):
 LEGACY_FIELDS = frozenset(KeyDefaults.model_fields) - {"delete"}
 DEPRECATION = ('the "keys" section with key defaults ({fields}) is deprecated: "keys" now declares keys by '
                'alias; move the defaults to "key_policy": {{"defaults": {{...}}}} (read as such for now)')
-
-
-class KeyLimits(ConfigObject):
-    """What a key may do: models, budget, rate limits, expiry, metadata."""
-
-    models: list[Name] | None = Field(
-        None, description="Model names, aliases or access groups the key may call ([] = all).")
-    max_budget: Budget | None = Field(None, description="Spend cap in USD.")
-    budget_duration: Duration | None = Field(None, description="How often the budget resets (30d, 1mo...).")
-    rpm_limit: NonNegInt | None = Field(None, description="Requests per minute.")
-    tpm_limit: NonNegInt | None = Field(None, description="Tokens per minute.")
-    duration: Duration | None = Field(
-        None, description="Valid for this long from creation (changing it restarts the clock).")
-    metadata: dict[str, Any] | None = Field(None, description="Key metadata (never a secret).")
 
 
 class KeySpec(KeyLimits):

@@ -16,6 +16,7 @@ from typing import Any
 
 from llmproxy.config.access import EMAIL_PATTERN
 from llmproxy.desired.access import LIMIT_FIELDS
+from llmproxy.export.by_name import export_by_name
 from llmproxy.keys.durations import DURATION_PATTERN
 from llmproxy.live.access import LiveTeam, LiveUser
 from llmproxy.live.model import LiveState
@@ -76,20 +77,11 @@ def _user(user: LiveUser, notes: list[str]) -> dict[str, Any]:
 
 def export_access(live: LiveState, owner: str) -> AccessExport:
     result = AccessExport()
-    foreign: list[str] = []
-    unnamed = 0
-    for team in live.teams:
-        if team.marker and team.marker.owner != owner:
-            foreign.append(f"team {team.alias or team.team_id} ({team.marker.owner})")
-        elif not team.alias:
-            unnamed += 1
-        elif team.alias in result.teams:
-            result.notes.append(f"team alias {team.alias!r} is used twice; exported one, the team with id "
-                                f"{team.team_id} stays as it is (a config names one team per alias)")
-        else:
-            result.teams[team.alias] = _team(team, result.notes)
-    if unnamed:
-        result.notes.append(f"left out {unnamed} team(s) without an alias (a config names teams by alias)")
+    result.teams, foreign = export_by_name(
+        live.teams, owner, result.notes, noun="team", name=lambda t: t.alias,
+        export=lambda t: _team(t, result.notes), label=lambda t: f"team {t.alias or t.team_id}",
+        duplicate=lambda t: f"team alias {t.alias!r} is used twice; exported one, the team with id "
+                            f"{t.team_id} stays as it is (a config names one team per alias)")
     for user in live.users:
         if user.marker and user.marker.owner != owner:
             foreign.append(f"user {user.email or user.user_id} ({user.marker.owner})")

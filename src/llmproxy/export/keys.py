@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from llmproxy.config.access import EMAIL_PATTERN
+from llmproxy.export.by_name import export_by_name
 from llmproxy.keys.durations import DURATION_PATTERN
 from llmproxy.live.keys import LiveKey
 from llmproxy.live.model import LiveState
@@ -57,20 +58,11 @@ def _key(k: LiveKey, notes: list[str]) -> dict[str, Any]:
 
 def export_keys(live: LiveState, owner: str) -> KeysExport:
     result = KeysExport()
-    foreign: list[str] = []
-    unnamed = 0
-    for k in live.keys:
-        if k.marker and k.marker.owner != owner:
-            foreign.append(f"{k.key} ({k.marker.owner})")
-        elif not k.alias:
-            unnamed += 1
-        elif k.alias in result.keys:
-            result.notes.append(f"key alias {k.alias!r} is used twice; exported one, the key with hash "
-                                f"{k.token[:12]} stays as it is")
-        else:
-            result.keys[k.alias] = _key(k, result.notes)
-    if unnamed:
-        result.notes.append(f"left out {unnamed} key(s) without an alias (a config names keys by alias)")
+    result.keys, foreign = export_by_name(
+        live.keys, owner, result.notes, noun="key", name=lambda k: k.alias,
+        export=lambda k: _key(k, result.notes), label=lambda k: k.key,
+        duplicate=lambda k: f"key alias {k.alias!r} is used twice; exported one, the key with hash "
+                            f"{k.token[:12]} stays as it is")
     if foreign:
         result.notes.append(f"left out {len(foreign)} key(s) of other owners: {', '.join(foreign[:5])}")
     return result

@@ -4,9 +4,9 @@ name means, and spend shown beside the budget."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, Protocol, TypeVar
+from typing import Any, TypeVar
 
-from llmproxy.live.marker import Marker
+from llmproxy.live.marker import Marker, Owned
 from llmproxy.plan.compare import same
 from llmproxy.plan.model import FieldChange
 
@@ -48,11 +48,6 @@ def spend_context(spend: float | None, budget: Any) -> str:
         return ""
     shown = f"spend {spend:.2f} USD"
     return f"{shown} of max_budget {budget:g} USD" if isinstance(budget, (int, float)) else shown
-
-
-class Owned(Protocol):
-    @property
-    def marker(self) -> Marker | None: ...
 
 
 OwnedT = TypeVar("OwnedT", bound=Owned)

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
+from functools import partial
 from typing import Any
 
 from llmproxy.desired.keys import LIMIT_FIELDS, DesiredKey, KeyPolicy, build_key
 from llmproxy.desired.model import DesiredState, thaw
 from llmproxy.kinds.access_diff import spend_context
-from llmproxy.kinds.base import Cleanup, Ref, ResourceKind, Target
+from llmproxy.kinds.access_kind import MarkerOwnedKind
+from llmproxy.kinds.base import Cleanup, Ref, Target
 from llmproxy.kinds.key_refs import key_reference_problems
 from llmproxy.live.keys import LiveKey
 from llmproxy.live.model import LiveState
@@ -117,12 +119,14 @@ def _policy_change(policy: KeyPolicy, live: LiveKey) -> KeyChange | None:
                   reason='key_policy.apply_to "all": the policy on a key llmproxy does not own (not adopted)')
 
 
-class Keys(ResourceKind):
+class Keys(MarkerOwnedKind):
     name = "keys"
     title = "Keys"
     aliases = ("key",)
     level = 5
     desired_field = "keys"
+    noun = "key"
+    adopt_reason = "created outside llmproxy: adopt (same secret) and stamp the marker"
 
     def diff(self, desired: DesiredState, live: LiveState, ctx: PlanContext) -> DiffResult:
         res = DiffResult(self.name)
@@ -143,7 +147,8 @@ class Keys(ResourceKind):
                                              f"{len(found)} keys have the alias {alias!r}; rename all but one",
                                              "conflict"))
                 continue
-            self._diff_one(key, found[0], ctx, res)
+            self.settle(res, alias, key, found[0], ctx, partial(field_changes, key, found[0], ctx.owner),
+                        spend_context(found[0].spend, found[0].max_budget))
         policy = desired.key_policy
         for lk in live.keys:
             if lk.alias in wanted:
@@ -158,27 +163,6 @@ class Keys(ResourceKind):
                 if change is not None:
                     res.changes.append(change)
         return res
-
-    def _diff_one(self, key: DesiredKey, live: LiveKey, ctx: PlanContext, res: DiffResult) -> None:
-        owner = classify(False, live.marker, ctx.owner)
-        if owner is Owner.FOREIGN:
-            assert live.marker is not None
-            res.conflicts.append(Finding(self.name, key.alias, "foreign",
-                                         f"key {key.alias!r} belongs to owner {live.marker.owner!r}; "
-                                         "give it another alias in this config", "conflict"))
-            return
-        fields = tuple(field_changes(key, live, ctx.owner))
-        if owner is Owner.UNMANAGED:
-            res.counts.adoptable += 1
-            res.changes.append(Change(self.name, Action.ADOPT, key.alias, fields, desired=key, live=live,
-                                      reason="created outside llmproxy: adopt (same secret) and stamp the marker",
-                                      context=spend_context(live.spend, live.max_budget)))
-            return
-        res.counts.managed += 1
-        if fields or ctx.force:
-            res.changes.append(Change(self.name, Action.UPDATE, key.alias, fields, desired=key, live=live,
-                                      reason="" if fields else "forced re-push (--repush)",
-                                      context=spend_context(live.spend, live.max_budget)))
 
     # -- apply ----------------------------------------------------------------------------------
     def write(self, change: KeyChange, target: Target) -> Cleanup | None:

@@ -9,16 +9,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from llmproxy.desired.access import TEAM_FIELDS, Team
-from llmproxy.desired.model import DesiredState
-from llmproxy.errors import LLMProxyError
-from llmproxy.kinds.access_diff import metadata_changes, pick, setting_changes, spend_context, written_settings
-from llmproxy.kinds.base import Cleanup, Ref, ResourceKind, Target
+from llmproxy.kinds.access_diff import metadata_changes, written_settings
+from llmproxy.kinds.access_kind import AccessKind
+from llmproxy.kinds.base import Cleanup, Ref, Target
 from llmproxy.live.access import LiveTeam
-from llmproxy.live.model import LiveState
-from llmproxy.plan.access_refs import GrantableNames, broken_model_references
-from llmproxy.plan.context import DiffResult, PlanContext
-from llmproxy.plan.model import Action, Change, FieldChange, Finding
-from llmproxy.plan.ownership import Owner, classify
+from llmproxy.plan.model import Action, Change, FieldChange
 
 TeamChange = Change[Team, LiveTeam]
 MEMBER = "members"
@@ -47,76 +42,28 @@ def member_changes(team: Team, live: LiveTeam | None) -> list[FieldChange]:
     return out
 
 
-def by_alias(live: LiveState) -> dict[str, list[LiveTeam]]:
-    out: dict[str, list[LiveTeam]] = {}
-    for t in live.teams:
-        if t.alias:
-            out.setdefault(t.alias, []).append(t)
-    return out
-
-
-class Teams(ResourceKind):
+class Teams(AccessKind[Team, LiveTeam]):
     name = "teams"
     title = "Teams"
     aliases = ("team",)
     level = 4
     desired_field = "teams"
+    noun = "team"
+    ambiguous = ("{count} LiteLLM teams have the alias {name!r} and none is marked as this owner's; "
+                 "rename or remove the others by hand")
 
-    def diff(self, desired: DesiredState, live: LiveState, ctx: PlanContext) -> DiffResult:
-        res = DiffResult(self.name)
-        wanted = {t.alias: t for t in desired.teams or ()}
-        res.conflicts += broken_model_references(
-            self.name, ((t.alias, t.source, t.models) for t in wanted.values()), GrantableNames(desired, live))
-        live_by_alias = by_alias(live)
-        for alias, team in wanted.items():
-            self._one(res, team, live_by_alias.get(alias, []), ctx)
-        for alias, teams in live_by_alias.items():
-            for current in teams:
-                if alias in wanted and current is pick(teams, ctx.owner):
-                    continue
-                owner = classify(False, current.marker, ctx.owner)
-                res.counts.add(owner)
-                if owner is Owner.MANAGED and alias not in wanted:
-                    res.deletions.append(Change(self.name, Action.DELETE, alias, live=current,
-                                                reason="managed by this owner, no longer in the config"))
-        return res
+    def live_name(self, obj: LiveTeam) -> str | None:
+        return obj.alias
 
-    def _one(self, res: DiffResult, team: Team, candidates: list[LiveTeam], ctx: PlanContext) -> None:
-        settings = team.settings()
-        if not candidates:
-            fields = [FieldChange(k, after=v, absent_before=True) for k, v in settings.items()]
-            fields += metadata_changes(team.metadata, {}, None) + member_changes(team, None)
-            res.changes.append(Change(self.name, Action.CREATE, team.alias, tuple(fields), desired=team))
-            return
-        current = pick(candidates, ctx.owner)
-        if current is None:
-            res.conflicts.append(Finding(self.name, team.alias, "ambiguous",
-                                         f"{len(candidates)} LiteLLM teams have the alias {team.alias!r} and none "
-                                         "is marked as this owner's; rename or remove the others by hand",
-                                         "conflict"))
-            return
-        owner = classify(False, current.marker, ctx.owner)
-        if owner is Owner.FOREIGN:
-            assert current.marker is not None
-            res.conflicts.append(Finding(self.name, team.alias, "foreign",
-                                         f"team {team.alias!r} belongs to owner {current.marker.owner!r}; "
-                                         "give it another alias in this config", "conflict"))
-            return
-        fields = setting_changes(settings, current.settings, current.marker.fields if current.marker else ())
-        fields += metadata_changes(team.metadata, current.metadata, current.marker)
-        fields += member_changes(team, current)
-        context = spend_context(current.spend, current.settings.get("max_budget"))
-        if owner is Owner.UNMANAGED:
-            res.counts.adoptable += 1
-            res.changes.append(Change(self.name, Action.ADOPT, team.alias, tuple(fields), desired=team,
-                                      live=current, context=context,
-                                      reason="created outside llmproxy: adopt and stamp the ownership marker"))
-            return
-        res.counts.managed += 1
-        if fields or ctx.force:
-            res.changes.append(Change(self.name, Action.UPDATE, team.alias, tuple(fields), desired=team,
-                                      live=current, context=context,
-                                      reason="" if fields else "forced re-push (--repush)"))
+    def live_id(self, obj: LiveTeam) -> str:
+        return obj.team_id
+
+    def create_fields(self, want: Team) -> list[FieldChange]:
+        return super().create_fields(want) + metadata_changes(want.metadata, {}, None) + member_changes(want, None)
+
+    def update_fields(self, want: Team, current: LiveTeam) -> list[FieldChange]:
+        return (super().update_fields(want, current) + metadata_changes(want.metadata, current.metadata, current.marker)
+                + member_changes(want, current))
 
     # -- apply ----------------------------------------------------------------------------------
     def write(self, change: TeamChange, target: Target) -> Cleanup | None:
@@ -152,31 +99,6 @@ class Teams(ResourceKind):
                 gone = next(m for m in live.members if (m.email or "").lower() == email)
                 target.teams.remove_member(live.team_id, gone)
 
-    def delete(self, change: TeamChange, target: Target) -> None:
-        target.teams.delete(change.have().team_id)
-
-    def guard_deletions(self, changes: Sequence[Change], target: Target) -> dict[str, str]:
-        """``/team/delete`` deletes the team's keys too: never a team that still has keys."""
-        out: dict[str, str] = {}
-        for c in changes:
-            try:
-                keys = target.teams.key_count(c.have().team_id)
-            except LLMProxyError as exc:
-                out[c.key] = f"could not check the team's keys: {exc.message}"
-                continue
-            if keys:
-                out[c.key] = (f"the team still has {keys} key(s); LiteLLM would delete them with the team "
-                              "(delete or move them first)")
-        return out
-
     def requires(self, change: Change) -> set[Ref]:
         return {("user", f.path[len(MEMBER) + 1:-1].lower()) for f in change.fields
                 if f.path.startswith(MEMBER) and f.absent_before}
-
-    def provides(self, change: Change) -> set[Ref]:
-        return {("team", change.key)}
-
-    def present(self, live: LiveState) -> set[Ref]:
-        return {("team", t.alias) for t in live.teams if t.alias}
-
-

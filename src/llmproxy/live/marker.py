@@ -16,7 +16,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from llmproxy.desired.model import canonical_json
 from llmproxy.redaction import is_sensitive_key, masked_by_litellm
@@ -141,3 +141,10 @@ class Marker:
         if self.members:
             out["members"] = list(self.members)
         return out
+
+
+class Owned(Protocol):
+    """A live object that may carry llmproxy's ownership marker (a team, a user, a key)."""
+
+    @property
+    def marker(self) -> Marker | None: ...
