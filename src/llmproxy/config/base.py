@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from llmproxy.keys.durations import DURATION_PATTERN
+from llmproxy.keys.durations import DURATION_PATTERN, MAX_SECONDS, seconds
 
 OWNER_PATTERN = r"^[A-Za-z0-9_.-]{1,64}$"
 #: What a pattern means, for messages.
@@ -17,7 +17,17 @@ PATTERN_HELP = {
 }
 
 Name = Annotated[str, Field(min_length=1)]
-Duration = Annotated[str, Field(pattern=DURATION_PATTERN, description=PATTERN_HELP[DURATION_PATTERN])]
+
+
+def _at_most_100_years(value: str) -> str:
+    """What ``keys create`` refuses, refused in the config too (LiteLLM's date arithmetic overflows)."""
+    if seconds(value) > MAX_SECONDS:
+        raise ValueError(f"{value!r} is longer than 100 years")
+    return value
+
+
+Duration = Annotated[str, Field(pattern=DURATION_PATTERN, description=PATTERN_HELP[DURATION_PATTERN]),
+                     AfterValidator(_at_most_100_years)]
 NonNegInt = Annotated[int, Field(ge=0)]
 PositiveFloat = Annotated[float, Field(gt=0)]
 
