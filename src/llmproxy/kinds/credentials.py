@@ -8,11 +8,11 @@ from collections.abc import Sequence
 from llmproxy.desired.model import Credential, DesiredState
 from llmproxy.errors import LLMProxyError
 from llmproxy.kinds.base import Cleanup, Ref, ResourceKind, Target
+from llmproxy.kinds.named_diff import diff_named
 from llmproxy.live.model import LiveCredential, LiveState
 from llmproxy.plan.compare import diff_fields, removed_fields
 from llmproxy.plan.context import DiffResult, PlanContext
 from llmproxy.plan.model import Action, Change, FieldChange, Finding
-from llmproxy.plan.ownership import Owner, classify
 
 DesiredRecord = Credential
 LiveRecord = LiveCredential
@@ -61,47 +61,9 @@ class Credentials(ResourceKind):
     desired_field = "credentials"
 
     def diff(self, desired: DesiredState, live: LiveState, ctx: PlanContext) -> DiffResult:
-        kind = self.name
-        res = DiffResult(kind)
-        wanted = {c.name: c for c in desired.credentials or ()}
-        for name, cred in wanted.items():
-            current = live.credentials.get(name)
-            if current is None:
-                res.changes.append(Change(kind, Action.CREATE, name, _create_fields(cred, ctx), desired=cred))
-                continue
-            owner = classify(current.read_only, current.marker, ctx.owner)
-            if owner is Owner.READ_ONLY:
-                res.conflicts.append(Finding(
-                    kind, name, "read_only", f"credential {name!r} is defined in LiteLLM's config file and "
-                    "cannot be managed through the API; rename it in config.json or remove it there",
-                    "conflict"))
-                continue
-            if owner is Owner.FOREIGN:
-                assert current.marker is not None
-                res.conflicts.append(Finding(
-                    kind, name, "foreign", f"credential {name!r} belongs to owner {current.marker.owner!r}; "
-                    "give it another name in this config", "conflict"))
-                continue
-            fields = _update_fields(cred, current, ctx)
-            if owner is Owner.UNMANAGED:
-                res.counts.adoptable += 1
-                res.changes.append(Change(kind, Action.ADOPT, name, tuple(fields), desired=cred, live=current,
-                                          reason="created outside llmproxy: adopt and stamp the ownership marker"))
-                continue
-            res.counts.managed += 1
-            if fields or ctx.force:
-                res.changes.append(Change(kind, Action.UPDATE, name, tuple(fields), desired=cred, live=current,
-                                          reason="" if fields else "forced re-push (--repush)"))
-
-        for name, current in live.credentials.items():
-            if name in wanted:
-                continue
-            owner = classify(current.read_only, current.marker, ctx.owner)
-            res.counts.add(owner)
-            if owner is Owner.MANAGED:
-                res.deletions.append(Change(kind, Action.DELETE, name, live=current,
-                                            reason="managed by this owner, no longer in the config"))
-        return res
+        return diff_named(self.name, "credential", {c.name: c for c in desired.credentials or ()},
+                          live.credentials, ctx, create_fields=lambda cred: _create_fields(cred, ctx),
+                          update_fields=lambda cred, current: _update_fields(cred, current, ctx))
 
     # -- apply ----------------------------------------------------------------------------------
     def write(self, change: CredentialChange, target: Target) -> Cleanup | None:

@@ -10,14 +10,17 @@ kept on every write.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from llmproxy.desired.model import DesiredState, Guardrail
 from llmproxy.kinds.base import Cleanup, Ref, ResourceKind, Target
+from llmproxy.kinds.named_diff import diff_named
 from llmproxy.live.marker import is_secret_name
 from llmproxy.live.model import LiveGuardrail, LiveState
 from llmproxy.plan.compare import diff_fields, removed_fields
 from llmproxy.plan.context import DiffResult, PlanContext
 from llmproxy.plan.model import Action, Change, FieldChange, Finding
-from llmproxy.plan.ownership import Owner, classify
+from llmproxy.plan.ownership import Owner
 
 GuardrailChange = Change[Guardrail, LiveGuardrail]
 
@@ -55,54 +58,20 @@ class Guardrails(ResourceKind):
     desired_field = "guardrails"
 
     def diff(self, desired: DesiredState, live: LiveState, ctx: PlanContext) -> DiffResult:
-        res = DiffResult(self.name)
-        wanted = {g.name: g for g in desired.guardrails or ()}
-        have = live.guardrails or {}
-        for name, g in wanted.items():
-            current = have.get(name)
-            if current is None:
-                res.changes.append(Change(self.name, Action.CREATE, name, tuple(guardrail_fields(g, None, ctx)),
-                                          desired=g))
-                continue
-            owner = classify(current.read_only, current.marker, ctx.owner)
-            if owner is Owner.READ_ONLY:
-                res.conflicts.append(Finding(
-                    self.name, name, "read_only", f"guardrail {name!r} is defined in LiteLLM's config file and "
-                    "cannot be managed through the API; rename it in config.json or remove it there", "conflict"))
-                continue
-            if owner is Owner.FOREIGN:
-                assert current.marker is not None
-                res.conflicts.append(Finding(
-                    self.name, name, "foreign", f"guardrail {name!r} belongs to owner {current.marker.owner!r}; "
-                    "give it another name in this config", "conflict"))
-                continue
-            fields = tuple(guardrail_fields(g, current, ctx))
+        def refuse(name: str, g: Guardrail, current: LiveGuardrail, fields: Sequence[FieldChange],
+                   owner: Owner) -> Finding | None:
             lost = untouchable_secrets(g, current)
-            if lost and (fields or owner is Owner.UNMANAGED or ctx.force):
-                res.conflicts.append(Finding(
-                    self.name, name, "secret_not_kept", f"guardrail {name!r} holds litellm_params."
-                    f"{', litellm_params.'.join(lost)}, which the config does not set: LiteLLM shows it only masked, "
-                    "so llmproxy cannot send it back and a write would drop it; set it in the config "
-                    '(e.g. "${VAR}")', "conflict"))
-                continue
-            if owner is Owner.UNMANAGED:
-                res.counts.adoptable += 1
-                res.changes.append(Change(self.name, Action.ADOPT, name, fields, desired=g, live=current,
-                                          reason="created outside llmproxy: adopt and stamp the ownership marker"))
-                continue
-            res.counts.managed += 1
-            if fields or ctx.force:
-                res.changes.append(Change(self.name, Action.UPDATE, name, fields, desired=g, live=current,
-                                          reason="" if fields else "forced re-push (--repush)"))
-        for name, current in have.items():
-            if name in wanted:
-                continue
-            owner = classify(current.read_only, current.marker, ctx.owner)
-            res.counts.add(owner)
-            if owner is Owner.MANAGED:
-                res.deletions.append(Change(self.name, Action.DELETE, name, live=current,
-                                            reason="managed by this owner, no longer in the config"))
-        return res
+            if not (lost and (fields or owner is Owner.UNMANAGED or ctx.force)):
+                return None
+            return Finding(
+                self.name, name, "secret_not_kept", f"guardrail {name!r} holds litellm_params."
+                f"{', litellm_params.'.join(lost)}, which the config does not set: LiteLLM shows it only masked, "
+                "so llmproxy cannot send it back and a write would drop it; set it in the config "
+                '(e.g. "${VAR}")', "conflict")
+
+        return diff_named(self.name, "guardrail", {g.name: g for g in desired.guardrails or ()},
+                          live.guardrails or {}, ctx, create_fields=lambda g: guardrail_fields(g, None, ctx),
+                          update_fields=lambda g, current: guardrail_fields(g, current, ctx), refuse=refuse)
 
     # -- apply ----------------------------------------------------------------------------------
     def write(self, change: GuardrailChange, target: Target) -> Cleanup | None:
